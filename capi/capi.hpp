@@ -1,0 +1,57 @@
+// The C handles, each wrapping one core object, and the one way C entry points
+// turn failures into return codes. Only capi/ knows about C.
+#pragma once
+
+#include <cerrno>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "channel.hpp"
+#include "error.hpp"
+#include "group.hpp"
+#include "rtipc/rtipc.h"
+
+struct rtipc_group {
+  std::unique_ptr<rtipc::Group> impl;
+};
+
+struct rtipc_producer {
+  std::unique_ptr<rtipc::Producer> impl;
+};
+
+struct rtipc_consumer {
+  std::unique_ptr<rtipc::Consumer> impl;
+  long spin_ns = 0;
+};
+
+namespace rtipc::capi {
+
+// Logs the failure of `function` and keeps it for rtipc_last_error().
+// Returns code.
+int report(const char* function, int code, const char* message) noexcept;
+
+// Runs a setup step; no exception leaves it.
+template <typename F>
+int guard(const char* function, F&& step) noexcept {
+  try {
+    return step();
+  } catch (const Error& e) {
+    return report(function, e.code(), e.what());
+  } catch (const std::bad_alloc&) {
+    return report(function, -ENOMEM, "out of memory");
+  } catch (const std::exception& e) {
+    return report(function, -EIO, e.what());
+  } catch (...) {
+    return report(function, -EIO, "unknown failure");
+  }
+}
+
+// rtipc_group_config (this side's terms) <-> GroupSpec (the client's terms).
+GroupSpec spec_from_config(const rtipc_group_config& config, bool client);
+GroupOptions options_from_flags(uint32_t flags);
+
+// Takes ownership of count descriptors; closes them all if it cannot.
+std::vector<UniqueFd> own_fds(const int* fds, size_t count);
+
+}  // namespace rtipc::capi

@@ -1,0 +1,176 @@
+// Channel groups: creation, serialization, the server-side build, take-out.
+#include <cstring>
+#include <vector>
+
+#include "capi.hpp"
+
+namespace rtipc::capi {
+namespace {
+
+std::vector<std::byte> copy_bytes(const void* data, uint32_t size) {
+  if (size == 0) return {};
+  if (!data) fail(-EINVAL, "info is NULL but its size is {}", size);
+  const auto* p = static_cast<const std::byte*>(data);
+  return {p, p + size};
+}
+
+std::vector<ChannelSpec> channel_specs(const rtipc_channel_config* configs, uint32_t count,
+                                       const char* what) {
+  if (count > 0 && !configs) fail(-EINVAL, "{} is NULL but its count is {}", what, count);
+  if (count > kMaxChannels) fail(-EINVAL, "{} {} exceed the limit of {}", count, what, kMaxChannels);
+  std::vector<ChannelSpec> out;
+  for (uint32_t i = 0; i < count; ++i) {
+    const rtipc_channel_config& c = configs[i];
+    if (c.flags & ~RTIPC_CHANNEL_EVENTFD)
+      fail(-EINVAL, "{}[{}]: unknown flags {:#x}", what, i, c.flags);
+    if (c.msg_size == 0) fail(-EINVAL, "{}[{}]: message size 0", what, i);
+    out.push_back({c.msg_size, c.add_msgs, (c.flags & RTIPC_CHANNEL_EVENTFD) != 0,
+                   copy_bytes(c.info, c.info_size)});
+  }
+  return out;
+}
+
+rtipc_channel_config config_from_spec(const ChannelSpec& c) {
+  return {c.info.empty() ? nullptr : c.info.data(), static_cast<uint32_t>(c.info.size()),
+          c.msg_size, c.add_msgs, c.eventfd ? RTIPC_CHANNEL_EVENTFD : 0u};
+}
+
+}  // namespace
+
+std::vector<UniqueFd> own_fds(const int* fds, size_t count) {
+  std::vector<UniqueFd> out;
+  try {
+    out.reserve(count);
+  } catch (...) {
+    for (size_t i = 0; i < count; ++i) ::close(fds[i]);
+    throw;
+  }
+  for (size_t i = 0; i < count; ++i) out.emplace_back(fds[i]);
+  return out;
+}
+
+GroupSpec spec_from_config(const rtipc_group_config& config, bool client) {
+  GroupSpec spec;
+  spec.cacheline = RTIPC_CACHELINE_SIZE;
+  spec.info = copy_bytes(config.info, config.info_size);
+  auto produced = channel_specs(config.producers, config.producer_count, "producers");
+  auto consumed = channel_specs(config.consumers, config.consumer_count, "consumers");
+  spec.client_produces = client ? std::move(produced) : std::move(consumed);
+  spec.client_consumes = client ? std::move(consumed) : std::move(produced);
+  return spec;
+}
+
+GroupOptions options_from_flags(uint32_t flags) {
+  constexpr uint32_t kKnown =
+      RTIPC_GROUP_MLOCK | RTIPC_GROUP_MLOCK_REQUIRED | RTIPC_GROUP_PRODUCER_CACHE;
+  if (flags & ~kKnown) fail(-EINVAL, "unknown group flags {:#x}", flags & ~kKnown);
+  GroupOptions o;
+  o.region.lock = flags & (RTIPC_GROUP_MLOCK | RTIPC_GROUP_MLOCK_REQUIRED);
+  o.region.lock_required = flags & RTIPC_GROUP_MLOCK_REQUIRED;
+  o.producer_cache = flags & RTIPC_GROUP_PRODUCER_CACHE;
+  return o;
+}
+
+}  // namespace rtipc::capi
+
+using rtipc::capi::guard;
+
+extern "C" {
+
+RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config* config,
+                                    rtipc_group** group) {
+  return guard(__func__, [&] {
+    auto spec = rtipc::capi::spec_from_config(*config, true);
+    auto options = rtipc::capi::options_from_flags(config->flags);
+    *group = new rtipc_group{rtipc::Group::create(std::move(spec), options)};
+    return 0;
+  });
+}
+
+RTIPC_EXPORT int rtipc_group_request(const rtipc_group* group, void* buf, size_t size) {
+  return guard(__func__, [&] {
+    const auto bytes = group->impl->request();
+    if (buf && size >= bytes.size()) std::memcpy(buf, bytes.data(), bytes.size());
+    return static_cast<int>(bytes.size());
+  });
+}
+
+RTIPC_EXPORT int rtipc_group_fds(const rtipc_group* group, int* fds, size_t count) {
+  return guard(__func__, [&] {
+    const auto all = group->impl->fds();
+    if (fds && count >= all.size()) std::copy(all.begin(), all.end(), fds);
+    return static_cast<int>(all.size());
+  });
+}
+
+RTIPC_EXPORT int rtipc_group_from_request(const void* request, size_t size, const int* fds,
+                                          size_t fd_count, uint32_t flags,
+                                          rtipc_group** group) {
+  return guard(__func__, [&] {
+    auto owned = rtipc::capi::own_fds(fds, fd_count);
+    auto options = rtipc::capi::options_from_flags(flags);
+    auto spec = rtipc::decode_request({static_cast<const std::byte*>(request), size});
+    *group = new rtipc_group{rtipc::Group::adopt(std::move(spec), std::move(owned), options)};
+    return 0;
+  });
+}
+
+RTIPC_EXPORT void rtipc_group_destroy(rtipc_group* group) { delete group; }
+
+RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group* group) {
+  return static_cast<uint32_t>(group->impl->producer_count());
+}
+
+RTIPC_EXPORT uint32_t rtipc_group_consumer_count(const rtipc_group* group) {
+  return static_cast<uint32_t>(group->impl->consumer_count());
+}
+
+RTIPC_EXPORT const void* rtipc_group_info(const rtipc_group* group, size_t* size) {
+  const auto& info = group->impl->info();
+  *size = info.size();
+  return info.empty() ? nullptr : info.data();
+}
+
+RTIPC_EXPORT int rtipc_group_producer_config(const rtipc_group* group, uint32_t index,
+                                             struct rtipc_channel_config* config) {
+  return guard(__func__, [&] {
+    if (index >= group->impl->producer_count()) rtipc::fail(-EINVAL, "no producer {}", index);
+    *config = rtipc::capi::config_from_spec(group->impl->producer_spec(index));
+    return 0;
+  });
+}
+
+RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group* group, uint32_t index,
+                                             struct rtipc_channel_config* config) {
+  return guard(__func__, [&] {
+    if (index >= group->impl->consumer_count()) rtipc::fail(-EINVAL, "no consumer {}", index);
+    *config = rtipc::capi::config_from_spec(group->impl->consumer_spec(index));
+    return 0;
+  });
+}
+
+RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group* group, uint32_t index,
+                                           rtipc_producer** producer) {
+  return guard(__func__, [&] {
+    if (index >= group->impl->producer_count()) rtipc::fail(-EINVAL, "no producer {}", index);
+    auto handle = std::make_unique<rtipc_producer>();  // before taking: nothing lost on failure
+    handle->impl = group->impl->take_producer(index);
+    if (!handle->impl) rtipc::fail(-EBUSY, "producer {} was taken already", index);
+    *producer = handle.release();
+    return 0;
+  });
+}
+
+RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group* group, uint32_t index,
+                                           rtipc_consumer** consumer) {
+  return guard(__func__, [&] {
+    if (index >= group->impl->consumer_count()) rtipc::fail(-EINVAL, "no consumer {}", index);
+    auto handle = std::make_unique<rtipc_consumer>();  // before taking: nothing lost on failure
+    handle->impl = group->impl->take_consumer(index);
+    if (!handle->impl) rtipc::fail(-EBUSY, "consumer {} was taken already", index);
+    *consumer = handle.release();
+    return 0;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,81 @@
+// The two ends of a channel as a process holds them: the queue, the slots it
+// indexes, the optional eventfd and the channel's info bytes.
+//
+// Thread rules: one thread at a time per Producer or Consumer. Different
+// channels may be used from different threads at once; they share nothing
+// but the reference-counted mapping.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "eventfd.hpp"
+#include "layout.hpp"
+#include "queue.hpp"
+#include "region.hpp"
+
+namespace rtipc {
+
+class Channel {
+ public:
+  size_t msg_size() const { return layout_.msg_size; }
+  uint32_t slots() const { return layout_.slots; }
+  const std::vector<std::byte>& info() const { return info_; }
+  int eventfd() const { return eventfd_ ? eventfd_->fd() : -1; }
+
+ protected:
+  Channel(std::shared_ptr<Region> region, const ChannelLayout& layout,
+          std::shared_ptr<EventFd> eventfd, std::vector<std::byte> info);
+
+  std::byte* slot(uint32_t i) const { return region_->data() + layout_.slot_offset(i); }
+  QueueIndices indices() const;
+
+  std::shared_ptr<Region> region_;
+  ChannelLayout layout_;
+  std::shared_ptr<EventFd> eventfd_;
+  std::vector<std::byte> info_;
+};
+
+class Producer : public Channel {
+ public:
+  // Takes the producer role (writes the chain). With `cache`, the
+  // application writes a private buffer that push() copies into the slot, so
+  // the peer never sees a half-written message.
+  Producer(std::shared_ptr<Region> region, const ChannelLayout& layout,
+           std::shared_ptr<EventFd> eventfd, std::vector<std::byte> info, bool cache);
+
+  // Where the next message goes; changes with every successful push.
+  void* msg() const { return cache_ ? cache_.get() : slot(queue_.current()); }
+
+  // Publishes msg(). Signals the eventfd (a system call) after a push that
+  // published, whether or not it discarded.
+  PushResult push(bool force);
+
+ private:
+  ProducerQueue queue_;
+  std::unique_ptr<std::byte[]> cache_;
+};
+
+class Consumer : public Channel {
+ public:
+  Consumer(std::shared_ptr<Region> region, const ChannelLayout& layout,
+           std::shared_ptr<EventFd> eventfd, std::vector<std::byte> info);
+
+  // The slot the consumer holds, or null before the first message.
+  const void* msg() const {
+    return queue_.current() == kInvalid ? nullptr : slot(queue_.current());
+  }
+
+  PopResult pop(bool latest) { return latest ? queue_.flush() : queue_.pop(); }
+
+  // Blocks until pop() would find something new, or timeout_ms passes (-1:
+  // forever). Spins `spin_ns` first. Returns 1 when a message is there, 0 on
+  // timeout, -errno on failure (-ENOTSUP without an eventfd).
+  int wait(int timeout_ms, long spin_ns);
+
+ private:
+  ConsumerQueue queue_;
+};
+
+}  // namespace rtipc

@@ -1,0 +1,28 @@
+// Library-wide logging. By default errors go to stderr and nothing else is
+// printed; the application may install its own sink.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+#include "rtipc/rtipc.h"  // the sink type is the C API's
+
+namespace rtipc {
+
+enum class LogLevel { kNone = 0, kError = 1, kWarning = 2, kInfo = 3, kDebug = 4 };
+
+using LogSink = rtipc_log_fn;
+
+// A null sink restores the default (stderr). Thread-safe.
+void set_log_sink(LogSink sink, void* user, LogLevel max_level);
+
+bool log_enabled(LogLevel level);
+void log_text(LogLevel level, std::string_view text);
+
+template <typename... Args>
+void log(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {
+  if (log_enabled(level)) log_text(level, fmt::format(format, std::forward<Args>(args)...));
+}
+
+}  // namespace rtipc

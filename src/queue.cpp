@@ -1,0 +1,215 @@
+// Memory orders, in one place:
+// - A slot's bytes travel from producer to consumer with the index that names
+//   it: chain[h] = c and head = c are release stores, the consumer reads
+//   chain[cur] and head with acquire. Moving the tail is a release RMW on the
+//   producer side, since a consumer may learn a slot from the tail alone.
+// - A slot travels back from consumer to producer when the consumer moves or
+//   flags the tail: its RMWs on tail are release, and every producer read of
+//   tail is acquire, so the consumer's reads of a slot happen before the
+//   producer writes it again.
+// - Everything else is ordered by those: relaxed.
+#include "queue.hpp"
+
+namespace rtipc {
+
+void QueueIndices::reset_head_and_tail() const {
+  tail().store(kInvalid, std::memory_order_relaxed);  // published by the handshake
+  head().store(kInvalid, std::memory_order_relaxed);
+}
+
+ProducerQueue::ProducerQueue(QueueIndices indices)
+    : q_(indices), chain_(new uint32_t[indices.slots()]) {
+  const uint32_t n = q_.slots();
+  for (uint32_t i = 0; i < n; ++i) {
+    chain_[i] = (i + 1) % n;
+    // Before any push the consumer never reads chain: relaxed.
+    q_.chain(i).store(chain_[i], std::memory_order_relaxed);
+  }
+}
+
+void ProducerQueue::publish() {
+  // Relaxed: ordered before the release store below, which is what makes c
+  // reachable for the consumer.
+  q_.chain(c_).store(kInvalid, std::memory_order_relaxed);
+  chain_[c_] = kInvalid;
+  q_.chain(newest_).store(c_, std::memory_order_release);
+  chain_[newest_] = c_;
+  newest_ = c_;
+  q_.head().store(newest_, std::memory_order_release);
+}
+
+PushResult ProducerQueue::first_push() {
+  const uint32_t next = chain_[c_];
+  q_.chain(c_).store(kInvalid, std::memory_order_relaxed);
+  chain_[c_] = kInvalid;
+  newest_ = c_;
+  // Head before tail (the protocol text has the reverse; the order is ours to
+  // pick): a consumer that sees a tail can then always trust head.
+  q_.head().store(c_, std::memory_order_release);
+  q_.tail().store(c_ | kFirst, std::memory_order_release);
+  c_ = next;
+  return PushResult::kPublished;
+}
+
+// The consumer has let go of the slot we lost to an overrun: put it back in
+// the ring right after the message just published and write it next.
+void ProducerQueue::link_released_overrun(uint32_t next) {
+  // Relaxed: the consumer no longer reads chain[o]; publish() orders it.
+  q_.chain(overrun_).store(next, std::memory_order_relaxed);
+  chain_[overrun_] = next;
+  c_ = overrun_;
+  overrun_ = kInvalid;
+}
+
+// Full, and the consumer holds the oldest slot x: drop the message after x and
+// reuse its slot, parking x until the consumer lets go of it.
+PushResult ProducerQueue::overrun(uint32_t t) {
+  const uint32_t x = t & kMask;
+  const uint32_t nc = chain_[x];
+  const uint32_t nt = chain_[nc];
+  if (q_.tail().compare_exchange_strong(t, nt, std::memory_order_acq_rel,
+                                        std::memory_order_acquire)) {
+    overrun_ = x;
+    c_ = nc;
+    return PushResult::kDiscarded;
+  }
+  c_ = x;  // the consumer moved on and released x in between
+  return PushResult::kPublished;
+}
+
+PushResult ProducerQueue::force_push() {
+  if (newest_ == kInvalid) return first_push();
+  const uint32_t next = chain_[c_];
+  publish();
+
+  uint32_t t = q_.tail().load(std::memory_order_acquire);
+  const uint32_t oldest = t & kMask;
+  if (oldest >= q_.slots()) return PushResult::kError;
+
+  if (overrun_ != kInvalid) {
+    if (!(t & kConsumed)) {
+      if (q_.tail().compare_exchange_strong(t, chain_[oldest], std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+        c_ = oldest;
+        return PushResult::kDiscarded;
+      }
+    }
+    link_released_overrun(next);
+    return PushResult::kPublished;
+  }
+  if (next != oldest) {
+    c_ = next;
+    return PushResult::kPublished;
+  }
+  if (!(t & kConsumed)) {
+    uint32_t expected = t;
+    if (q_.tail().compare_exchange_strong(expected, chain_[oldest], std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+      c_ = next;
+      return PushResult::kDiscarded;
+    }
+    // The consumer claimed the oldest slot just now (and may even have moved
+    // on; overrun() notices that).
+    t |= kConsumed;
+  }
+  return overrun(t);
+}
+
+PushResult ProducerQueue::try_push() {
+  if (newest_ == kInvalid) return first_push();
+  const uint32_t next = chain_[c_];
+  const uint32_t t = q_.tail().load(std::memory_order_acquire);
+  const uint32_t oldest = t & kMask;
+  if (oldest >= q_.slots()) return PushResult::kError;
+
+  if (overrun_ != kInvalid) {
+    if (!(t & kConsumed)) return PushResult::kFull;
+    publish();
+    link_released_overrun(next);
+    return PushResult::kPublished;
+  }
+  if (next == oldest) return PushResult::kFull;
+  publish();
+  c_ = next;
+  return PushResult::kPublished;
+}
+
+// t: a tail value without kConsumed that our fetch_or has just flagged. The
+// producer put it there (first push, or it dropped messages), so we take it.
+PopResult ConsumerQueue::take_moved_tail(uint32_t t) {
+  const uint32_t slot = t & kMask;
+  if (slot >= q_.slots()) return PopResult::kError;
+  cur_ = slot;
+  return (t & kFirst) ? PopResult::kNew : PopResult::kNewAfterGap;
+}
+
+bool ConsumerQueue::has_news() const {
+  // Acquire: a caller that sees news goes on to pop, which re-reads anyway;
+  // acquire keeps a waiter from acting on a stale view after a wake-up.
+  const uint32_t t = q_.tail().load(std::memory_order_acquire);
+  if (t == kInvalid) return false;
+  if (!(t & kConsumed) || cur_ == kInvalid) return true;
+  return q_.chain(cur_).load(std::memory_order_acquire) != kInvalid;
+}
+
+PopResult ConsumerQueue::pop() {
+  // A plain load first, so that polling an idle queue writes nothing and
+  // keeps the cache line shared. Relaxed: every value that leads to reading
+  // a slot is re-read below with acquire.
+  uint32_t t = q_.tail().load(std::memory_order_relaxed);
+  if (t == kInvalid) return PopResult::kNothingProduced;
+  if (!(t & kConsumed)) {
+    t = q_.tail().fetch_or(kConsumed, std::memory_order_acq_rel);
+    if (t == kInvalid) return PopResult::kNothingProduced;
+    if (!(t & kConsumed)) return take_moved_tail(t);
+  }
+  // The tail is flagged, so we hold cur_ (only the consumer sets the flag).
+  if (cur_ == kInvalid) return PopResult::kError;
+  const uint32_t x = q_.chain(cur_).load(std::memory_order_acquire);
+  if (x == kInvalid) return PopResult::kNoNew;
+  if (x >= q_.slots()) return PopResult::kError;
+  if (q_.tail().compare_exchange_strong(t, x | kConsumed, std::memory_order_acq_rel,
+                                        std::memory_order_relaxed)) {
+    cur_ = x;
+    return PopResult::kNew;
+  }
+  // The producer moved the tail past us: messages were dropped.
+  t = q_.tail().fetch_or(kConsumed, std::memory_order_acq_rel);
+  if (t == kInvalid || (t & kConsumed)) return PopResult::kError;  // only we set the flag
+  PopResult r = take_moved_tail(t);
+  return r == PopResult::kError ? r : PopResult::kNewAfterGap;
+}
+
+PopResult ConsumerQueue::flush() {
+  for (;;) {
+    const uint32_t t = q_.tail().fetch_or(kConsumed, std::memory_order_acq_rel);
+    if (t == kInvalid) return PopResult::kNothingProduced;
+    const uint32_t oldest = t & kMask;
+    if (oldest >= q_.slots()) return PopResult::kError;
+    const uint32_t newest = q_.head().load(std::memory_order_acquire);
+    // A producer that stores tail before head (the protocol text's order) may
+    // not have written head yet: the tail is then the only message.
+    if (newest == kInvalid) return (t & kConsumed) ? PopResult::kError : take_moved_tail(t);
+    if (newest >= q_.slots()) return PopResult::kError;
+
+    const bool held = t & kConsumed;  // we held cur_ == oldest
+    if (held && cur_ == kInvalid) return PopResult::kError;
+    if (held && newest == cur_) return PopResult::kNoNew;
+    // Was every message between what we read last and newest seen? Only if
+    // newest directly follows cur_, or is the first message ever pushed.
+    bool gap;
+    if (held) {
+      gap = q_.chain(cur_).load(std::memory_order_relaxed) != newest;
+    } else {
+      gap = !((t & kFirst) && oldest == newest);
+    }
+    uint32_t expected = t | kConsumed;
+    if (q_.tail().compare_exchange_strong(expected, newest | kConsumed, std::memory_order_acq_rel,
+                                          std::memory_order_relaxed)) {
+      cur_ = newest;
+      return gap ? PopResult::kNewAfterGap : PopResult::kNew;
+    }
+  }
+}
+
+}  // namespace rtipc

@@ -1,0 +1,88 @@
+// The protocol-2 queue (PROTOCOL.md §7): a wait-free single-producer
+// single-consumer ring whose indices live in shared memory.
+//
+// Thread rules: a ProducerQueue is used by one thread at a time, and so is a
+// ConsumerQueue; the two sides may run concurrently in different threads or
+// processes. Nothing here allocates, locks or makes a system call after
+// construction.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+namespace rtipc {
+
+inline constexpr uint32_t kInvalid = 0xFFFFFFFF;
+inline constexpr uint32_t kConsumed = 0x80000000;
+inline constexpr uint32_t kFirst = 0x40000000;
+inline constexpr uint32_t kMask = 0x3FFFFFFF;
+
+// Values match enum rtipc_produce_result / rtipc_consume_result.
+enum class PushResult { kPublished = 0, kDiscarded = 1, kFull = 2, kError = -1 };
+enum class PopResult { kNothingProduced = 0, kNoNew = 1, kNew = 2, kNewAfterGap = 3, kError = -1 };
+
+// The index area of one channel: tail, head, chain[n], each a 32-bit atomic.
+class QueueIndices {
+ public:
+  QueueIndices(uint32_t* base, uint32_t slots) : base_(base), slots_(slots) {}
+
+  std::atomic_ref<uint32_t> tail() const { return std::atomic_ref<uint32_t>(base_[0]); }
+  std::atomic_ref<uint32_t> head() const { return std::atomic_ref<uint32_t>(base_[1]); }
+  std::atomic_ref<uint32_t> chain(uint32_t i) const { return std::atomic_ref<uint32_t>(base_[2 + i]); }
+  uint32_t slots() const { return slots_; }
+
+  // The state of a region the client has just created (PROTOCOL.md §6.4).
+  void reset_head_and_tail() const;
+
+ private:
+  uint32_t* base_;
+  uint32_t slots_;
+};
+
+class ProducerQueue {
+ public:
+  // Takes the producer role: writes chain[i] = (i + 1) mod n.
+  explicit ProducerQueue(QueueIndices indices);
+
+  uint32_t current() const { return c_; }  // the slot being written
+  uint32_t slots() const { return q_.slots(); }
+
+  PushResult force_push();
+  PushResult try_push();
+
+ private:
+  PushResult first_push();
+  void publish();
+  void link_released_overrun(uint32_t next);
+  PushResult overrun(uint32_t t);
+
+  QueueIndices q_;
+  std::unique_ptr<uint32_t[]> chain_;  // private copy, L in the protocol text
+  uint32_t newest_ = kInvalid;         // h: newest published slot
+  uint32_t c_ = 0;                     // slot being written
+  uint32_t overrun_ = kInvalid;        // o: lost to an overrun, still held by the consumer
+};
+
+class ConsumerQueue {
+ public:
+  explicit ConsumerQueue(QueueIndices indices) : q_(indices) {}
+
+  uint32_t current() const { return cur_; }  // kInvalid until the first pop
+  uint32_t slots() const { return q_.slots(); }
+
+  // Whether pop() would find anything (a new message or an error) now.
+  // Reads shared memory only.
+  bool has_news() const;
+
+  PopResult pop();    // the next message in order
+  PopResult flush();  // the newest message, dropping older ones
+
+ private:
+  PopResult take_moved_tail(uint32_t t);
+
+  QueueIndices q_;
+  uint32_t cur_ = kInvalid;
+};
+
+}  // namespace rtipc

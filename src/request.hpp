@@ -1,0 +1,50 @@
+// The handshake request (PROTOCOL.md §3): what a client proposes, encoded and
+// decoded byte for byte. Decoding trusts nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "layout.hpp"
+
+namespace rtipc {
+
+inline constexpr uint16_t kMagic = 0x1f0c;
+inline constexpr uint16_t kVersion = 2;
+inline constexpr uint16_t kAtomicSize = 4;
+inline constexpr size_t kHeaderSize = 20;
+inline constexpr size_t kTableEntrySize = 16;
+// Bounds the receive buffer; far above what kMaxChannels and kMaxInfoSize
+// allow in practice, and what a SOCK_SEQPACKET message can carry anyway.
+inline constexpr size_t kMaxRequestSize = size_t{1} << 20;
+
+struct ChannelSpec {
+  uint32_t msg_size = 0;
+  uint32_t add_msgs = 0;
+  bool eventfd = false;
+  std::vector<std::byte> info;
+};
+
+// Always in the client's terms: `client_produces` are table entries 0..count_a.
+struct GroupSpec {
+  uint32_t cacheline = 0;
+  std::vector<std::byte> info;
+  std::vector<ChannelSpec> client_produces;
+  std::vector<ChannelSpec> client_consumes;
+
+  size_t channel_count() const { return client_produces.size() + client_consumes.size(); }
+  const ChannelSpec& channel(size_t table_index) const;
+  size_t eventfd_count() const;
+  // Throws Error(-EINVAL) when the spec breaks a bound.
+  size_t layout(std::vector<ChannelLayout>* out) const;
+};
+
+std::vector<std::byte> encode_request(const GroupSpec& spec);
+
+// Throws Error(-EBADMSG) with the reason when the bytes are not a valid
+// request, and Error(-EINVAL) when the group they describe breaks a bound.
+GroupSpec decode_request(std::span<const std::byte> bytes);
+
+}  // namespace rtipc
