@@ -262,6 +262,75 @@ RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer *consumer, int timeout_ms);
  * sleeps at once. */
 RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer *consumer, uint32_t spin_ns);
 
+/* ------------------------------------------------------------------------
+ * Handshake over a Unix SOCK_SEQPACKET socket (PROTOCOL.md sections 2-5)
+ */
+
+/* The peer process, from SO_PEERCRED at connect time. */
+struct rtipc_peer {
+	int32_t pid;
+	uint32_t uid;
+	uint32_t gid;
+};
+
+/* Decides on a client's proposal. proposal is in the server's terms (its
+ * producers are the channels the client consumes); it and its info bytes are
+ * valid during the call only. Nothing has been mapped or written yet.
+ * Returns nonzero to accept. */
+typedef int (*rtipc_filter_fn)(const struct rtipc_group_config *proposal,
+			       const struct rtipc_peer *peer, void *user);
+
+/* Listens on path. A stale socket file that nobody listens on is replaced;
+ * if a server listens there, fails with -EADDRINUSE. mode: permission bits
+ * for the socket file (0 keeps what the umask gives). backlog <= 0 means
+ * SOMAXCONN. Returns 0 and *server, or -errno. */
+RTIPC_EXPORT int rtipc_server_create(const char *path, int backlog, uint32_t mode,
+				     rtipc_server **server);
+
+/* The listening descriptor, readable when a client waits to be accepted.
+ * Owned by the server. */
+RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server);
+
+/* How long a connected client may take to send its request before the
+ * server drops it (default 1000 ms); bounds what a silent or slow peer costs. */
+RTIPC_EXPORT void rtipc_server_set_request_timeout(rtipc_server *server, int timeout_ms);
+
+/* Accepts one client: waits up to timeout_ms for a connection (-1: no limit,
+ * 0: only one already waiting), reads and checks its request, asks filter
+ * (NULL accepts everything), replies, and builds the group (flags:
+ * RTIPC_GROUP_*). Blocks. Returns 0 and *group; -ETIMEDOUT when no client
+ * came in time; -RTIPC_EREJECTED when the filter said no; -EBADMSG, -EINVAL,
+ * -EBADF, -EPERM for a bad request or bad descriptors (the client got -1
+ * where the socket allowed). Every failure that concerns one client leaves
+ * the server ready for the next, with every received descriptor closed. */
+RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms,
+				     rtipc_filter_fn filter, void *user, uint32_t flags,
+				     rtipc_group **group);
+
+/* The server side of the handshake on an already connected SOCK_SEQPACKET
+ * socket (socketpair, inherited descriptor). timeout_ms bounds the wait for
+ * the request. Does not take ownership of sock. Returns as
+ * rtipc_server_accept. */
+RTIPC_EXPORT int rtipc_server_accept_socket(int sock, int timeout_ms, rtipc_filter_fn filter,
+					    void *user, uint32_t flags, rtipc_group **group);
+
+/* Stops listening; removes the socket file if it is still the one the
+ * server created. */
+RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server);
+
+/* Creates a group from config (as rtipc_group_create), connects to the server
+ * at path, sends the request and waits up to timeout_ms (-1: no limit) for
+ * the answer. Blocks. Returns 0 and *group; -ENOENT or -ECONNREFUSED when no
+ * server is there; -RTIPC_EREJECTED when the server said no; -ETIMEDOUT;
+ * -errno. */
+RTIPC_EXPORT int rtipc_client_connect(const char *path, const struct rtipc_group_config *config,
+				      int timeout_ms, rtipc_group **group);
+
+/* The same on an already connected SOCK_SEQPACKET socket. Does not take
+ * ownership of sock. */
+RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config *config,
+					     int timeout_ms, rtipc_group **group);
+
 #ifdef __cplusplus
 }
 #endif
