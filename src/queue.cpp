@@ -28,14 +28,17 @@ ProducerQueue::ProducerQueue(QueueIndices indices)
 }
 
 void ProducerQueue::publish() {
-  // Relaxed: ordered before the release store below, which is what makes c
+  // Relaxed: ordered before the release stores below, which are what make c
   // reachable for the consumer.
   q_.chain(c_).store(kInvalid, std::memory_order_relaxed);
   chain_[c_] = kInvalid;
+  // Head before the link (the protocol text has the reverse): a consumer
+  // that reaches c through the chain then never finds head behind it, so a
+  // flush cannot move it back onto a slot it released (docs/protocol-notes.md).
+  q_.head().store(c_, std::memory_order_release);
   q_.chain(newest_).store(c_, std::memory_order_release);
   chain_[newest_] = c_;
   newest_ = c_;
-  q_.head().store(newest_, std::memory_order_release);
 }
 
 PushResult ProducerQueue::first_push() {
@@ -186,27 +189,35 @@ PopResult ConsumerQueue::flush() {
     if (t == kInvalid) return PopResult::kNothingProduced;
     const uint32_t oldest = t & kMask;
     if (oldest >= q_.slots()) return PopResult::kError;
-    const uint32_t newest = q_.head().load(std::memory_order_acquire);
-    // A producer that stores tail before head (the protocol text's order) may
-    // not have written head yet: the tail is then the only message.
-    if (newest == kInvalid) return (t & kConsumed) ? PopResult::kError : take_moved_tail(t);
-    if (newest >= q_.slots()) return PopResult::kError;
 
-    const bool held = t & kConsumed;  // we held cur_ == oldest
-    if (held && cur_ == kInvalid) return PopResult::kError;
-    if (held && newest == cur_) return PopResult::kNoNew;
-    // Was every message between what we read last and newest seen? Only if
-    // newest directly follows cur_, or is the first message ever pushed.
+    uint32_t target;
     bool gap;
-    if (held) {
-      gap = q_.chain(cur_).load(std::memory_order_relaxed) != newest;
+    if (t & kConsumed) {
+      // We hold cur_. Look at the chain before head: a producer that links
+      // before it stores head (the protocol text's order) can leave head one
+      // message behind cur_, and jumping "to head" would go backwards.
+      if (cur_ == kInvalid) return PopResult::kError;
+      const uint32_t next = q_.chain(cur_).load(std::memory_order_acquire);
+      if (next == kInvalid) return PopResult::kNoNew;
+      if (next >= q_.slots()) return PopResult::kError;
+      // cur_ was fully published before next was linked, so head >= cur_.
+      target = q_.head().load(std::memory_order_acquire);
+      if (target >= q_.slots()) return PopResult::kError;
+      if (target == cur_) target = next;
+      gap = target != next;
     } else {
-      gap = !((t & kFirst) && oldest == newest);
+      // The producer put this tail there (first push, or it dropped
+      // messages); head was stored before it, except by a producer that
+      // stores the first tail before the first head.
+      target = q_.head().load(std::memory_order_acquire);
+      if (target == kInvalid) return take_moved_tail(t);
+      if (target >= q_.slots()) return PopResult::kError;
+      gap = !((t & kFirst) && oldest == target);
     }
     uint32_t expected = t | kConsumed;
-    if (q_.tail().compare_exchange_strong(expected, newest | kConsumed, std::memory_order_acq_rel,
+    if (q_.tail().compare_exchange_strong(expected, target | kConsumed, std::memory_order_acq_rel,
                                           std::memory_order_relaxed)) {
-      cur_ = newest;
+      cur_ = target;
       return gap ? PopResult::kNewAfterGap : PopResult::kNew;
     }
   }
