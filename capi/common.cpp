@@ -16,7 +16,7 @@ namespace rtipc::capi {
 int report(const char* function, int code, const char* message) noexcept {
   try {
     t_last_error = std::string(function) + ": " + message;
-    log_text(LogLevel::kError, t_last_error);
+    if (log_enabled(LogLevel::kError)) log_text(LogLevel::kError, t_last_error);
   } catch (...) {
     // Out of memory while reporting: the code still says what happened.
   }
