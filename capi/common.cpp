@@ -1,4 +1,5 @@
 // Version, errors and logging.
+#include <climits>
 #include <cstring>
 #include <string>
 
@@ -30,6 +31,7 @@ extern "C" {
 RTIPC_EXPORT const char* rtipc_version(void) { return RTIPC_VERSION; }
 
 RTIPC_EXPORT const char* rtipc_strerror(int err) {
+  if (err == INT_MIN) return "unknown error";  // cannot be negated
   if (err < 0) err = -err;
   if (err == RTIPC_EREJECTED) return "rejected by the peer";
   if (err == 0) return "success";
