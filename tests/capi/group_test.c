@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -141,6 +142,13 @@ static void test_configurations(void) {
 
   mixed.flags = RTIPC_GROUP_PRODUCER_CACHE | RTIPC_GROUP_MLOCK; /* mlock may fail: a warning */
   check_group("mixed, cached, mlock", &mixed);
+
+  /* add_msgs 12, 13, 14: where the C library's slot offset formula is wrong
+   * (PROTOCOL.md 6.2); the region must follow the correct one. */
+  struct rtipc_channel_config layout_fix[] = {
+      {NULL, 0, 8, 12, 0}, {NULL, 0, 8, 13, 0}, {NULL, 0, 8, 14, 0}, {NULL, 0, 8, 28, 0}};
+  struct rtipc_group_config formula = {layout_fix, NULL, NULL, COUNT(layout_fix), 0, 0, 0};
+  check_group("add_msgs 12..14", &formula);
 
   /* The limit: 1024 channels in all. */
   static struct rtipc_channel_config many[512];
@@ -454,6 +462,12 @@ static int bad_group_flags(void) {
   struct rtipc_group_config config = {&good, NULL, NULL, 1, 0, 0, 0x100};
   return create_expecting_failure(&config);
 }
+static int bad_region_too_big(void) {
+  /* 256 slots of 64 MiB: the index area pushes it just past 16 GiB. */
+  struct rtipc_channel_config c = {NULL, 0, 64u << 20, 253, 0};
+  struct rtipc_group_config config = {&c, NULL, NULL, 1, 0, 0, 0};
+  return create_expecting_failure(&config);
+}
 static int bad_no_channels(void) {
   struct rtipc_group_config config = {NULL, NULL, NULL, 0, 0, 0, 0};
   return create_expecting_failure(&config);
@@ -490,6 +504,7 @@ static void test_bad_arguments(void) {
       {"group info above 64 KiB", bad_group_info_too_big, -EINVAL, 0, ""},
       {"unknown channel flags", bad_channel_flags, -EINVAL, 0, ""},
       {"unknown group flags", bad_group_flags, -EINVAL, 0, ""},
+      {"region above 16 GiB", bad_region_too_big, -EINVAL, 0, ""},
       {"no channels", bad_no_channels, -EINVAL, 0, ""},
       {"1025 channels", bad_too_many_channels, -EINVAL, 0, ""},
       {"unknown flags on the server side", bad_from_request_flags, -EINVAL, 0, ""},
@@ -525,6 +540,65 @@ static void test_bad_arguments(void) {
   rtipc_group_destroy(group);
 }
 
+/* A request whose client uses 128-byte lines for the layout, one channel
+ * the server produces (8-byte messages, 3 slots). */
+static size_t request_with_cacheline(uint8_t* out, uint16_t cacheline) {
+  const uint32_t words[] = {0, 0, 1, /* add_msgs */ 0, /* msg_size */ 8, 0, 0};
+  const uint16_t head[] = {0x1f0c, 2, cacheline, 4};
+  memcpy(out, head, sizeof head);
+  memcpy(out + sizeof head, words, sizeof words);
+  return sizeof head + sizeof words;
+}
+
+static int sealed_memfd(size_t size) {
+  int fd = memfd_create("rtipc-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  CHECK(fd >= 0);
+  CHECK_EQ(ftruncate(fd, (off_t)size), 0);
+  CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL), 0);
+  return fd;
+}
+
+/* The server lays the region out with the client's cache-line size, whatever
+ * its own (PROTOCOL.md 6.3): index area 128 bytes, slots 128 bytes apart. */
+static void test_client_cacheline(void) {
+  uint8_t request[64];
+  size_t size = request_with_cacheline(request, 128);
+  const size_t region = 128 + 3 * 128;
+
+  rtipc_group* group = NULL;
+  int fd = sealed_memfd(region - 1); /* enough for 64-byte lines, not for 128 */
+  CHECK_EQ(rtipc_group_from_request(request, size, &fd, 1, 0, &group), -EINVAL);
+
+  fd = sealed_memfd(region);
+  int view = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  CHECK_EQ(rtipc_group_from_request(request, size, &fd, 1, 0, &group), 0);
+  rtipc_producer* p = NULL;
+  if (group) CHECK_EQ(rtipc_group_take_producer(group, 0, &p), 0);
+  const uint8_t* bytes = mmap(NULL, region, PROT_READ, MAP_SHARED, view, 0);
+  CHECK(bytes != MAP_FAILED);
+  if (p && bytes != MAP_FAILED) {
+    for (int i = 0; i < 3; ++i) {
+      memset(rtipc_producer_msg(p), 0x61 + i, 8);
+      CHECK_EQ(rtipc_produce(p, RTIPC_PRODUCE_FORCE),
+               i < 2 ? RTIPC_PUBLISHED : RTIPC_PUBLISHED_DISCARDED);
+    }
+    for (int i = 0; i < 3; ++i) CHECK_EQ(bytes[128 + 128 * i], 0x61 + i); /* slot i */
+  }
+  if (bytes != MAP_FAILED) munmap((void*)bytes, region);
+  close(view);
+  rtipc_producer_destroy(p);
+  rtipc_group_destroy(group);
+
+  /* A line size that is not a power of two in [8, 4096] is a bad request. */
+  static const uint16_t bad[] = {0, 4, 96, 8192};
+  for (size_t i = 0; i < COUNT(bad); ++i) {
+    size = request_with_cacheline(request, bad[i]);
+    fd = sealed_memfd(region);
+    group = NULL;
+    CHECK_EQ(rtipc_group_from_request(request, size, &fd, 1, 0, &group), -EBADMSG);
+  }
+}
+
 int main(void) {
   rtipc_set_log(NULL, NULL, RTIPC_LOG_NONE); /* the failures below are on purpose */
   test_configurations();
@@ -532,5 +606,6 @@ int main(void) {
   test_request();
   test_fds();
   test_bad_arguments();
+  test_client_cacheline();
   return check_report("group_test");
 }

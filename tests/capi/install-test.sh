@@ -42,7 +42,10 @@ unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/librtipc\.s
 
 # pkg-config sees only the installed tree; the sysroot maps the build's
 # prefix into the DESTDIR.
-export PKG_CONFIG_LIBDIR="$root$(dirname "$pc")" PKG_CONFIG_PATH= PKG_CONFIG_SYSROOT_DIR="$root"
+PKG_CONFIG_LIBDIR=$root$(dirname "$pc")
+PKG_CONFIG_PATH=
+PKG_CONFIG_SYSROOT_DIR=$root
+export PKG_CONFIG_LIBDIR PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 [ "$(pkg-config --modversion rtipc)" = "$version" ] || fail "pkg-config --modversion rtipc"
 flags=$(pkg-config --cflags --libs rtipc)
 echo "pkg-config --cflags --libs rtipc: $flags"
@@ -58,5 +61,4 @@ out=$(LD_LIBRARY_PATH=$libdir "$tmp/example") || fail "the example failed: $out"
 echo "$out"
 [ "$(echo "$out" | sed -n 1p)" = "header $version library $version" ] || fail "version line"
 [ "$(echo "$out" | sed -n 2p)" = "received: hello through shared memory" ] || fail "message line"
-[ -n "$header" ]
-echo "install-test: ok"
+echo "install-test: ok ($header and the rest)"
