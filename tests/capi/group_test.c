@@ -150,6 +150,16 @@ static void test_configurations(void) {
   struct rtipc_group_config formula = {layout_fix, NULL, NULL, COUNT(layout_fix), 0, 0, 0};
   check_group("add_msgs 12..14", &formula);
 
+  /* At the limits: 2^20 slots, 64 MiB messages, 64 KiB of info. */
+  static char info_max[65536];
+  struct rtipc_channel_config largest_channels[] = {
+      {info_max, sizeof info_max, 1, (1u << 20) - 3, 0},
+      {NULL, 0, 64u << 20, 0, RTIPC_CHANNEL_EVENTFD},
+  };
+  struct rtipc_group_config at_limits = {largest_channels, NULL, info_max, 2, 0,
+                                         sizeof info_max,  0};
+  check_group("at the limits", &at_limits);
+
   /* The limit: 1024 channels in all. */
   static struct rtipc_channel_config many[512];
   for (size_t i = 0; i < COUNT(many); ++i)
@@ -425,7 +435,7 @@ static int bad_msg_size_too_big(void) {
   return create_expecting_failure(&config);
 }
 static int bad_too_many_slots(void) {
-  struct rtipc_channel_config c = {NULL, 0, 8, UINT32_MAX - 1, 0};
+  struct rtipc_channel_config c = {NULL, 0, 8, (1u << 20) - 2, 0}; /* 2^20 + 1 slots */
   struct rtipc_group_config config = {&c, NULL, NULL, 1, 0, 0, 0};
   return create_expecting_failure(&config);
 }
@@ -599,6 +609,53 @@ static void test_client_cacheline(void) {
   }
 }
 
+/* A peer that follows the protocol text's order on its first push stores
+ * tail before head; a consumer that looks in between (here: forever) must
+ * still get the message, also when it asks for the latest one. */
+static void test_tail_first_peer(void) {
+  struct rtipc_channel_config c = {NULL, 0, 8, 0, 0};
+  struct rtipc_channel_config pair[] = {c, c};
+  struct rtipc_group_config config = {pair, NULL, NULL, 2, 0, 0, 0};
+  rtipc_group *client = NULL, *server = NULL;
+  CHECK_EQ(rtipc_group_create(&config, &client), 0);
+  if (!client) return;
+  uint8_t request[128];
+  int size = rtipc_group_request(client, request, sizeof request);
+  int fd;
+  CHECK_EQ(rtipc_group_fds(client, &fd, 1), 1);
+  size_t region = (size_t)lseek(fd, 0, SEEK_END);
+  uint8_t* bytes = mmap(NULL, region, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  CHECK(bytes != MAP_FAILED);
+  fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  CHECK_EQ(rtipc_group_from_request(request, (size_t)size, &fd, 1, 0, &server), 0);
+  if (!server || bytes == MAP_FAILED) return;
+
+  /* Each channel: tail, head, chain[3], then slot 0 one cache line in. */
+  const size_t stride = channel_size(&c);
+  for (int i = 0; i < 2; ++i) {
+    uint32_t* index = (uint32_t*)(bytes + i * stride);
+    memcpy(bytes + i * stride + align_cl(5 * 4), "message", 8);
+    index[2] = 0xffffffffu;          /* chain[0]: the newest message */
+    index[0] = 0x40000000u;          /* tail = slot 0 | FIRST */
+    CHECK_EQ(index[1], 0xffffffffu); /* head not written yet */
+  }
+  rtipc_consumer *next = NULL, *latest = NULL;
+  CHECK_EQ(rtipc_group_take_consumer(server, 0, &next), 0);
+  CHECK_EQ(rtipc_group_take_consumer(server, 1, &latest), 0);
+  if (next && latest) {
+    CHECK_EQ(rtipc_consume(next, RTIPC_CONSUME_NEXT), RTIPC_NEW);
+    CHECK(rtipc_consumer_msg(next) && strcmp(rtipc_consumer_msg(next), "message") == 0);
+    CHECK_EQ(rtipc_consume(latest, RTIPC_CONSUME_LATEST), RTIPC_NEW);
+    CHECK(rtipc_consumer_msg(latest) && strcmp(rtipc_consumer_msg(latest), "message") == 0);
+    CHECK_EQ(rtipc_consume(latest, RTIPC_CONSUME_NEXT), RTIPC_NO_NEW);
+  }
+  rtipc_consumer_destroy(next);
+  rtipc_consumer_destroy(latest);
+  munmap(bytes, region);
+  rtipc_group_destroy(server);
+  rtipc_group_destroy(client);
+}
+
 int main(void) {
   rtipc_set_log(NULL, NULL, RTIPC_LOG_NONE); /* the failures below are on purpose */
   test_configurations();
@@ -607,5 +664,6 @@ int main(void) {
   test_fds();
   test_bad_arguments();
   test_client_cacheline();
+  test_tail_first_peer();
   return check_report("group_test");
 }

@@ -5,10 +5,10 @@
 # Writes nothing outside the temporary directory (meson install itself adds
 # its install log to the build directory's meson-logs/, as always).
 #
-# usage: install-test.sh BUILD_DIR VERSION EXAMPLE_C CC [MESON]
+# usage: install-test.sh BUILD_DIR VERSION EXAMPLE_C CC MESON WITH_EXAMPLES
 set -eu
 
-build=$1 version=$2 example=$3 cc=$4 meson=${5:-meson}
+build=$1 version=$2 example=$3 cc=$4 meson=$5 with_examples=$6
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rtipc-install-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 root=$tmp/root
@@ -33,6 +33,7 @@ lib=$(one '/librtipc\.so$')
 one "/librtipc\.so\.0$" >/dev/null
 one "/librtipc\.so\.$version$" >/dev/null
 pc=$(one '/pkgconfig/rtipc\.pc$')
+[ "$with_examples" = true ] && one '/bin/rtipc-demo$' >/dev/null
 unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/librtipc\.so\(\.[0-9.]*\)\?$' \
   -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc-[a-z-]*$' "$tmp/files" || true)
 [ -z "$unexpected" ] || fail "unexpected installed files: $unexpected"
