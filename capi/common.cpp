@@ -1,4 +1,5 @@
 // Version, errors and logging.
+#include <climits>
 #include <cstring>
 #include <string>
 
@@ -16,7 +17,7 @@ namespace rtipc::capi {
 int report(const char* function, int code, const char* message) noexcept {
   try {
     t_last_error = std::string(function) + ": " + message;
-    log_text(LogLevel::kError, t_last_error);
+    if (log_enabled(LogLevel::kError)) log_text(LogLevel::kError, t_last_error);
   } catch (...) {
     // Out of memory while reporting: the code still says what happened.
   }
@@ -30,6 +31,7 @@ extern "C" {
 RTIPC_EXPORT const char* rtipc_version(void) { return RTIPC_VERSION; }
 
 RTIPC_EXPORT const char* rtipc_strerror(int err) {
+  if (err == INT_MIN) return "unknown error";  // cannot be negated
   if (err < 0) err = -err;
   if (err == RTIPC_EREJECTED) return "rejected by the peer";
   if (err == 0) return "success";

@@ -5,9 +5,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
+
+#include "rtipc/version.h"
 
 namespace rtipc {
 namespace {
+
+constexpr size_t kCacheAlign = RTIPC_CACHELINE_SIZE;
 
 int64_t now_ns() {
   timespec ts;
@@ -33,7 +38,12 @@ Producer::Producer(std::shared_ptr<Region> region, const ChannelLayout& layout,
                    std::shared_ptr<EventFd> eventfd, std::vector<std::byte> info, bool cache)
     : Channel(std::move(region), layout, std::move(eventfd), std::move(info)),
       queue_(indices()) {
-  if (cache) cache_ = std::make_unique<std::byte[]>(layout_.msg_size);
+  if (cache)
+    cache_.reset(new (std::align_val_t{kCacheAlign}) std::byte[layout_.msg_size]());
+}
+
+void Producer::AlignedDelete::operator()(std::byte* p) const {
+  ::operator delete[](p, std::align_val_t{kCacheAlign});
 }
 
 PushResult Producer::push(bool force) {

@@ -53,8 +53,13 @@ class Producer : public Channel {
   PushResult push(bool force);
 
  private:
+  // Aligned like a slot, as the C API promises for rtipc_producer_msg().
+  struct AlignedDelete {
+    void operator()(std::byte* p) const;
+  };
+
   ProducerQueue queue_;
-  std::unique_ptr<std::byte[]> cache_;
+  std::unique_ptr<std::byte[], AlignedDelete> cache_;
 };
 
 class Consumer : public Channel {

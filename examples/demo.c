@@ -1,0 +1,352 @@
+/* rtipc-demo: two processes, one stream of sequence-numbered messages.
+ *
+ * The parent is the client: it creates a channel group with a stream channel
+ * (16-byte messages, add_msgs 100) that it produces and a report channel that
+ * it consumes, and hands it to the forked child, the server. The child reads
+ * the stream, checks every sequence number, and sends its counts back on the
+ * report channel. Two runs: force mode (the producer never waits and may
+ * discard the oldest waiting message) and try mode (it never discards and
+ * retries while the queue is full).
+ *
+ * In force mode every message is accounted for: the consumer receives some
+ * and sees the others as gaps in the sequence numbers, and the number it
+ * skipped equals the number of discards the producer was told about. In try
+ * mode it receives every message. The demo exits with 1 if either fails.
+ *
+ * usage: rtipc-demo [MESSAGES]   (default 10000000)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <rtipc/rtipc.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct message { /* 16 bytes */
+  uint64_t seq;
+  uint32_t run;
+  uint32_t check; /* derived from seq and run: a torn message would show */
+};
+
+struct report {
+  uint64_t received;
+  uint64_t skipped;      /* messages missing between those received */
+  uint64_t gap_results;  /* RTIPC_NEW_AFTER_GAP results */
+  uint64_t silent_gaps;  /* skips reported as RTIPC_NEW: must be 0 */
+  uint64_t false_gaps;   /* RTIPC_NEW_AFTER_GAP without a skip: must be 0 */
+  uint64_t bad_messages; /* wrong run or check value: must be 0 */
+  int64_t elapsed_ns;    /* first to last message received */
+};
+
+enum { RUN_FORCE = 0, RUN_TRY = 1, RUNS = 2 };
+enum { SPINS_BEFORE_YIELD = 1024 };
+
+static uint32_t check_of(uint64_t seq, uint32_t run) {
+  return (uint32_t)(seq * 2654435761u) ^ run;
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Busy-polling is what a real-time consumer does; yielding now and then keeps
+ * the demo usable when both processes share one core. */
+static void backoff(unsigned* spins) {
+  if (++*spins % SPINS_BEFORE_YIELD == 0) sched_yield();
+}
+
+/* ---- Handshake --------------------------------------------------------
+ * PROTOCOL.md sections 2-5 over an already connected SOCK_SEQPACKET socket:
+ * the client sends the request bytes with the memfd and eventfds
+ * (SCM_RIGHTS), the server answers with an int32, 0 for accepted. These two
+ * functions have the signatures of rtipc_client_connect_socket and
+ * rtipc_server_accept_socket, which will replace them. */
+
+static int send_with_fds(int sock, const void* buf, size_t len, const int* fds, size_t nfds) {
+  char control[CMSG_SPACE(sizeof(int) * 16)] __attribute__((aligned(8))) = {0};
+  if (nfds > 16) return -EINVAL;
+  struct iovec iov = {(void*)buf, len};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+  msg.msg_control = control;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+  memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+  return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
+}
+
+/* Returns the byte count, or -errno; *nfds descriptors land in fds. */
+static ssize_t recv_with_fds(int sock, void* buf, size_t cap, int* fds, size_t* nfds) {
+  char control[CMSG_SPACE(sizeof(int) * 16)] __attribute__((aligned(8)));
+  struct iovec iov = {buf, cap};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  if (n < 0) return -errno;
+  *nfds = 0;
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    memcpy(fds + *nfds, CMSG_DATA(c), count * sizeof(int));
+    *nfds += count;
+  }
+  if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+    for (size_t i = 0; i < *nfds; ++i) close(fds[i]);
+    return -EMSGSIZE;
+  }
+  return n;
+}
+
+static int client_connect_socket(int sock, const struct rtipc_group_config* config,
+                                 rtipc_group** group) {
+  int rc = rtipc_group_create(config, group);
+  if (rc < 0) return rc;
+  unsigned char request[4096];
+  int size = rtipc_group_request(*group, request, sizeof request);
+  int fds[16];
+  int nfds = rtipc_group_fds(*group, fds, 16);
+  int32_t reply = -1;
+  if (size < 0 || (size_t)size > sizeof request || nfds < 0 || nfds > 16)
+    rc = -EMSGSIZE;
+  else if ((rc = send_with_fds(sock, request, (size_t)size, fds, (size_t)nfds)) == 0)
+    rc = read(sock, &reply, sizeof reply) != sizeof reply ? -EPROTO
+         : reply != 0                                     ? -RTIPC_EREJECTED
+                                                          : 0;
+  if (rc < 0) {
+    rtipc_group_destroy(*group);
+    *group = NULL;
+  }
+  return rc;
+}
+
+static int server_accept_socket(int sock, uint32_t flags, rtipc_group** group) {
+  unsigned char request[4096];
+  int fds[16];
+  size_t nfds = 0;
+  ssize_t size = recv_with_fds(sock, request, sizeof request, fds, &nfds);
+  int rc = size < 0 ? (int)size
+                    : rtipc_group_from_request(request, (size_t)size, fds, nfds, flags, group);
+  int32_t reply = rc == 0 ? 0 : -1;
+  if (write(sock, &reply, sizeof reply) != sizeof reply && rc == 0) {
+    rtipc_group_destroy(*group);
+    rc = -EPIPE;
+  }
+  return rc;
+}
+
+/* ---- The server: reads the stream, reports on the report channel -------- */
+
+static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t messages) {
+  struct report r = {0};
+  uint64_t expected = 0; /* the next sequence number */
+  int64_t first = 0;
+  unsigned spins = 0;
+  for (;;) {
+    int result = rtipc_consume(stream, RTIPC_CONSUME_NEXT);
+    if (result < 0) {
+      fprintf(stderr, "consumer: %s\n", rtipc_strerror(result));
+      exit(1);
+    }
+    if (result < RTIPC_NEW) {
+      backoff(&spins);
+      continue;
+    }
+    struct message m;
+    memcpy(&m, rtipc_consumer_msg(stream), sizeof m);
+    if (r.received++ == 0) first = now_ns();
+    if (m.run != run || m.check != check_of(m.seq, m.run) || m.seq < expected) {
+      r.bad_messages++;
+      continue;
+    }
+    uint64_t skipped = m.seq - expected;
+    r.skipped += skipped;
+    r.gap_results += result == RTIPC_NEW_AFTER_GAP;
+    r.silent_gaps += skipped > 0 && result == RTIPC_NEW;
+    r.false_gaps += skipped == 0 && result == RTIPC_NEW_AFTER_GAP;
+    expected = m.seq + 1;
+    if (m.seq == messages - 1) break; /* the newest message is never discarded */
+  }
+  r.elapsed_ns = now_ns() - first;
+  return r;
+}
+
+static int server(int sock, uint64_t messages) {
+  rtipc_group* group = NULL;
+  int rc = server_accept_socket(sock, 0, &group);
+  if (rc < 0) {
+    fprintf(stderr, "server: %s (%s)\n", rtipc_strerror(rc), rtipc_last_error());
+    return 1;
+  }
+  rtipc_consumer* stream = NULL;
+  rtipc_producer* reports = NULL;
+  if (rtipc_group_take_consumer(group, 0, &stream) < 0 ||
+      rtipc_group_take_producer(group, 0, &reports) < 0)
+    return 1;
+  rtipc_group_destroy(group);
+
+  for (uint32_t run = 0; run < RUNS; ++run) {
+    struct report r = consume_run(stream, run, messages);
+    memcpy(rtipc_producer_msg(reports), &r, sizeof r);
+    rtipc_produce(reports, RTIPC_PRODUCE_FORCE);
+  }
+  rtipc_consumer_destroy(stream);
+  rtipc_producer_destroy(reports);
+  return 0;
+}
+
+/* ---- The client: produces the stream, prints both sides ----------------- */
+
+struct produced {
+  uint64_t discarded; /* RTIPC_PUBLISHED_DISCARDED results */
+  uint64_t full;      /* RTIPC_QUEUE_FULL results (try mode) */
+  int64_t elapsed_ns;
+};
+
+static struct produced produce_run(rtipc_producer* stream, uint32_t run, uint64_t messages) {
+  struct produced p = {0};
+  enum rtipc_produce_mode mode = run == RUN_FORCE ? RTIPC_PRODUCE_FORCE : RTIPC_PRODUCE_TRY;
+  unsigned spins = 0;
+  int64_t start = now_ns();
+  for (uint64_t seq = 0; seq < messages; ++seq) {
+    struct message m = {seq, run, check_of(seq, run)};
+    memcpy(rtipc_producer_msg(stream), &m, sizeof m);
+    int result;
+    /* A full queue in try mode leaves the message in place: produce again. */
+    while ((result = rtipc_produce(stream, mode)) == RTIPC_QUEUE_FULL) {
+      p.full++;
+      backoff(&spins);
+    }
+    if (result < 0) {
+      fprintf(stderr, "producer: %s\n", rtipc_strerror(result));
+      exit(1);
+    }
+    p.discarded += result == RTIPC_PUBLISHED_DISCARDED;
+  }
+  p.elapsed_ns = now_ns() - start;
+  return p;
+}
+
+/* Waits for the child's report; fails if the child is gone. */
+static int wait_report(rtipc_consumer* reports, pid_t child, struct report* r) {
+  for (;;) {
+    int rc = rtipc_consumer_wait(reports, 1000);
+    if (rc < 0) return rc;
+    if (rc == 1 && rtipc_consume(reports, RTIPC_CONSUME_NEXT) >= RTIPC_NEW) {
+      memcpy(r, rtipc_consumer_msg(reports), sizeof *r);
+      return 0;
+    }
+    if (waitpid(child, NULL, WNOHANG) == child) return -ECHILD;
+  }
+}
+
+static void print_rate(const char* who, uint64_t count, int64_t ns) {
+  double s = ns > 0 ? (double)ns / 1e9 : 1e-9;
+  printf("  %-9s %.3f s, %.2f M msg/s, %.1f MB/s\n", who, s, (double)count / s / 1e6,
+         (double)count * sizeof(struct message) / s / 1e6);
+}
+
+static int client(int sock, pid_t child, uint64_t messages) {
+  struct rtipc_channel_config stream_config = {"stream", 6, sizeof(struct message), 100, 0};
+  struct rtipc_channel_config report_config = {"report", 6, sizeof(struct report), 0,
+                                               RTIPC_CHANNEL_EVENTFD};
+  struct rtipc_group_config config = {&stream_config, &report_config, NULL, 1, 1, 0, 0};
+  rtipc_group* group = NULL;
+  int rc = client_connect_socket(sock, &config, &group);
+  if (rc < 0) {
+    fprintf(stderr, "client: %s (%s)\n", rtipc_strerror(rc), rtipc_last_error());
+    return 1;
+  }
+  rtipc_producer* stream = NULL;
+  rtipc_consumer* reports = NULL;
+  if (rtipc_group_take_producer(group, 0, &stream) < 0 ||
+      rtipc_group_take_consumer(group, 0, &reports) < 0)
+    return 1;
+  rtipc_group_destroy(group);
+
+  printf("rtipc-demo %s: %llu messages of %zu bytes per run, %u slots (add_msgs 100)\n",
+         rtipc_version(), (unsigned long long)messages, rtipc_producer_msg_size(stream),
+         rtipc_producer_slots(stream));
+  int ok = 1;
+  for (uint32_t run = 0; run < RUNS; ++run) {
+    struct produced p = produce_run(stream, run, messages);
+    struct report r;
+    if ((rc = wait_report(reports, child, &r)) < 0) {
+      fprintf(stderr, "no report from the consumer: %s\n", rtipc_strerror(rc));
+      return 1;
+    }
+    if (run == RUN_FORCE)
+      printf(
+          "force mode (never waits, may discard the oldest waiting message):\n"
+          "  producer: sent %llu, %llu discards reported\n",
+          (unsigned long long)messages, (unsigned long long)p.discarded);
+    else
+      printf(
+          "try mode (never discards, retries while the queue is full):\n"
+          "  producer: sent %llu, queue full %llu times\n",
+          (unsigned long long)messages, (unsigned long long)p.full);
+    printf("  consumer: received %llu, skipped %llu in %llu gaps\n", (unsigned long long)r.received,
+           (unsigned long long)r.skipped, (unsigned long long)r.gap_results);
+    print_rate("producer:", messages, p.elapsed_ns);
+    print_rate("consumer:", r.received, r.elapsed_ns);
+
+    int run_ok = r.received + r.skipped == messages && r.skipped == p.discarded &&
+                 r.silent_gaps == 0 && r.false_gaps == 0 && r.bad_messages == 0 &&
+                 (run == RUN_FORCE || r.skipped == 0);
+    if (run_ok)
+      printf("  check: every message accounted for\n");
+    else
+      printf(
+          "  check FAILED: received + skipped = %llu of %llu, %llu discards, %llu silent "
+          "gaps, %llu false gaps, %llu bad messages\n",
+          (unsigned long long)(r.received + r.skipped), (unsigned long long)messages,
+          (unsigned long long)p.discarded, (unsigned long long)r.silent_gaps,
+          (unsigned long long)r.false_gaps, (unsigned long long)r.bad_messages);
+    ok &= run_ok;
+  }
+  rtipc_producer_destroy(stream);
+  rtipc_consumer_destroy(reports);
+  return ok ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  uint64_t messages = 10000000;
+  if (argc > 2 || (argc == 2 && (messages = strtoull(argv[1], NULL, 10)) == 0)) {
+    fprintf(stderr, "usage: %s [MESSAGES]   (default 10000000, at least 1)\n", argv[0]);
+    return 2;
+  }
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+    perror("socketpair");
+    return 1;
+  }
+  fflush(NULL);
+  pid_t child = fork();
+  if (child < 0) {
+    perror("fork");
+    return 1;
+  }
+  if (child == 0) {
+    close(sv[0]);
+    _exit(server(sv[1], messages));
+  }
+  close(sv[1]);
+  int rc = client(sv[0], child, messages);
+  close(sv[0]);
+  if (rc != 0) kill(child, SIGTERM);
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) rc = 1;
+  return rc;
+}

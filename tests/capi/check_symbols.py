@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Checks what librtipc.so exports.
+
+1. The dynamic symbols (nm -D --defined-only) are exactly symbols.txt: any
+   addition or removal fails, with a diff. Update symbols.txt on purpose only.
+2. Every function declared RTIPC_EXPORT in rtipc.h is exported, except those
+   named in symbols-pending.txt (declared, not implemented yet); a pending
+   name that is exported, or not declared, fails too, so the list never rots.
+3. Every exported rtipc_* function is declared in rtipc.h.
+"""
+import argparse
+import difflib
+import re
+import subprocess
+import sys
+
+
+def exported(nm, lib):
+    out = subprocess.run([nm, '-D', '--defined-only', lib], check=True,
+                         capture_output=True, text=True).stdout
+    symbols = set()
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 2:
+            symbols.add(f'{fields[-2]} {fields[-1]}')  # "TYPE name[@@VERSION]"
+    return symbols
+
+
+def bare_name(symbol):
+    return symbol.split()[-1].split('@')[0]
+
+
+def read_list(path):
+    with open(path) as f:
+        lines = (line.split('#')[0].strip() for line in f)
+        return [' '.join(line.split()) for line in lines if line]
+
+
+def declared(header):
+    with open(header) as f:
+        text = f.read()
+    text = re.sub(r'/\*.*?\*/', ' ', text, flags=re.S)
+    text = re.sub(r'//[^\n]*', ' ', text)
+    text = re.sub(r'^\s*#[^\n]*', ' ', text, flags=re.M)
+    return set(re.findall(r'\bRTIPC_EXPORT\b[^;{}()]*?\b(rtipc_\w+)\s*\(', text))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--nm', default='nm')
+    parser.add_argument('--lib', required=True)
+    parser.add_argument('--list', required=True, help='symbols.txt')
+    parser.add_argument('--pending', required=True, help='symbols-pending.txt')
+    parser.add_argument('--header', required=True, help='rtipc.h')
+    args = parser.parse_args()
+
+    failures = 0
+    have = exported(args.nm, args.lib)
+    want = set(read_list(args.list))
+    if have != want:
+        failures += 1
+        print(f'{args.lib} exports a different set of symbols than {args.list}:')
+        sys.stdout.writelines(difflib.unified_diff(
+            [s + '\n' for s in sorted(want, key=bare_name)],
+            [s + '\n' for s in sorted(have, key=bare_name)],
+            fromfile=args.list, tofile='nm -D --defined-only ' + args.lib))
+
+    functions = {bare_name(s) for s in have if s.split()[0] in 'TtWi'}
+    in_header = declared(args.header)
+    pending = set(read_list(args.pending))
+    if not in_header:
+        failures += 1
+        print(f'found no RTIPC_EXPORT declarations in {args.header}')
+    for name in sorted(in_header - functions - pending):
+        failures += 1
+        print(f'declared in rtipc.h but not exported: {name}')
+    for name in sorted(pending & functions):
+        failures += 1
+        print(f'exported now, remove it from {args.pending}: {name}')
+    for name in sorted(pending - in_header):
+        failures += 1
+        print(f'listed in {args.pending} but not declared in rtipc.h: {name}')
+    for name in sorted(n for n in functions - in_header if n.startswith('rtipc_')):
+        failures += 1
+        print(f'exported but not declared RTIPC_EXPORT in rtipc.h: {name}')
+
+    print(f'{len(have)} symbols exported, {len(in_header)} functions declared, '
+          f'{len(pending)} pending: {"FAIL" if failures else "ok"}')
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,65 @@
+#!/bin/sh
+# Installs the build into a temporary DESTDIR (with the build's own prefix),
+# checks the installed files, then builds installed_example.c against the
+# installed tree through pkg-config and runs it with LD_LIBRARY_PATH.
+# Writes nothing outside the temporary directory (meson install itself adds
+# its install log to the build directory's meson-logs/, as always).
+#
+# usage: install-test.sh BUILD_DIR VERSION EXAMPLE_C CC MESON WITH_EXAMPLES
+set -eu
+
+build=$1 version=$2 example=$3 cc=$4 meson=$5 with_examples=$6
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rtipc-install-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+root=$tmp/root
+
+fail() { echo "install-test: FAIL: $*" >&2; exit 1; }
+
+"$meson" install -C "$build" --no-rebuild --quiet --destdir "$root" >"$tmp/install.log" 2>&1 ||
+  { cat "$tmp/install.log" >&2; fail "meson install"; }
+
+echo "installed files:"
+(cd "$root" && find . \( -type f -o -type l \) | sed 's|^\./|/|' | sort) | tee "$tmp/files" | sed 's/^/  /'
+
+# What a user needs, and nothing that should stay private.
+one() { # the single installed path matching a pattern
+  n=$(grep -c -- "$1" "$tmp/files" || true)
+  [ "$n" = 1 ] || fail "expected one installed file matching $1, found $n"
+  grep -- "$1" "$tmp/files"
+}
+header=$(one '/include/rtipc/rtipc\.h$')
+one '/include/rtipc/version\.h$' >/dev/null
+lib=$(one '/librtipc\.so$')
+one "/librtipc\.so\.0$" >/dev/null
+one "/librtipc\.so\.$version$" >/dev/null
+pc=$(one '/pkgconfig/rtipc\.pc$')
+[ "$with_examples" = true ] && one '/bin/rtipc-demo$' >/dev/null
+unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/librtipc\.so\(\.[0-9.]*\)\?$' \
+  -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc-[a-z-]*$' "$tmp/files" || true)
+[ -z "$unexpected" ] || fail "unexpected installed files: $unexpected"
+[ "$(readlink "$root$lib")" = librtipc.so.0 ] || fail "librtipc.so does not point to librtipc.so.0"
+[ "$(readlink "$root${lib}.0")" = "librtipc.so.$version" ] ||
+  fail "librtipc.so.0 does not point to librtipc.so.$version"
+
+# pkg-config sees only the installed tree; the sysroot maps the build's
+# prefix into the DESTDIR.
+PKG_CONFIG_LIBDIR=$root$(dirname "$pc")
+PKG_CONFIG_PATH=
+PKG_CONFIG_SYSROOT_DIR=$root
+export PKG_CONFIG_LIBDIR PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+[ "$(pkg-config --modversion rtipc)" = "$version" ] || fail "pkg-config --modversion rtipc"
+flags=$(pkg-config --cflags --libs rtipc)
+echo "pkg-config --cflags --libs rtipc: $flags"
+case "$flags" in *"-I$root"*) ;; *) fail "cflags do not point into the install: $flags" ;; esac
+
+# shellcheck disable=SC2086 # the flags are words
+$cc -std=c11 -Wall -Wextra -Werror -o "$tmp/example" "$example" $flags ||
+  fail "building $example against the installed library"
+libdir=$root$(dirname "$lib")
+LD_LIBRARY_PATH=$libdir ldd "$tmp/example" | grep -q "librtipc.so.0 => $libdir/" ||
+  fail "the example does not load the installed librtipc.so.0"
+out=$(LD_LIBRARY_PATH=$libdir "$tmp/example") || fail "the example failed: $out"
+echo "$out"
+[ "$(echo "$out" | sed -n 1p)" = "header $version library $version" ] || fail "version line"
+[ "$(echo "$out" | sed -n 2p)" = "received: hello through shared memory" ] || fail "message line"
+echo "install-test: ok ($header and the rest)"
