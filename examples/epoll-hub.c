@@ -1,0 +1,276 @@
+/*
+ * rtipc-epoll-hub: several channels, info strings and epoll, the way an
+ * application would combine them.
+ *
+ * A "device" process (the client) offers three channels: it produces
+ * "telemetry" (small, frequent samples) and "log" (text lines), and consumes
+ * "command". The hub (the server) finds each channel by its info string,
+ * sleeps in epoll_wait on the two consumers' eventfds, and answers every
+ * telemetry sample whose value crosses a threshold with a command. The device
+ * stops after N samples; both sides print what they saw.
+ *
+ * usage: rtipc-epoll-hub [SAMPLES]   (default 100000)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rtipc/rtipc.h>
+
+struct sample {
+	uint64_t seq;
+	int64_t value;
+};
+
+struct command {
+	uint64_t seq; /* the sample that triggered it */
+	int64_t setpoint;
+};
+
+enum { LOG_LINE = 120, THRESHOLD = 900 };
+
+static const char *const kTelemetry = "telemetry";
+static const char *const kLog = "log";
+static const char *const kCommand = "command";
+
+static bool info_is(const struct rtipc_channel_config *c, const char *name)
+{
+	return c->info_size == strlen(name) && memcmp(c->info, name, c->info_size) == 0;
+}
+
+/* Finds the channel called name among count configs; -1 if none. */
+static int find_channel(const struct rtipc_channel_config *configs, uint32_t count,
+			const char *name)
+{
+	for (uint32_t i = 0; i < count; i++)
+		if (info_is(&configs[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* ---- the device (client) ---- */
+
+static int run_device(const char *path, uint64_t samples)
+{
+	struct rtipc_channel_config produced[] = {
+		{ .info = kTelemetry, .info_size = 9, .msg_size = sizeof(struct sample),
+		  .add_msgs = 60, .flags = RTIPC_CHANNEL_EVENTFD },
+		{ .info = kLog, .info_size = 3, .msg_size = LOG_LINE, .add_msgs = 13,
+		  .flags = RTIPC_CHANNEL_EVENTFD },
+	};
+	struct rtipc_channel_config consumed[] = {
+		{ .info = kCommand, .info_size = 7, .msg_size = sizeof(struct command),
+		  .add_msgs = 13, .flags = 0 },
+	};
+	struct rtipc_group_config config = {
+		.producers = produced, .producer_count = 2,
+		.consumers = consumed, .consumer_count = 1,
+		.info = "epoll-hub demo device", .info_size = 21,
+	};
+	rtipc_group *group;
+	int err;
+	/* The hub may not be listening yet. */
+	for (int tries = 0; (err = rtipc_client_connect(path, &config, 1000, &group)) < 0; tries++) {
+		if (tries == 500 || (err != -ENOENT && err != -ECONNREFUSED)) {
+			fprintf(stderr, "device: connect: %s\n", rtipc_strerror(err));
+			return 1;
+		}
+		usleep(10000);
+	}
+	rtipc_producer *telemetry, *log;
+	rtipc_consumer *commands;
+	rtipc_group_take_producer(group, 0, &telemetry);
+	rtipc_group_take_producer(group, 1, &log);
+	rtipc_group_take_consumer(group, 0, &commands);
+	rtipc_group_destroy(group);
+
+	uint64_t commands_seen = 0, discarded = 0;
+	int64_t setpoint = 0;
+	for (uint64_t i = 0; i < samples; i++) {
+		struct sample *s = rtipc_producer_msg(telemetry);
+		s->seq = i;
+		s->value = (int64_t)((i * 2654435761u) % 1000) + setpoint;
+		discarded += rtipc_produce(telemetry, RTIPC_PRODUCE_FORCE) == RTIPC_PUBLISHED_DISCARDED;
+		if (i % 10000 == 0) {
+			snprintf(rtipc_producer_msg(log), LOG_LINE, "device: %llu samples sent",
+				 (unsigned long long)i);
+			rtipc_produce(log, RTIPC_PRODUCE_FORCE);
+		}
+		/* Commands matter only at their latest value. */
+		if (rtipc_consume(commands, RTIPC_CONSUME_LATEST) >= RTIPC_NEW) {
+			const struct command *c = rtipc_consumer_msg(commands);
+			setpoint = c->setpoint;
+			commands_seen++;
+		}
+	}
+	snprintf(rtipc_producer_msg(log), LOG_LINE, "bye");
+	rtipc_produce(log, RTIPC_PRODUCE_FORCE);
+	printf("device: %llu samples sent (%llu dropped by the full queue), %llu command updates read\n",
+	       (unsigned long long)samples, (unsigned long long)discarded,
+	       (unsigned long long)commands_seen);
+	rtipc_producer_destroy(telemetry);
+	rtipc_producer_destroy(log);
+	rtipc_consumer_destroy(commands);
+	return 0;
+}
+
+/* ---- the hub (server) ---- */
+
+static int accept_device(const struct rtipc_group_config *p, const struct rtipc_peer *peer,
+			 void *user)
+{
+	(void)peer;
+	(void)user;
+	/* In the hub's terms: it consumes telemetry and log, produces commands. */
+	int t = find_channel(p->consumers, p->consumer_count, kTelemetry);
+	int l = find_channel(p->consumers, p->consumer_count, kLog);
+	int c = find_channel(p->producers, p->producer_count, kCommand);
+	return t >= 0 && l >= 0 && c >= 0 &&
+	       p->consumers[t].msg_size == sizeof(struct sample) &&
+	       (p->consumers[t].flags & RTIPC_CHANNEL_EVENTFD) &&
+	       (p->consumers[l].flags & RTIPC_CHANNEL_EVENTFD) &&
+	       p->producers[c].msg_size == sizeof(struct command);
+}
+
+struct hub {
+	rtipc_consumer *telemetry, *log;
+	rtipc_producer *commands;
+	uint64_t samples, gaps, commands_sent, log_lines;
+	bool done;
+};
+
+static void drain_telemetry(struct hub *h)
+{
+	int r;
+	while ((r = rtipc_consume(h->telemetry, RTIPC_CONSUME_NEXT)) >= RTIPC_NEW) {
+		const struct sample *s = rtipc_consumer_msg(h->telemetry);
+		h->samples++;
+		h->gaps += r == RTIPC_NEW_AFTER_GAP;
+		if (s->value > THRESHOLD) {
+			struct command *c = rtipc_producer_msg(h->commands);
+			c->seq = s->seq;
+			c->setpoint = -(s->value - THRESHOLD);
+			rtipc_produce(h->commands, RTIPC_PRODUCE_FORCE);
+			h->commands_sent++;
+		}
+	}
+	rtipc_consumer_wait(h->telemetry, 0); /* take stale counts: no empty wake-ups */
+}
+
+static void drain_log(struct hub *h)
+{
+	while (rtipc_consume(h->log, RTIPC_CONSUME_NEXT) >= RTIPC_NEW) {
+		const char *line = rtipc_consumer_msg(h->log);
+		h->log_lines++;
+		if (strncmp(line, "bye", 3) == 0)
+			h->done = true;
+		else
+			printf("hub: log: %.*s\n", LOG_LINE, line);
+	}
+	rtipc_consumer_wait(h->log, 0);
+}
+
+static int take_channels(rtipc_group *group, struct hub *h)
+{
+	struct rtipc_channel_config c;
+	for (uint32_t i = 0; i < rtipc_group_consumer_count(group); i++) {
+		rtipc_group_consumer_config(group, i, &c);
+		if (info_is(&c, kTelemetry))
+			rtipc_group_take_consumer(group, i, &h->telemetry);
+		else if (info_is(&c, kLog))
+			rtipc_group_take_consumer(group, i, &h->log);
+	}
+	for (uint32_t i = 0; i < rtipc_group_producer_count(group); i++) {
+		rtipc_group_producer_config(group, i, &c);
+		if (info_is(&c, kCommand))
+			rtipc_group_take_producer(group, i, &h->commands);
+	}
+	return h->telemetry && h->log && h->commands ? 0 : -1;
+}
+
+static int run_hub(rtipc_server *server)
+{
+	rtipc_group *group;
+	int err = rtipc_server_accept(server, 10000, accept_device, NULL, 0, &group);
+	if (err < 0) {
+		fprintf(stderr, "hub: accept: %s\n", rtipc_strerror(err));
+		return 1;
+	}
+	size_t info_size;
+	const char *info = rtipc_group_info(group, &info_size);
+	printf("hub: accepted \"%.*s\"\n", (int)info_size, info);
+
+	struct hub h = { 0 };
+	if (take_channels(group, &h) < 0)
+		return 1;
+	rtipc_group_destroy(group);
+
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = h.telemetry };
+	epoll_ctl(ep, EPOLL_CTL_ADD, rtipc_consumer_fd(h.telemetry), &ev);
+	ev.data.ptr = h.log;
+	epoll_ctl(ep, EPOLL_CTL_ADD, rtipc_consumer_fd(h.log), &ev);
+
+	uint64_t wakeups = 0;
+	while (!h.done) {
+		struct epoll_event ready[2];
+		int n = epoll_wait(ep, ready, 2, 10000);
+		if (n <= 0) {
+			fprintf(stderr, "hub: %s\n", n == 0 ? "device went quiet" : strerror(errno));
+			break;
+		}
+		wakeups++;
+		for (int i = 0; i < n; i++) {
+			if (ready[i].data.ptr == h.telemetry)
+				drain_telemetry(&h);
+			else
+				drain_log(&h);
+		}
+	}
+	drain_telemetry(&h);
+	printf("hub: %llu samples read (%llu gaps), %llu commands sent, %llu log lines, %llu wake-ups\n",
+	       (unsigned long long)h.samples, (unsigned long long)h.gaps,
+	       (unsigned long long)h.commands_sent, (unsigned long long)h.log_lines,
+	       (unsigned long long)wakeups);
+	close(ep);
+	rtipc_consumer_destroy(h.telemetry);
+	rtipc_consumer_destroy(h.log);
+	rtipc_producer_destroy(h.commands);
+	return h.done ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t samples = argc > 1 ? strtoull(argv[1], NULL, 10) : 100000;
+	char dir[] = "/tmp/rtipc-hub-XXXXXX";
+	if (!mkdtemp(dir))
+		return perror("mkdtemp"), 1;
+	char path[64];
+	snprintf(path, sizeof path, "%s/hub.sock", dir);
+
+	rtipc_server *server;
+	int err = rtipc_server_create(path, 0, 0600, &server);
+	if (err < 0) {
+		fprintf(stderr, "hub: listen: %s\n", rtipc_strerror(err));
+		return 1;
+	}
+	fflush(stdout);
+	pid_t device = fork();
+	if (device == 0) /* not rtipc_server_destroy: that would remove the socket file */
+		_exit(run_device(path, samples));
+	int status = run_hub(server);
+	int device_status;
+	waitpid(device, &device_status, 0);
+	rtipc_server_destroy(server);
+	rmdir(dir);
+	if (!WIFEXITED(device_status) || WEXITSTATUS(device_status) != 0)
+		status = 1;
+	return status;
+}
