@@ -253,7 +253,9 @@ RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer);
 
 /* Blocks until rtipc_consume would find something new, or timeout_ms passes
  * (-1: no limit; 0: just check). Spins first if rtipc_consumer_set_spin asked
- * for it, then sleeps on the eventfd. Returns 1 when something is there, 0 on
+ * for it (never longer than timeout_ms), then sleeps on the eventfd. Counts
+ * left in the eventfd by messages already consumed are taken on the way and
+ * never make it return early. Returns 1 when something is there, 0 on
  * timeout, -ENOTSUP when the channel has no eventfd and no message came
  * while spinning, -errno. Does not consume. */
 RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer *consumer, int timeout_ms);
