@@ -448,3 +448,41 @@ TEST(HandshakeSocket, WorksOnASocketPair) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(HandshakeSocket, AsManyEventfdsAsOneMessageCarries) {
+  for (uint32_t count : {252u, 253u}) {
+    std::vector<rtipc_channel_config> channels(count, test::channel(8, 0, true));
+    rtipc_group_config config{};
+    config.producers = channels.data();
+    config.producer_count = count;
+    int sv[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    const pid_t child = test::spawn([&] {
+      rtipc_group* g = nullptr;
+      return rtipc_server_accept_socket(sv[0], 5000, nullptr, nullptr, 0, &g) == 0 &&
+                     rtipc_group_consumer_count(g) == count
+                 ? 0
+                 : 1;
+    });
+    rtipc_group* g = nullptr;
+    test::LogCapture quiet(RTIPC_LOG_NONE);
+    const int r = rtipc_client_connect_socket(sv[1], &config, 5000, &g);
+    if (count == 252) {
+      EXPECT_EQ(r, 0);
+      EXPECT_EQ(test::reap(child), 0);
+    } else {
+      // 1 memfd + 253 eventfds: more than the kernel passes at once.
+      EXPECT_EQ(r, -EINVAL);
+      EXPECT_NE(std::string(rtipc_last_error()).find("253"), std::string::npos);
+      ::kill(child, SIGKILL);
+      test::reap(child);
+    }
+    rtipc_group_destroy(g);
+    ::close(sv[0]);
+    ::close(sv[1]);
+  }
+}
+
+}  // namespace
