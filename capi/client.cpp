@@ -1,6 +1,7 @@
 // The client side of the handshake.
-#include "capi.hpp"
 #include "client.hpp"
+
+#include "capi.hpp"
 
 using rtipc::capi::guard;
 
@@ -26,16 +27,14 @@ extern "C" {
 
 RTIPC_EXPORT int rtipc_client_connect(const char* path, const struct rtipc_group_config* config,
                                       int timeout_ms, rtipc_group** group) {
-  return connect_group(__func__, config, group, [&](rtipc::Group& g) {
-    rtipc::client_connect(path, g, timeout_ms);
-  });
+  return connect_group(__func__, config, group,
+                       [&](rtipc::Group& g) { rtipc::client_connect(path, g, timeout_ms); });
 }
 
 RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config* config,
                                              int timeout_ms, rtipc_group** group) {
-  return connect_group(__func__, config, group, [&](rtipc::Group& g) {
-    rtipc::client_handshake(sock, g, timeout_ms);
-  });
+  return connect_group(__func__, config, group,
+                       [&](rtipc::Group& g) { rtipc::client_handshake(sock, g, timeout_ms); });
 }
 
 }  // extern "C"

@@ -1,9 +1,10 @@
 // The server side of the handshake.
+#include "server.hpp"
+
 #include <string>
 #include <vector>
 
 #include "capi.hpp"
-#include "server.hpp"
 
 struct rtipc_server {
   std::unique_ptr<rtipc::Server> impl;
@@ -54,7 +55,7 @@ int guard_accept(const char* function, F&& step) noexcept {
     return report(function, e.code(), e.what(),
                   e.code() == -ETIMEDOUT ? LogLevel::kDebug : LogLevel::kError);
   } catch (...) {
-    return guard(function, [] () -> int { throw; });
+    return guard(function, []() -> int { throw; });
   }
 }
 
@@ -75,7 +76,9 @@ RTIPC_EXPORT int rtipc_server_create(const char* path, int backlog, uint32_t mod
   });
 }
 
-RTIPC_EXPORT int rtipc_server_fd(const rtipc_server* server) { return server->impl->fd(); }
+RTIPC_EXPORT int rtipc_server_fd(const rtipc_server* server) {
+  return server->impl->fd();
+}
 
 RTIPC_EXPORT void rtipc_server_set_request_timeout(rtipc_server* server, int timeout_ms) {
   server->impl->set_request_timeout(timeout_ms);
@@ -86,8 +89,7 @@ RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms, rtipc
   return guard_accept(__func__, [&] {
     const auto options = rtipc::capi::options_from_flags(flags);
     auto handle = std::make_unique<rtipc_group>();  // before accepting: nothing lost on failure
-    handle->impl =
-        server->impl->accept(timeout_ms, rtipc::capi::c_filter(filter, user), options);
+    handle->impl = server->impl->accept(timeout_ms, rtipc::capi::c_filter(filter, user), options);
     *group = handle.release();
     return 0;
   });
@@ -106,6 +108,8 @@ RTIPC_EXPORT int rtipc_server_accept_socket(int sock, int timeout_ms, rtipc_filt
   });
 }
 
-RTIPC_EXPORT void rtipc_server_destroy(rtipc_server* server) { delete server; }
+RTIPC_EXPORT void rtipc_server_destroy(rtipc_server* server) {
+  delete server;
+}
 
 }  // extern "C"

@@ -128,7 +128,8 @@ std::unique_ptr<Group> Server::accept(int timeout_ms, const Filter& filter,
                                       const GroupOptions& options) {
   const Deadline deadline(timeout_ms);
   for (;;) {
-    if (!wait_for(fd_.get(), POLLIN, deadline)) fail(-ETIMEDOUT, "no client within {} ms", timeout_ms);
+    if (!wait_for(fd_.get(), POLLIN, deadline))
+      fail(-ETIMEDOUT, "no client within {} ms", timeout_ms);
     UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (conn) {
       try {

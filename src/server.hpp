@@ -45,8 +45,9 @@ inline constexpr int kDefaultRequestTimeoutMs = 1000;
 // within the timeout), -ECONNABORTED (the peer hung up without sending
 // anything), -EPIPE and the like (the peer vanished before the reply).
 // Does not close sock.
-std::unique_ptr<Group> serve_handshake(int sock, int request_timeout_ms, std::span<std::byte> buffer,
-                                       const Filter& filter, const GroupOptions& options);
+std::unique_ptr<Group> serve_handshake(int sock, int request_timeout_ms,
+                                       std::span<std::byte> buffer, const Filter& filter,
+                                       const GroupOptions& options);
 
 class Server {
  public:

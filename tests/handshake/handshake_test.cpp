@@ -1,11 +1,10 @@
 // The handshake through the C API, server and client in separate processes:
 // acceptance, the filter and what it sees, several clients, missing, stale
 // and live servers, timeouts, and the socketpair variants.
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-
-#include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
@@ -162,8 +161,8 @@ void expect_same_channel(const rtipc_channel_config& seen, const std::string& se
   EXPECT_EQ(seen.add_msgs, sent.add_msgs);
   EXPECT_EQ(seen.flags, sent.flags);
   EXPECT_EQ(seen.info_size, sent.info_size);
-  EXPECT_EQ(seen_info, std::string(static_cast<const char*>(sent.info ? sent.info : ""),
-                                   sent.info_size));
+  EXPECT_EQ(seen_info,
+            std::string(static_cast<const char*>(sent.info ? sent.info : ""), sent.info_size));
   EXPECT_EQ(seen.info == nullptr, sent.info_size == 0);
 }
 
@@ -304,9 +303,8 @@ TEST_F(Handshake, DestroyedServerFailsPendingClients) {
       rtipc_group* g = nullptr;
       const int r = rtipc_client_connect(path.c_str(), &ex.config, -1, &g);
       // Pending when the server went: reset or hung up on. Too late: gone.
-      return r == -ECONNRESET || r == -RTIPC_EREJECTED || r == -ENOENT || r == -ECONNREFUSED
-                 ? 0
-                 : 1;
+      return r == -ECONNRESET || r == -RTIPC_EREJECTED || r == -ENOENT || r == -ECONNREFUSED ? 0
+                                                                                             : 1;
     }));
   }
   for (int i = 0; i < 3; ++i) ASSERT_NE(ready.get(), -1);

@@ -4,12 +4,11 @@
 // code; the server closes every descriptor it received, survives, and then
 // accepts a good client.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-
-#include <gtest/gtest.h>
 
 #include <cstring>
 #include <set>
@@ -39,7 +38,8 @@ struct Request {
     };
     put(magic), put(version), put(cacheline), put(atomic_size);
     put(group_info_size), put(count_a), put(count_b);
-    for (const Entry& e : entries) put(e.add_msgs), put(e.msg_size), put(e.eventfd), put(e.info_size);
+    for (const Entry& e : entries)
+      put(e.add_msgs), put(e.msg_size), put(e.eventfd), put(e.info_size);
     out.insert(out.end(), trailer.begin(), trailer.end());
     return out;
   }
@@ -48,18 +48,18 @@ struct Request {
 constexpr size_t kExampleRegion = 1408;
 
 enum class Fds {
-  kGood,           // memfd, 3 eventfds
+  kGood,  // memfd, 3 eventfds
   kNone,
-  kTooFew,         // memfd, 2 eventfds
-  kTooMany,        // memfd, 4 eventfds
-  kRegularFile,    // a regular file where the memfd belongs
-  kPipeRegion,     // a pipe where the memfd belongs
-  kUnsealed,       // a memfd without seals
-  kNotSealable,    // a memfd created without MFD_ALLOW_SEALING
-  kTooSmall,       // sealed, one byte short
-  kWriteSealed,    // sealed against writing too
-  kPipeEventfd,    // a pipe where an eventfd belongs
-  kMemfdEventfd,   // a memfd where an eventfd belongs
+  kTooFew,        // memfd, 2 eventfds
+  kTooMany,       // memfd, 4 eventfds
+  kRegularFile,   // a regular file where the memfd belongs
+  kPipeRegion,    // a pipe where the memfd belongs
+  kUnsealed,      // a memfd without seals
+  kNotSealable,   // a memfd created without MFD_ALLOW_SEALING
+  kTooSmall,      // sealed, one byte short
+  kWriteSealed,   // sealed against writing too
+  kPipeEventfd,   // a pipe where an eventfd belongs
+  kMemfdEventfd,  // a memfd where an eventfd belongs
 };
 
 int memfd(size_t size, bool sealable, int seals) {
@@ -75,13 +75,26 @@ std::vector<int> make_fds(Fds kind) {
   if (kind == Fds::kPipeRegion || kind == Fds::kPipeEventfd) (void)::pipe2(pipe_fds, O_CLOEXEC);
   int region;
   switch (kind) {
-    case Fds::kRegularFile: region = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC); break;
-    case Fds::kPipeRegion: region = pipe_fds[0]; break;
-    case Fds::kUnsealed: region = memfd(kExampleRegion, true, 0); break;
-    case Fds::kNotSealable: region = memfd(kExampleRegion, false, 0); break;
-    case Fds::kTooSmall: region = memfd(kExampleRegion - 1, true, kSeals); break;
-    case Fds::kWriteSealed: region = memfd(kExampleRegion, true, kSeals | F_SEAL_WRITE); break;
-    default: region = memfd(kExampleRegion, true, kSeals);
+    case Fds::kRegularFile:
+      region = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+      break;
+    case Fds::kPipeRegion:
+      region = pipe_fds[0];
+      break;
+    case Fds::kUnsealed:
+      region = memfd(kExampleRegion, true, 0);
+      break;
+    case Fds::kNotSealable:
+      region = memfd(kExampleRegion, false, 0);
+      break;
+    case Fds::kTooSmall:
+      region = memfd(kExampleRegion - 1, true, kSeals);
+      break;
+    case Fds::kWriteSealed:
+      region = memfd(kExampleRegion, true, kSeals | F_SEAL_WRITE);
+      break;
+    default:
+      region = memfd(kExampleRegion, true, kSeals);
   }
   if (kind == Fds::kNone) return {};
   std::vector<int> fds = {region};
@@ -165,26 +178,45 @@ std::vector<Case> cases() {
       {"wrong version", with([](Request& r) { r.version = 1; }), Fds::kGood, {-EBADMSG}},
       {"wrong atomic size", with([](Request& r) { r.atomic_size = 8; }), Fds::kGood, {-EBADMSG}},
       {"bad cache line", with([](Request& r) { r.cacheline = 48; }), Fds::kGood, {-EBADMSG}},
-      {"no channels", with([](Request& r) { r.count_a = r.count_b = 0; r.entries.clear(); }),
-       Fds::kGood, {-EBADMSG}},
+      {"no channels",
+       with([](Request& r) {
+         r.count_a = r.count_b = 0;
+         r.entries.clear();
+       }),
+       Fds::kGood,
+       {-EBADMSG}},
       {"table overruns", with([](Request& r) { r.count_a = 100; }), Fds::kGood, {-EBADMSG}},
-      {"counts overflow", with([](Request& r) { r.count_a = 0xffffffff; }), Fds::kGood,
-       {-EBADMSG}},
+      {"counts overflow", with([](Request& r) { r.count_a = 0xffffffff; }), Fds::kGood, {-EBADMSG}},
       {"msg_size 0", with([](Request& r) { r.entries[1].msg_size = 0; }), Fds::kGood, {-EBADMSG}},
-      {"msg_size huge", with([](Request& r) { r.entries[0].msg_size = 0xffffffff; }), Fds::kGood,
+      {"msg_size huge",
+       with([](Request& r) { r.entries[0].msg_size = 0xffffffff; }),
+       Fds::kGood,
        {-EINVAL}},
-      {"absurd slots", with([](Request& r) { r.entries[2].add_msgs = 0xfffffff0; }), Fds::kGood,
+      {"absurd slots",
+       with([](Request& r) { r.entries[2].add_msgs = 0xfffffff0; }),
+       Fds::kGood,
        {-EINVAL}},
-      {"region overflows", with([](Request& r) {
+      {"region overflows",
+       with([](Request& r) {
          for (Entry& e : r.entries) e.msg_size = 64u << 20, e.add_msgs = 100;
-       }), Fds::kGood, {-EINVAL}},
-      {"eventfd flag 2", with([](Request& r) { r.entries[0].eventfd = 2; }), Fds::kGood,
+       }),
+       Fds::kGood,
+       {-EINVAL}},
+      {"eventfd flag 2",
+       with([](Request& r) { r.entries[0].eventfd = 2; }),
+       Fds::kGood,
        {-EBADMSG}},
-      {"info past the end", with([](Request& r) { r.entries[2].info_size = 1000; }), Fds::kGood,
+      {"info past the end",
+       with([](Request& r) { r.entries[2].info_size = 1000; }),
+       Fds::kGood,
        {-EBADMSG}},
-      {"info size huge", with([](Request& r) { r.entries[0].info_size = 0xffffffff; }),
-       Fds::kGood, {-EBADMSG}},
-      {"group info past the end", with([](Request& r) { r.group_info_size = 40; }), Fds::kGood,
+      {"info size huge",
+       with([](Request& r) { r.entries[0].info_size = 0xffffffff; }),
+       Fds::kGood,
+       {-EBADMSG}},
+      {"group info past the end",
+       with([](Request& r) { r.group_info_size = 40; }),
+       Fds::kGood,
        {-EBADMSG}},
       {"no descriptors", good, Fds::kNone, {-EBADMSG}},
       {"too few descriptors", good, Fds::kTooFew, {-EBADMSG}},
@@ -198,7 +230,10 @@ std::vector<Case> cases() {
       {"pipe as eventfd", good, Fds::kPipeEventfd, {-EBADF}},
       {"memfd as eventfd", good, Fds::kMemfdEventfd, {-EBADF}},
       {"silent client", good, Fds::kNone, {-EPROTO}, Behaviour::kSilent},
-      {"hangs up before the reply", good, Fds::kGood, {-EPIPE, -ECONNRESET},
+      {"hangs up before the reply",
+       good,
+       Fds::kGood,
+       {-EPIPE, -ECONNRESET},
        Behaviour::kSendAndHangUp},
   };
 }

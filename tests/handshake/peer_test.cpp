@@ -49,10 +49,12 @@ TEST(Peer, FilterRejectionIsAClientError) {
   });
   PeerCredentials seen;
   try {
-    server->accept(10000, [&](const GroupSpec& spec, const PeerCredentials& peer) {
-      seen = peer;
-      return spec.client_produces.size() == 2;  // never
-    }, {});
+    server->accept(10000,
+                   [&](const GroupSpec& spec, const PeerCredentials& peer) {
+                     seen = peer;
+                     return spec.client_produces.size() == 2;  // never
+                   },
+                   {});
     ADD_FAILURE() << "accepted";
   } catch (const ClientRejected& e) {
     EXPECT_EQ(e.code(), -RTIPC_EREJECTED);

@@ -2,11 +2,10 @@
 // consumer wakes for one push, no wake-up is lost under a long random
 // stream, poll/epoll on the descriptor work, stale counts are drained, and
 // spinning finds messages without an eventfd.
+#include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -238,10 +237,11 @@ TEST(Wakeup, StaleCountsAreDrainedNotReported) {
   LocalPair pair(one_channel(&ch));
   ASSERT_TRUE(pair.ok());
   for (uint64_t i = 0; i < 5; ++i) pair.push(i);
-  for (int i = 0; i < 5; ++i) ASSERT_EQ(rtipc_consume(pair.consumer, RTIPC_CONSUME_NEXT), RTIPC_NEW);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(rtipc_consume(pair.consumer, RTIPC_CONSUME_NEXT), RTIPC_NEW);
   ASSERT_EQ(rtipc_consume(pair.consumer, RTIPC_CONSUME_NEXT), RTIPC_NO_NEW);
   const int fd = rtipc_consumer_fd(pair.consumer);
-  EXPECT_TRUE(readable(fd));  // five counts for messages already read
+  EXPECT_TRUE(readable(fd));                             // five counts for messages already read
   EXPECT_EQ(rtipc_consumer_wait(pair.consumer, 20), 0);  // not woken for them
   EXPECT_FALSE(readable(fd));
   EXPECT_EQ(rtipc_consumer_wait(pair.consumer, 0), 0);
