@@ -10,6 +10,7 @@
 #include "channel.hpp"
 #include "error.hpp"
 #include "group.hpp"
+#include "log.hpp"
 #include "rtipc/rtipc.h"
 
 struct rtipc_group {
@@ -27,9 +28,10 @@ struct rtipc_consumer {
 
 namespace rtipc::capi {
 
-// Logs the failure of `function` and keeps it for rtipc_last_error().
-// Returns code.
-int report(const char* function, int code, const char* message) noexcept;
+// Logs the failure of `function` (at `level`: a bad peer is not the caller's
+// error) and keeps it for rtipc_last_error(). Returns code.
+int report(const char* function, int code, const char* message,
+           LogLevel level = LogLevel::kError) noexcept;
 
 // Runs a setup step; no exception leaves it.
 template <typename F>

@@ -14,10 +14,10 @@ thread_local std::string t_last_error;
 
 namespace rtipc::capi {
 
-int report(const char* function, int code, const char* message) noexcept {
+int report(const char* function, int code, const char* message, LogLevel level) noexcept {
   try {
     t_last_error = std::string(function) + ": " + message;
-    if (log_enabled(LogLevel::kError)) log_text(LogLevel::kError, t_last_error);
+    if (log_enabled(level)) log_text(level, t_last_error);
   } catch (...) {
     // Out of memory while reporting: the code still says what happened.
   }

@@ -62,6 +62,9 @@ Consumer::Consumer(std::shared_ptr<Region> region, const ChannelLayout& layout,
 int Consumer::wait(int timeout_ms, long spin_ns) {
   if (queue_.has_news()) return 1;
   const int64_t start = now_ns();
+  // Never spin past the caller's timeout: 0 means "just check".
+  if (timeout_ms >= 0 && spin_ns > int64_t{timeout_ms} * 1'000'000)
+    spin_ns = int64_t{timeout_ms} * 1'000'000;
   if (spin_ns > 0) {
     while (now_ns() - start < spin_ns)
       if (queue_.has_news()) return 1;

@@ -75,7 +75,8 @@ class Consumer : public Channel {
   PopResult pop(bool latest) { return latest ? queue_.flush() : queue_.pop(); }
 
   // Blocks until pop() would find something new, or timeout_ms passes (-1:
-  // forever). Spins `spin_ns` first. Returns 1 when a message is there, 0 on
+  // forever). Spins up to `spin_ns` first (never past the timeout). Takes
+  // stale eventfd counts without returning for them. Returns 1 when a message is there, 0 on
   // timeout, -errno on failure (-ENOTSUP without an eventfd).
   int wait(int timeout_ms, long spin_ns);
 

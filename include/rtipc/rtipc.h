@@ -253,7 +253,9 @@ RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer);
 
 /* Blocks until rtipc_consume would find something new, or timeout_ms passes
  * (-1: no limit; 0: just check). Spins first if rtipc_consumer_set_spin asked
- * for it, then sleeps on the eventfd. Returns 1 when something is there, 0 on
+ * for it (never longer than timeout_ms), then sleeps on the eventfd. Counts
+ * left in the eventfd by messages already consumed are taken on the way and
+ * never make it return early. Returns 1 when something is there, 0 on
  * timeout, -ENOTSUP when the channel has no eventfd and no message came
  * while spinning, -errno. Does not consume. */
 RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer *consumer, int timeout_ms);
@@ -274,16 +276,22 @@ struct rtipc_peer {
 };
 
 /* Decides on a client's proposal. proposal is in the server's terms (its
- * producers are the channels the client consumes); it and its info bytes are
- * valid during the call only. Nothing has been mapped or written yet.
+ * producers are the channels the client consumes; flags is 0); it and its
+ * info bytes are valid during the call only. The request has been decoded
+ * and its descriptor count checked, but nothing has been mapped or written
+ * yet, and the descriptors themselves are checked only after an accept.
  * Returns nonzero to accept. */
 typedef int (*rtipc_filter_fn)(const struct rtipc_group_config *proposal,
 			       const struct rtipc_peer *peer, void *user);
 
-/* Listens on path. A stale socket file that nobody listens on is replaced;
- * if a server listens there, fails with -EADDRINUSE. mode: permission bits
- * for the socket file (0 keeps what the umask gives). backlog <= 0 means
- * SOMAXCONN. Returns 0 and *server, or -errno. */
+/* Listens on path. A stale socket file that nobody listens on (connect
+ * refused) is replaced; if a server listens there, fails with -EADDRINUSE
+ * (that server sees a connection that hangs up at once, which its accept
+ * skips); anything there that is not a socket fails with -EEXIST and is
+ * never removed. mode: permission bits for the socket file, set before
+ * listening (0 keeps what the umask gives). backlog <= 0 means SOMAXCONN.
+ * Returns 0 and *server, or -EINVAL, -ENAMETOOLONG, -errno. A child forked
+ * without exec inherits the listening descriptor and keeps it alive. */
 RTIPC_EXPORT int rtipc_server_create(const char *path, int backlog, uint32_t mode,
 				     rtipc_server **server);
 
@@ -292,25 +300,32 @@ RTIPC_EXPORT int rtipc_server_create(const char *path, int backlog, uint32_t mod
 RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server);
 
 /* How long a connected client may take to send its request before the
- * server drops it (default 1000 ms); bounds what a silent or slow peer costs. */
+ * server drops it (default 1000 ms; -1: no limit); bounds what a silent or
+ * slow peer costs. */
 RTIPC_EXPORT void rtipc_server_set_request_timeout(rtipc_server *server, int timeout_ms);
 
 /* Accepts one client: waits up to timeout_ms for a connection (-1: no limit,
  * 0: only one already waiting), reads and checks its request, asks filter
- * (NULL accepts everything), replies, and builds the group (flags:
- * RTIPC_GROUP_*). Blocks. Returns 0 and *group; -ETIMEDOUT when no client
- * came in time; -RTIPC_EREJECTED when the filter said no; -EBADMSG, -EINVAL,
- * -EBADF, -EPERM for a bad request or bad descriptors (the client got -1
- * where the socket allowed). Every failure that concerns one client leaves
- * the server ready for the next, with every received descriptor closed. */
+ * (NULL accepts everything), builds the group (flags: RTIPC_GROUP_*),
+ * replies, and closes the connection. Blocks. Returns 0 and *group;
+ * -ETIMEDOUT when no client came in time; -RTIPC_EREJECTED when the filter
+ * said no; -EBADMSG, -EINVAL, -EBADF, -EPERM for a bad request or bad
+ * descriptors; -EPROTO when a client connected but sent no request within
+ * the request timeout; -EPIPE (or -ECONNRESET) when it left before the
+ * reply. A connection that hangs up without sending anything is skipped.
+ * In every rejection the client got -1 where the socket allowed. Every
+ * failure that concerns one client is logged as a warning (not an error)
+ * and leaves the server ready for the next, with every received descriptor
+ * closed. */
 RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms,
 				     rtipc_filter_fn filter, void *user, uint32_t flags,
 				     rtipc_group **group);
 
 /* The server side of the handshake on an already connected SOCK_SEQPACKET
  * socket (socketpair, inherited descriptor). timeout_ms bounds the wait for
- * the request. Does not take ownership of sock. Returns as
- * rtipc_server_accept. */
+ * the request (-EPROTO when it passes; -ECONNABORTED when the peer hangs up
+ * without sending anything). Does not take ownership of sock and does not
+ * close it. Returns as rtipc_server_accept. */
 RTIPC_EXPORT int rtipc_server_accept_socket(int sock, int timeout_ms, rtipc_filter_fn filter,
 					    void *user, uint32_t flags, rtipc_group **group);
 
@@ -319,10 +334,13 @@ RTIPC_EXPORT int rtipc_server_accept_socket(int sock, int timeout_ms, rtipc_filt
 RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server);
 
 /* Creates a group from config (as rtipc_group_create), connects to the server
- * at path, sends the request and waits up to timeout_ms (-1: no limit) for
- * the answer. Blocks. Returns 0 and *group; -ENOENT or -ECONNREFUSED when no
- * server is there; -RTIPC_EREJECTED when the server said no; -ETIMEDOUT;
- * -errno. */
+ * at path, sends the request and waits for the answer, all within timeout_ms
+ * (-1: no limit). Blocks. Returns 0 and *group; -ENOENT or -ECONNREFUSED
+ * when no server is there; -RTIPC_EREJECTED when the server said no (any
+ * answer but 00 00 00 00, including a hang-up); -ECONNRESET when the server
+ * went away with the connection unanswered; -ETIMEDOUT; -EINVAL when the
+ * group has more than 252 eventfds (the kernel passes at most 253
+ * descriptors in one message); -errno. */
 RTIPC_EXPORT int rtipc_client_connect(const char *path, const struct rtipc_group_config *config,
 				      int timeout_ms, rtipc_group **group);
 

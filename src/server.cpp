@@ -1,0 +1,154 @@
+#include "server.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "log.hpp"
+#include "rtipc/rtipc.h"
+
+namespace rtipc {
+namespace {
+
+constexpr int32_t kAccepted = 0;
+constexpr int32_t kRejected = -1;
+
+std::string describe(const PeerCredentials& peer) {
+  return fmt::format("client pid {} (uid {}, gid {})", peer.pid, peer.uid, peer.gid);
+}
+
+std::unique_ptr<Group> check_and_adopt(int sock, int request_timeout_ms,
+                                       std::span<std::byte> buffer, const Filter& filter,
+                                       const GroupOptions& options, const PeerCredentials& peer) {
+  if (!wait_for(sock, POLLIN, Deadline(request_timeout_ms)))
+    fail(-EPROTO, "sent no request within {} ms", request_timeout_ms);
+  ReceivedMessage message = receive_message(sock, buffer);
+  if (message.size == 0 && message.fds.empty())
+    fail(-ECONNABORTED, "hung up (or sent an empty message) without a request");
+
+  GroupSpec spec = decode_request(buffer.first(message.size));
+  const size_t want = 1 + spec.eventfd_count();
+  if (message.fds.size() != want)
+    fail(-EBADMSG, "request came with {} descriptors, its table needs {}", message.fds.size(),
+         want);
+  // Before mapping or writing anything (the existing servers map first and
+  // write the chains of a peer they may then reject; PROTOCOL.md §10).
+  if (filter && !filter(spec, peer)) fail(-RTIPC_EREJECTED, "rejected by the filter");
+  auto group = Group::adopt(std::move(spec), std::move(message.fds), options);
+  group->set_peer_pid(peer.pid);
+  return group;
+}
+
+// lstat's identity of path, or false when there is nothing there.
+bool same_file(const std::string& path, dev_t dev, ino_t ino) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == dev &&
+         st.st_ino == ino;
+}
+
+// Whether a server answers at path (which is a socket file). A refused
+// connection means nobody listens: the file is stale. Non-blocking, so that
+// a live server with a full backlog cannot hold us.
+bool someone_listens(const sockaddr_un& addr) {
+  UniqueFd probe = seqpacket_socket(true);
+  if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0)
+    return true;
+  return errno != ECONNREFUSED;
+}
+
+}  // namespace
+
+std::unique_ptr<Group> serve_handshake(int sock, int request_timeout_ms,
+                                       std::span<std::byte> buffer, const Filter& filter,
+                                       const GroupOptions& options) {
+  PeerCredentials peer;
+  try {
+    peer = peer_credentials(sock);
+    auto group = check_and_adopt(sock, request_timeout_ms, buffer, filter, options, peer);
+    if (const int r = send_reply(sock, kAccepted); r < 0)
+      fail(r, "could not send the reply, dropping the group: {}", std::strerror(-r));
+    return group;
+  } catch (const ClientRejected&) {
+    throw;
+  } catch (const Error& e) {
+    send_reply(sock, kRejected);  // best effort: the peer may be gone
+    throw ClientRejected(e.code(), describe(peer) + ": " + e.what());
+  } catch (const std::bad_alloc&) {
+    send_reply(sock, kRejected);
+    throw ClientRejected(-ENOMEM, describe(peer) + ": out of memory");
+  }
+}
+
+std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mode_t mode) {
+  if (mode & ~mode_t{07777}) fail(-EINVAL, "socket file mode {:#o} has bits beyond 07777", mode);
+  const sockaddr_un addr = unix_address(path);
+  UniqueFd fd = seqpacket_socket(true);  // accept() must never block past its timeout
+  const auto* sa = reinterpret_cast<const sockaddr*>(&addr);
+
+  if (::bind(fd.get(), sa, sizeof addr) < 0) {
+    if (errno != EADDRINUSE) fail_errno("bind " + path);
+    struct stat st;
+    if (::lstat(path.c_str(), &st) < 0) fail_errno("lstat " + path);
+    if (!S_ISSOCK(st.st_mode)) fail(-EEXIST, "{} exists and is not a socket; left alone", path);
+    if (someone_listens(addr)) fail(-EADDRINUSE, "a server already listens on {}", path);
+    log(LogLevel::kInfo, "replacing stale socket file {}", path);
+    if (::unlink(path.c_str()) < 0 && errno != ENOENT) fail_errno("unlink stale " + path);
+    if (::bind(fd.get(), sa, sizeof addr) < 0) fail_errno("bind " + path);
+  }
+
+  // From here on the file is ours: remove it again if we fail.
+  struct stat st;
+  if (::lstat(path.c_str(), &st) < 0) fail_errno("lstat " + path);
+  std::unique_ptr<Server> server(new Server(std::move(fd), path, st.st_dev, st.st_ino));
+  // Before listen(), so that no client connects under the umask's bits.
+  if (mode != 0 && ::chmod(path.c_str(), mode) < 0) fail_errno("chmod " + path);
+  if (::listen(server->fd(), backlog <= 0 ? SOMAXCONN : backlog) < 0) fail_errno("listen " + path);
+  return server;
+}
+
+Server::Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino)
+    : fd_(std::move(fd)),
+      path_(std::move(path)),
+      dev_(dev),
+      ino_(ino),
+      buffer_(new std::byte[kMaxRequestSize]) {}
+
+Server::~Server() {
+  // Another server may have replaced a file we left behind; never remove
+  // theirs.
+  if (same_file(path_, dev_, ino_)) ::unlink(path_.c_str());
+}
+
+std::unique_ptr<Group> Server::accept(int timeout_ms, const Filter& filter,
+                                      const GroupOptions& options) {
+  const Deadline deadline(timeout_ms);
+  for (;;) {
+    if (!wait_for(fd_.get(), POLLIN, deadline))
+      fail(-ETIMEDOUT, "no client within {} ms", timeout_ms);
+    UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (conn) {
+      try {
+        return serve_handshake(conn.get(), request_timeout_ms_, {buffer_.get(), kMaxRequestSize},
+                               filter, options);
+      } catch (const ClientRejected& e) {
+        // A peer that connects and hangs up without a word made no handshake
+        // attempt: it is what a liveness probe (such as listen() above, run
+        // by another server) does. Wait for a real client.
+        if (e.code() != -ECONNABORTED) throw;
+        log(LogLevel::kDebug, "{}", e.what());
+        continue;
+      }
+    }
+    // Gone before we got to it, or taken by another process sharing the
+    // socket: wait for the next.
+    if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) continue;
+    fail_errno("accept on " + path_);
+  }
+}
+
+}  // namespace rtipc
