@@ -186,23 +186,33 @@ PopResult ConsumerQueue::flush() {
     if (t == kInvalid) return PopResult::kNothingProduced;
     const uint32_t oldest = t & kMask;
     if (oldest >= q_.slots()) return PopResult::kError;
+    const bool held = t & kConsumed;  // we held cur_ == oldest
+    if (held && cur_ == kInvalid) return PopResult::kError;
+
+    // Read the link after cur_ before head: head lags the chain while a
+    // publish is in flight, and pop() may already have followed chain[h] = c
+    // to c, so head read first could name the slot before cur_. Once
+    // chain[cur_] names a successor (acquire), head is cur_ or newer.
+    uint32_t after = kInvalid;
+    if (held) {
+      after = q_.chain(cur_).load(std::memory_order_acquire);
+      if (after == kInvalid) return PopResult::kNoNew;
+      if (after >= q_.slots()) return PopResult::kError;
+    }
     const uint32_t newest = q_.head().load(std::memory_order_acquire);
     // A producer that stores tail before head (the protocol text's order) may
     // not have written head yet: the tail is then the only message.
-    if (newest == kInvalid) return (t & kConsumed) ? PopResult::kError : take_moved_tail(t);
+    if (newest == kInvalid) return held ? PopResult::kError : take_moved_tail(t);
     if (newest >= q_.slots()) return PopResult::kError;
-
-    const bool held = t & kConsumed;  // we held cur_ == oldest
-    if (held && cur_ == kInvalid) return PopResult::kError;
     if (held && newest == cur_) return PopResult::kNoNew;
-    // Was every message between what we read last and newest seen? Only if
-    // newest directly follows cur_, or is the first message ever pushed.
-    bool gap;
-    if (held) {
-      gap = q_.chain(cur_).load(std::memory_order_relaxed) != newest;
-    } else {
-      gap = !((t & kFirst) && oldest == newest);
-    }
+    // Our fetch_or has already taken oldest. A CAS to the same slot would
+    // only clear kFirst, and overrun() reads any change of tail as the
+    // consumer letting go of the slot it holds: it would write that slot.
+    if (!held && newest == oldest) return take_moved_tail(t);
+
+    // Every message between what we read last and newest was seen only if
+    // newest directly follows cur_.
+    const bool gap = !held || after != newest;
     uint32_t expected = t | kConsumed;
     if (q_.tail().compare_exchange_strong(expected, newest | kConsumed, std::memory_order_acq_rel,
                                           std::memory_order_relaxed)) {
