@@ -16,8 +16,9 @@
  *
  * Ghost state (not in the C++; only for the assertions) is marked "ghost".
  *
- * Build-time switches (spin -D...): N slots, M messages, and the mutations
- * listed in docs/queue-model.md (each must make Spin report a violation).
+ * Build-time switches (spin -D...): N slots, M messages; TSO and
+ * TAIL_BEFORE_HEAD, variants that must pass; OLD_FLUSH and MUT_*, planted
+ * bugs that Spin must find (docs/queue-model.md lists them).
  */
 
 #ifndef N
@@ -79,6 +80,28 @@ inline publish() {
   d_step { head = h; pub++ }                           /* q:38 (ghost: published) */
 }
 
+#ifdef TSO
+/* x86-TSO lets the load of tail in force_push (q:85) overtake the stores
+ * of publish() that precede it (loads never pass loads or RMWs, stores
+ * never pass stores). maybe_load_tail() may do that load early, before any
+ * of the three stores; force_push does it at q:85 if it is still pending. */
+inline maybe_load_tail() {
+  if
+  :: !loaded -> d_step { t = tail; oldest = t & MASK; loaded = true }   /* q:85-86, early */
+  :: true -> skip
+  fi
+}
+
+inline publish_tso() {
+  maybe_load_tail();
+  d_step { chain[c] = INV; L[c] = INV }                /* q:33-34 */
+  maybe_load_tail();
+  d_step { chain[h] = c; L[h] = c; h = c }             /* q:35-37 */
+  maybe_load_tail();
+  d_step { head = h; pub++ }                           /* q:38 (ghost: published) */
+}
+#endif
+
 inline first_push() {
   next = L[c];                                         /* q:42 */
   d_step { chain[c] = INV; L[c] = INV; h = c }         /* q:43-45 */
@@ -118,8 +141,16 @@ inline force_push() {
   :: h == INV -> first_push()                          /* q:81 */
   :: else ->
     next = L[c];                                       /* q:82 */
+#ifdef TSO
+    publish_tso();                                     /* q:83 */
+    if
+    :: !loaded -> d_step { t = tail; oldest = t & MASK }   /* q:85-86 */
+    :: else -> skip
+    fi;
+#else
     publish();                                         /* q:83 */
     d_step { t = tail; oldest = t & MASK }             /* q:85-86 */
+#endif
     if
     :: oldest >= N -> res = ERROR                      /* q:87 */
     :: else ->
@@ -209,6 +240,7 @@ proctype producer() {
   byte o = INV;             /* overrun_ */
   byte next, t, oldest, x, nc, nt, res;
   bool ok;
+  bool loaded = false;      /* TSO only: tail already loaded in this push */
   byte i;
 
   d_step {                                             /* q:23-24 (the shared half is in init) */
@@ -234,7 +266,7 @@ proctype producer() {
       assert(dropnow == (res == DISCARDED));           /* (f) kDiscarded iff a message was dropped */
       dropnow = false;
       /* dead temporaries back to 0: fewer distinct states */
-      next = 0; t = 0; oldest = 0; x = 0; nc = 0; nt = 0; ok = false; res = 0
+      next = 0; t = 0; oldest = 0; x = 0; nc = 0; nt = 0; ok = false; res = 0; loaded = false
     }
   :: else -> break
   od;
