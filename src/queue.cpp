@@ -212,7 +212,11 @@ PopResult ConsumerQueue::flush() {
       target = q_.head().load(std::memory_order_acquire);
       if (target == kInvalid) return take_moved_tail(t);
       if (target >= q_.slots()) return PopResult::kError;
-      gap = !((t & kFirst) && oldest == target);
+      // Our fetch_or already took oldest. A CAS to the same slot would only
+      // clear kFirst, and overrun() reads any change of a flagged tail as
+      // the consumer letting go of the slot: it would write the slot we read.
+      if (target == oldest) return take_moved_tail(t);
+      gap = true;
     }
     uint32_t expected = t | kConsumed;
     if (q_.tail().compare_exchange_strong(expected, target | kConsumed, std::memory_order_acq_rel,
