@@ -56,6 +56,7 @@ class ProducerQueue {
   void publish();
   void link_released_overrun(uint32_t next);
   PushResult overrun(uint32_t t);
+  bool next_slot(uint32_t* next) const;
 
   QueueIndices q_;
   std::unique_ptr<uint32_t[]> chain_;  // private copy, L in the protocol text
