@@ -6,13 +6,12 @@
 // operator new and malloc calls too.
 //
 // Linked with the shared library only (rtipc_dep), as an application is.
+#include <gtest/gtest.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdint>
@@ -62,8 +61,12 @@ void* counted_new_aligned(size_t size, std::align_val_t align) {
 }
 }  // namespace
 
-void* operator new(size_t size) { return counted_new(size); }
-void* operator new[](size_t size) { return counted_new(size); }
+void* operator new(size_t size) {
+  return counted_new(size);
+}
+void* operator new[](size_t size) {
+  return counted_new(size);
+}
 void* operator new(size_t size, const std::nothrow_t&) noexcept {
   try {
     return counted_new(size);
@@ -74,16 +77,36 @@ void* operator new(size_t size, const std::nothrow_t&) noexcept {
 void* operator new[](size_t size, const std::nothrow_t& t) noexcept {
   return operator new(size, t);
 }
-void* operator new(size_t size, std::align_val_t a) { return counted_new_aligned(size, a); }
-void* operator new[](size_t size, std::align_val_t a) { return counted_new_aligned(size, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+void* operator new(size_t size, std::align_val_t a) {
+  return counted_new_aligned(size, a);
+}
+void* operator new[](size_t size, std::align_val_t a) {
+  return counted_new_aligned(size, a);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -162,10 +185,14 @@ void produce(Channel& c, bool force, Tally* t) {
   msg[1] = ~c.next;
   const int r = rtipc_produce(c.producer, force ? RTIPC_PRODUCE_FORCE : RTIPC_PRODUCE_TRY);
   if (r == RTIPC_PUBLISHED || r == RTIPC_PUBLISHED_DISCARDED) ++c.next;
-  if (r == RTIPC_PUBLISHED) ++t->published;
-  else if (r == RTIPC_PUBLISHED_DISCARDED && force) ++t->discarded;
-  else if (r == RTIPC_QUEUE_FULL && !force && rtipc_producer_msg(c.producer) == msg) ++t->full;
-  else ++t->failures;
+  if (r == RTIPC_PUBLISHED)
+    ++t->published;
+  else if (r == RTIPC_PUBLISHED_DISCARDED && force)
+    ++t->discarded;
+  else if (r == RTIPC_QUEUE_FULL && !force && rtipc_producer_msg(c.producer) == msg)
+    ++t->full;
+  else
+    ++t->failures;
 }
 
 void consume(Channel& c, bool latest, Tally* t) {
@@ -240,8 +267,8 @@ TEST(HotPath, MakesNoSystemCall) {
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 11) GTEST_SKIP() << "seccomp is not available";
-  ASSERT_FALSE(WIFSIGNALED(status)) << "killed by signal " << WTERMSIG(status)
-                                    << " (SIGKILL: a system call on the hot path)";
+  ASSERT_FALSE(WIFSIGNALED(status))
+      << "killed by signal " << WTERMSIG(status) << " (SIGKILL: a system call on the hot path)";
   ASSERT_TRUE(WIFEXITED(status));
   ASSERT_EQ(WEXITSTATUS(status), 0);
   ASSERT_EQ(got, 1);

@@ -13,7 +13,9 @@
 namespace rtipc {
 namespace {
 
-size_t round_up(size_t x, size_t cl) { return (x + cl - 1) / cl * cl; }
+size_t round_up(size_t x, size_t cl) {
+  return (x + cl - 1) / cl * cl;
+}
 
 class Formula : public testing::TestWithParam<std::tuple<uint32_t, uint32_t, uint32_t>> {};
 
@@ -42,8 +44,7 @@ TEST_P(Formula, MatchesTheProtocolText) {
 INSTANTIATE_TEST_SUITE_P(Shapes, Formula,
                          testing::Combine(testing::Values(16u, 64u, 128u),
                                           testing::Values(0u, 1u, 12u, 13u, 14u, 100u),
-                                          testing::Values(1u, 8u, 12u, 16u, 63u, 64u, 65u,
-                                                          1000u)));
+                                          testing::Values(1u, 8u, 12u, 16u, 63u, 64u, 65u, 1000u)));
 
 TEST(Layout, ExampleOfTheProtocolText) {
   std::vector<ChannelLayout> out;

@@ -1,10 +1,9 @@
 // A queue whose shared indices hold garbage (PROTOCOL.md §7, §11): every
 // operation reports an error or an in-range result, and nothing reads or
 // writes outside the index area, which ends right at a PROT_NONE page.
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <random>
@@ -50,18 +49,30 @@ class Garbage {
     const uint32_t slot = rng_() % n;
     const uint32_t beyond = n + rng_() % 8;
     switch (rng_() % 12) {
-      case 0: return slot;
-      case 1: return slot | kConsumed;
-      case 2: return slot | kFirst;
-      case 3: return slot | kConsumed | kFirst;
-      case 4: return beyond;
-      case 5: return beyond | kConsumed;
-      case 6: return beyond | kFirst;
-      case 7: return kInvalid;
-      case 8: return kMask;
-      case 9: return kInvalid & ~kConsumed;
-      case 10: return kInvalid - 1;
-      default: return static_cast<uint32_t>(rng_());
+      case 0:
+        return slot;
+      case 1:
+        return slot | kConsumed;
+      case 2:
+        return slot | kFirst;
+      case 3:
+        return slot | kConsumed | kFirst;
+      case 4:
+        return beyond;
+      case 5:
+        return beyond | kConsumed;
+      case 6:
+        return beyond | kFirst;
+      case 7:
+        return kInvalid;
+      case 8:
+        return kMask;
+      case 9:
+        return kInvalid & ~kConsumed;
+      case 10:
+        return kInvalid - 1;
+      default:
+        return static_cast<uint32_t>(rng_());
     }
   }
 
@@ -93,8 +104,7 @@ bool in_range(PopResult r) {
 }
 
 // One random operation of either side; checks what comes back.
-void step(Garbage& g, ProducerQueue& producer, ConsumerQueue& consumer, uint32_t n,
-          int* errors) {
+void step(Garbage& g, ProducerQueue& producer, ConsumerQueue& consumer, uint32_t n, int* errors) {
   switch (g.below(5)) {
     case 0:
     case 1: {

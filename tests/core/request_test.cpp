@@ -26,14 +26,14 @@ Bytes bytes_of(const std::string& s) {
 // The 103 bytes printed in PROTOCOL.md §9.
 Bytes example_bytes() {
   const std::vector<uint8_t> head = {
-      0x0c, 0x1f, 0x02, 0x00, 0x40, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,
-      0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,  //
-      0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
-      0x0c, 0x00, 0x00, 0x00,  //
-      0x00, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
-      0x0d, 0x00, 0x00, 0x00,  //
-      0x0a, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
-      0x0a, 0x00, 0x00, 0x00,
+      0x0c, 0x1f, 0x02, 0x00, 0x40, 0x00, 0x04, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,  //
+      0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x01, 0x00,
+      0x00, 0x00, 0x0c, 0x00, 0x00, 0x00,  //
+      0x00, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x01, 0x00,
+      0x00, 0x00, 0x0d, 0x00, 0x00, 0x00,  //
+      0x0a, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00,
+      0x00, 0x00, 0x0a, 0x00, 0x00, 0x00,
   };
   Bytes out;
   for (uint8_t b : head) out.push_back(static_cast<std::byte>(b));
@@ -85,9 +85,10 @@ Bytes patched(Bytes b, size_t offset, T value) {
 }
 
 // Offsets in the example: header fields, then table entry i at 20 + 16 i.
-constexpr size_t kCachelineAt = 4, kAtomicAt = 6, kGroupInfoAt = 8, kCountAAt = 12,
-                 kCountBAt = 16;
-size_t entry(size_t i, size_t field) { return 20 + 16 * i + field; }
+constexpr size_t kCachelineAt = 4, kAtomicAt = 6, kGroupInfoAt = 8, kCountAAt = 12, kCountBAt = 16;
+size_t entry(size_t i, size_t field) {
+  return 20 + 16 * i + field;
+}
 constexpr size_t kAddMsgs = 0, kMsgSize = 4, kEventfd = 8, kInfoSize = 12;
 
 TEST(Request, EncodesTheProtocolExampleByteForByte) {
@@ -162,11 +163,9 @@ TEST(Request, RejectsWrongHeaderFields) {
   for (uint16_t version : {0, 1, 3, 0x200})
     EXPECT_RTIPC_ERROR(decode_request(patched<uint16_t>(b, 2, version)), -EBADMSG) << version;
   for (uint16_t atomic : {0, 1, 2, 8, 0x400})
-    EXPECT_RTIPC_ERROR(decode_request(patched<uint16_t>(b, kAtomicAt, atomic)), -EBADMSG)
-        << atomic;
+    EXPECT_RTIPC_ERROR(decode_request(patched<uint16_t>(b, kAtomicAt, atomic)), -EBADMSG) << atomic;
   for (uint16_t cl : {0, 1, 4, 7, 12, 48, 100, 4095, 8192, 0xffff})
-    EXPECT_RTIPC_ERROR(decode_request(patched<uint16_t>(b, kCachelineAt, cl)), -EBADMSG,
-                       -EINVAL)
+    EXPECT_RTIPC_ERROR(decode_request(patched<uint16_t>(b, kCachelineAt, cl)), -EBADMSG, -EINVAL)
         << cl;
   // Any power of two from 8 to 4096 is a layout the server can follow.
   for (uint16_t cl = 8; cl <= 4096; cl *= 2)
@@ -176,11 +175,9 @@ TEST(Request, RejectsWrongHeaderFields) {
 TEST(Request, RejectsCountsThatOverrunTheTable) {
   const Bytes b = example_bytes();
   for (uint32_t a : {2u, 3u, 4u, 7u, 1000u, 0x10000000u, 0xffffffffu})
-    EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, kCountAAt, a)), -EBADMSG, -EINVAL)
-        << a;
+    EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, kCountAAt, a)), -EBADMSG, -EINVAL) << a;
   for (uint32_t c : {3u, 5u, 0x0fffffffu, 0xffffffffu})
-    EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, kCountBAt, c)), -EBADMSG, -EINVAL)
-        << c;
+    EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, kCountBAt, c)), -EBADMSG, -EINVAL) << c;
   // Counts whose 32-bit sum wraps to the true number of entries (3).
   Bytes wrap = patched<uint32_t>(b, kCountAAt, 0xffffffffu);
   EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(wrap, kCountBAt, 4u)), -EBADMSG, -EINVAL);
@@ -192,19 +189,17 @@ TEST(Request, RejectsCountsThatOverrunTheTable) {
 TEST(Request, RejectsBadTableEntries) {
   const Bytes b = example_bytes();
   for (size_t i = 0; i < 3; ++i) {
-    EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, entry(i, kMsgSize), 0)), -EBADMSG)
-        << i;
+    EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, entry(i, kMsgSize), 0)), -EBADMSG) << i;
     for (uint32_t flag : {2u, 3u, 0x100u, 0xffffffffu})
-      EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, entry(i, kEventfd), flag)),
-                         -EBADMSG)
+      EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, entry(i, kEventfd), flag)), -EBADMSG)
           << i;
     for (uint32_t add : {kMaxSlots, 0x7fffffffu, 0xfffffffdu, 0xffffffffu})
       EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, entry(i, kAddMsgs), add)), -EINVAL,
                          -EBADMSG)
           << i << " " << add;
     for (uint32_t size : {kMaxMsgSize + 1, 0x80000000u, 0xffffffffu})
-      EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, entry(i, kMsgSize), size)),
-                         -EINVAL, -EBADMSG)
+      EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, entry(i, kMsgSize), size)), -EINVAL,
+                         -EBADMSG)
           << i << " " << size;
   }
 }
@@ -231,11 +226,10 @@ TEST(Request, RejectsSizesThatWrapA32BitSum) {
   EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(wrap, entry(1, kInfoSize), 0x8000000du)),
                      -EBADMSG, -EINVAL);
   for (uint32_t huge : {0x80000000u, 0xfffffff0u, 0xffffffffu}) {
-    EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, kGroupInfoAt, huge)), -EBADMSG,
-                       -EINVAL);
+    EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(b, kGroupInfoAt, huge)), -EBADMSG, -EINVAL);
     Bytes two = patched<uint32_t>(b, entry(0, kInfoSize), huge);
-    EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(two, entry(2, kInfoSize), huge)),
-                       -EBADMSG, -EINVAL);
+    EXPECT_RTIPC_ERROR(decode_request(patched<uint32_t>(two, entry(2, kInfoSize), huge)), -EBADMSG,
+                       -EINVAL);
   }
 }
 

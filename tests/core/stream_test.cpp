@@ -3,13 +3,12 @@
 // forked child adopts it as the server. Every message carries a sequence
 // number; the consumer checks order, that every skip is reported as a gap and
 // nothing else is, and that it never reads a half-written slot.
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -33,10 +32,10 @@ struct Message {
 static_assert(sizeof(Message) == 16);
 
 struct Report {
-  uint64_t received = 0;     // messages popped, sentinel included
-  uint64_t skipped = 0;      // sequence numbers never seen
-  uint64_t gaps = 0;         // pops that reported kNewAfterGap
-  uint64_t wrong_kind = 0;   // kNew on a jump or kNewAfterGap on +1
+  uint64_t received = 0;    // messages popped, sentinel included
+  uint64_t skipped = 0;     // sequence numbers never seen
+  uint64_t gaps = 0;        // pops that reported kNewAfterGap
+  uint64_t wrong_kind = 0;  // kNew on a jump or kNewAfterGap on +1
   uint64_t out_of_order = 0;
   uint64_t torn = 0;
   uint64_t errors = 0;  // kError

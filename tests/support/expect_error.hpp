@@ -17,8 +17,7 @@ template <typename F>
   } catch (const Error& e) {
     for (int code : codes)
       if (e.code() == code) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure()
-           << "threw code " << e.code() << " (" << e.what() << ")";
+    return ::testing::AssertionFailure() << "threw code " << e.code() << " (" << e.what() << ")";
   } catch (const std::exception& e) {
     return ::testing::AssertionFailure() << "threw something else: " << e.what();
   }
@@ -27,6 +26,5 @@ template <typename F>
 
 }  // namespace rtipc::testing_support
 
-#define EXPECT_RTIPC_ERROR(statement, ...)                                        \
-  EXPECT_TRUE(::rtipc::testing_support::throws_error([&] { (void)(statement); }, \
-                                                     {__VA_ARGS__}))
+#define EXPECT_RTIPC_ERROR(statement, ...) \
+  EXPECT_TRUE(::rtipc::testing_support::throws_error([&] { (void)(statement); }, {__VA_ARGS__}))
