@@ -42,10 +42,18 @@ struct Report {
   uint64_t last = 0;
 };
 
+struct Tally {
+  uint64_t discards = 0;
+  uint64_t fulls = 0;
+  uint64_t errors = 0;
+};
+
 struct Stream {
   bool force;
   uint32_t add_msgs;
-  uint64_t count;  // messages before the sentinel
+  uint64_t count;               // messages before the sentinel
+  bool child_produces = false;  // the server side (adopt) is the producer
+  bool latest = false;          // the consumer jumps to the newest message
 };
 
 // The peer is gone (or talks when it should not): stop spinning.
@@ -61,8 +69,69 @@ void back_off(uint32_t* idle) {
   if (++*idle % 64 == 0) ::sched_yield();
 }
 
-// The child: adopts the group from what came over the socket, then consumes.
-int consume(int sock, const Stream& stream) {
+// Pops until the sentinel (count + 1) arrives. False if the peer went away.
+bool consume(Consumer& consumer, const Stream& stream, int sock, Report* report) {
+  const uint64_t sentinel = stream.count + 1;
+  uint32_t idle = 0;
+  while (report->last != sentinel) {
+    const PopResult r = consumer.pop(stream.latest);
+    if (r == PopResult::kNew || r == PopResult::kNewAfterGap) {
+      Message m;
+      std::memcpy(&m, consumer.msg(), sizeof m);
+      ++report->received;
+      if (m.check != ~m.seq) ++report->torn;
+      if (m.seq <= report->last) {
+        ++report->out_of_order;
+      } else {
+        const bool jump = m.seq != report->last + 1;
+        report->skipped += m.seq - report->last - 1;
+        report->gaps += r == PopResult::kNewAfterGap;
+        if (jump != (r == PopResult::kNewAfterGap)) ++report->wrong_kind;
+      }
+      report->last = m.seq;
+      if (m.seq > sentinel) break;
+    } else if (r == PopResult::kError) {
+      ++report->errors;
+      break;
+    } else {
+      back_off(&idle);
+      if (idle % (1u << 16) == 0 && peer_hung_up(sock)) return false;
+    }
+  }
+  return true;
+}
+
+// Pushes 1 .. count + 1. False if the peer went away.
+bool produce(Producer& producer, const Stream& stream, int sock, Tally* tally) {
+  uint32_t idle = 0;
+  for (uint64_t seq = 1; seq <= stream.count + 1; ++seq) {
+    // A forced push never waits, so without an occasional yield the producer
+    // could finish before a consumer on a busy machine even gets a core.
+    if (stream.force && seq % 1000 == 0) ::sched_yield();
+    const Message m{seq, ~seq};
+    std::memcpy(producer.msg(), &m, sizeof m);
+    for (;;) {
+      const PushResult r = producer.push(stream.force);
+      if (r == PushResult::kPublished) break;
+      if (r == PushResult::kDiscarded) {
+        ++tally->discards;
+        break;
+      }
+      if (r == PushResult::kError) {
+        ++tally->errors;
+        break;
+      }
+      ++tally->fulls;
+      back_off(&idle);
+      if (idle % (1u << 16) == 0 && peer_hung_up(sock)) return false;
+    }
+  }
+  return true;
+}
+
+// The child: adopts the group from what came over the socket, runs its end
+// of the stream and sends back what it counted. Returns its exit status.
+int child(int sock, const Stream& stream) {
   std::vector<std::byte> request(kMaxRequestSize);
   std::vector<int> raw;
   const ssize_t n = recv_with_fds(sock, request.data(), request.size(), &raw);
@@ -71,47 +140,26 @@ int consume(int sock, const Stream& stream) {
   if (n <= 0) return 10;
   request.resize(static_cast<size_t>(n));
   auto group = Group::adopt(decode_request(request), std::move(fds), {});
-  if (group->consumer_count() != 1 || group->producer_count() != 0) return 11;
-  auto consumer = group->take_consumer(0);
-  if (consumer->msg_size() != sizeof(Message) || consumer->msg() != nullptr) return 12;
+  if (group->role() != Group::Role::kServer) return 11;
+  if (group->producer_count() != (stream.child_produces ? 1u : 0u)) return 11;
+  if (group->consumer_count() != (stream.child_produces ? 0u : 1u)) return 11;
   const int32_t ready = 0;
-  if (::send(sock, &ready, sizeof ready, MSG_NOSIGNAL) != sizeof ready) return 13;
+  if (::send(sock, &ready, sizeof ready, MSG_NOSIGNAL) != sizeof ready) return 12;
 
-  const uint64_t sentinel = stream.count + 1;
-  Report report;
-  uint32_t idle = 0;
-  while (report.last != sentinel) {
-    const PopResult r = consumer->pop(false);
-    if (r == PopResult::kNew || r == PopResult::kNewAfterGap) {
-      Message m;
-      std::memcpy(&m, consumer->msg(), sizeof m);
-      ++report.received;
-      if (m.check != ~m.seq) ++report.torn;
-      if (m.seq <= report.last) {
-        ++report.out_of_order;
-      } else {
-        const bool jump = m.seq != report.last + 1;
-        report.skipped += m.seq - report.last - 1;
-        report.gaps += r == PopResult::kNewAfterGap;
-        if (jump != (r == PopResult::kNewAfterGap)) ++report.wrong_kind;
-      }
-      report.last = m.seq;
-      if (m.seq > sentinel) break;
-    } else if (r == PopResult::kError) {
-      ++report.errors;
-      break;
-    } else {
-      back_off(&idle);
-      if (idle % (1u << 16) == 0 && peer_hung_up(sock)) return 14;
-    }
+  if (stream.child_produces) {
+    auto producer = group->take_producer(0);
+    if (producer->msg_size() != sizeof(Message)) return 13;
+    Tally tally;
+    if (!produce(*producer, stream, sock, &tally)) return 14;
+    if (::send(sock, &tally, sizeof tally, MSG_NOSIGNAL) != sizeof tally) return 15;
+  } else {
+    auto consumer = group->take_consumer(0);
+    if (consumer->msg_size() != sizeof(Message) || consumer->msg() != nullptr) return 13;
+    Report report;
+    if (!consume(*consumer, stream, sock, &report)) return 14;
+    if (::send(sock, &report, sizeof report, MSG_NOSIGNAL) != sizeof report) return 15;
   }
-  if (::send(sock, &report, sizeof report, MSG_NOSIGNAL) != sizeof report) return 15;
   return 0;
-}
-
-void write_message(Producer& producer, uint64_t seq) {
-  const Message m{seq, ~seq};
-  std::memcpy(producer.msg(), &m, sizeof m);
 }
 
 class TwoProcesses : public testing::TestWithParam<Stream> {};
@@ -126,7 +174,7 @@ TEST_P(TwoProcesses, EveryMessageArrivesInOrderOrIsReportedSkipped) {
     ::close(sv[0]);
     int status;
     try {
-      status = consume(sv[1], stream);
+      status = child(sv[1], stream);
     } catch (...) {
       status = 20;
     }
@@ -137,7 +185,8 @@ TEST_P(TwoProcesses, EveryMessageArrivesInOrderOrIsReportedSkipped) {
 
   GroupSpec spec;
   spec.cacheline = 64;
-  spec.client_produces = {{sizeof(Message), stream.add_msgs, false, {}}};
+  const ChannelSpec channel{sizeof(Message), stream.add_msgs, false, {}};
+  (stream.child_produces ? spec.client_consumes : spec.client_produces) = {channel};
   auto group = Group::create(spec, {});
   const std::vector<std::byte> request = group->request();
   ASSERT_EQ(send_with_fds(sock.get(), request.data(), request.size(), group->fds()),
@@ -145,73 +194,65 @@ TEST_P(TwoProcesses, EveryMessageArrivesInOrderOrIsReportedSkipped) {
   int32_t ready = -1;
   ASSERT_EQ(::recv(sock.get(), &ready, sizeof ready, 0), static_cast<ssize_t>(sizeof ready));
   ASSERT_EQ(ready, 0);
-  auto producer = group->take_producer(0);
-  group.reset();  // the producer keeps the mapping alive on its own
-
-  uint64_t discards = 0, fulls = 0, errors = 0;
-  bool peer_gone = false;
-  uint32_t idle = 0;
-  for (uint64_t seq = 1; seq <= stream.count + 1 && !peer_gone; ++seq) {
-    // A forced push never waits, so without an occasional yield the producer
-    // could finish before a consumer on a busy machine even gets a core.
-    if (stream.force && seq % 1000 == 0) ::sched_yield();
-    write_message(*producer, seq);
-    for (;;) {
-      const PushResult r = producer->push(stream.force);
-      if (r == PushResult::kPublished) break;
-      if (r == PushResult::kDiscarded) {
-        ++discards;
-        break;
-      }
-      if (r == PushResult::kError) {
-        ++errors;
-        break;
-      }
-      ++fulls;
-      back_off(&idle);
-      if (idle % (1u << 16) == 0 && peer_hung_up(sock.get())) {
-        peer_gone = true;
-        break;
-      }
-    }
-  }
 
   Report report;
-  const ssize_t got = ::recv(sock.get(), &report, sizeof report, 0);
+  Tally tally;
+  bool peer_stayed;
+  ssize_t got;
+  if (stream.child_produces) {
+    auto consumer = group->take_consumer(0);
+    group.reset();  // the consumer keeps the mapping alive on its own
+    peer_stayed = consume(*consumer, stream, sock.get(), &report);
+    got = ::recv(sock.get(), &tally, sizeof tally, 0);
+  } else {
+    auto producer = group->take_producer(0);
+    group.reset();
+    peer_stayed = produce(*producer, stream, sock.get(), &tally);
+    got = ::recv(sock.get(), &report, sizeof report, 0);
+  }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status)) << "consumer died with signal " << WTERMSIG(status);
+  ASSERT_TRUE(WIFEXITED(status)) << "child died with signal " << WTERMSIG(status);
   ASSERT_EQ(WEXITSTATUS(status), 0);
-  ASSERT_FALSE(peer_gone);
-  ASSERT_EQ(got, static_cast<ssize_t>(sizeof report));
+  ASSERT_TRUE(peer_stayed);
+  ASSERT_EQ(got, static_cast<ssize_t>(stream.child_produces ? sizeof tally : sizeof report));
 
-  EXPECT_EQ(errors, 0u);
+  EXPECT_EQ(tally.errors, 0u);
   EXPECT_EQ(report.errors, 0u);
   EXPECT_EQ(report.torn, 0u);
   EXPECT_EQ(report.out_of_order, 0u);
   EXPECT_EQ(report.wrong_kind, 0u);
   EXPECT_EQ(report.last, stream.count + 1);  // the newest message is never dropped
   EXPECT_EQ(report.received + report.skipped, stream.count + 1);
-  EXPECT_EQ(report.skipped, discards);  // every discard is one message, and reported
+  if (stream.latest) {
+    EXPECT_GE(report.skipped, tally.discards);  // flushes drop messages on top
+  } else {
+    EXPECT_EQ(report.skipped, tally.discards);  // every discard is one message, and reported
+  }
   if (stream.force) {
-    EXPECT_EQ(fulls, 0u);
+    EXPECT_EQ(tally.fulls, 0u);
     if (stream.add_msgs == 0) {
-      EXPECT_GT(discards, 0u);  // a 3-slot queue does overflow
+      EXPECT_GT(tally.discards, 0u);  // a 3-slot queue does overflow
     }
   } else {
-    EXPECT_EQ(discards, 0u);
-    EXPECT_EQ(report.received, stream.count + 1);
-    EXPECT_EQ(report.gaps, 0u);
+    EXPECT_EQ(tally.discards, 0u);
+    if (!stream.latest) {
+      EXPECT_EQ(report.received, stream.count + 1);
+      EXPECT_EQ(report.gaps, 0u);
+    }
   }
   std::printf("received %llu, discarded %llu, gaps %llu, queue full %llu times\n",
               static_cast<unsigned long long>(report.received),
-              static_cast<unsigned long long>(discards),
-              static_cast<unsigned long long>(report.gaps), static_cast<unsigned long long>(fulls));
+              static_cast<unsigned long long>(tally.discards),
+              static_cast<unsigned long long>(report.gaps),
+              static_cast<unsigned long long>(tally.fulls));
 }
 
 std::string name(const testing::TestParamInfo<Stream>& info) {
-  return std::string(info.param.force ? "Force" : "Try") + "AddMsgs" +
-         std::to_string(info.param.add_msgs);
+  const Stream& s = info.param;
+  return std::string(s.child_produces ? "ServerProduces" : "ClientProduces") +
+         (s.force ? "Force" : "Try") + (s.latest ? "Latest" : "Next") + "AddMsgs" +
+         std::to_string(s.add_msgs);
 }
 
 INSTANTIATE_TEST_SUITE_P(TenMillion, TwoProcesses,
@@ -220,6 +261,13 @@ INSTANTIATE_TEST_SUITE_P(TenMillion, TwoProcesses,
                                          Stream{true, 0, 10'000'000},
                                          // Every push waits for a pop: slower.
                                          Stream{false, 0, 1'000'000}),
+                         name);
+
+INSTANTIATE_TEST_SUITE_P(OtherWays, TwoProcesses,
+                         testing::Values(Stream{true, 0, 2'000'000, true},
+                                         Stream{false, 100, 2'000'000, true},
+                                         Stream{true, 12, 2'000'000, false, true},
+                                         Stream{false, 0, 200'000, true, true}),
                          name);
 
 }  // namespace
