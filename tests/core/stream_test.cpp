@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -162,6 +163,32 @@ int child(int sock, const Stream& stream) {
   return 0;
 }
 
+// Reaps the child on every way out of the test; kills it first if the test
+// gave up before the child finished.
+class ChildProcess {
+ public:
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  ~ChildProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // Waits for the child to end; returns its wait status, or -1.
+  int wait() {
+    int status = 0;
+    const pid_t got = ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return got < 0 ? -1 : status;
+  }
+
+ private:
+  pid_t pid_;
+};
+
 class TwoProcesses : public testing::TestWithParam<Stream> {};
 
 TEST_P(TwoProcesses, EveryMessageArrivesInOrderOrIsReportedSkipped) {
@@ -180,6 +207,7 @@ TEST_P(TwoProcesses, EveryMessageArrivesInOrderOrIsReportedSkipped) {
     }
     ::_exit(status);
   }
+  ChildProcess child_process(pid);
   ::close(sv[1]);
   UniqueFd sock(sv[0]);
 
@@ -210,8 +238,8 @@ TEST_P(TwoProcesses, EveryMessageArrivesInOrderOrIsReportedSkipped) {
     peer_stayed = produce(*producer, stream, sock.get(), &tally);
     got = ::recv(sock.get(), &report, sizeof report, 0);
   }
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  const int status = child_process.wait();
+  ASSERT_NE(status, -1);
   ASSERT_TRUE(WIFEXITED(status)) << "child died with signal " << WTERMSIG(status);
   ASSERT_EQ(WEXITSTATUS(status), 0);
   ASSERT_TRUE(peer_stayed);
