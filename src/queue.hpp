@@ -48,6 +48,8 @@ class ProducerQueue {
   uint32_t current() const { return c_; }  // the slot being written
   uint32_t slots() const { return q_.slots(); }
 
+  // kError: the shared indices are corrupt. A force_push that fails has
+  // published already, so from then on every push fails.
   PushResult force_push();
   PushResult try_push();
 
