@@ -69,6 +69,7 @@ void ProducerQueue::link_released_overrun(uint32_t next) {
 PushResult ProducerQueue::overrun(uint32_t t) {
   const uint32_t x = t & kMask;
   const uint32_t nc = chain_[x];
+  if (nc >= q_.slots()) return PushResult::kError;  // see next_slot()
   const uint32_t nt = chain_[nc];
   if (q_.tail().compare_exchange_strong(t, nt, std::memory_order_acq_rel,
                                         std::memory_order_acquire)) {
@@ -80,9 +81,19 @@ PushResult ProducerQueue::overrun(uint32_t t) {
   return PushResult::kPublished;
 }
 
+// A valid peer never lets c_ reach newest_, whose private link is INVALID. A
+// corrupt tail can (it makes us publish and then fail, or hands us a slot we
+// hold already); from then on every push fails here instead of indexing with
+// INVALID.
+bool ProducerQueue::next_slot(uint32_t* next) const {
+  *next = chain_[c_];
+  return *next < q_.slots();
+}
+
 PushResult ProducerQueue::force_push() {
   if (newest_ == kInvalid) return first_push();
-  const uint32_t next = chain_[c_];
+  uint32_t next;
+  if (!next_slot(&next)) return PushResult::kError;
   publish();
 
   uint32_t t = q_.tail().load(std::memory_order_acquire);
@@ -120,7 +131,8 @@ PushResult ProducerQueue::force_push() {
 
 PushResult ProducerQueue::try_push() {
   if (newest_ == kInvalid) return first_push();
-  const uint32_t next = chain_[c_];
+  uint32_t next;
+  if (!next_slot(&next)) return PushResult::kError;
   const uint32_t t = q_.tail().load(std::memory_order_acquire);
   const uint32_t oldest = t & kMask;
   if (oldest >= q_.slots()) return PushResult::kError;

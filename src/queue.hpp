@@ -48,6 +48,8 @@ class ProducerQueue {
   uint32_t current() const { return c_; }  // the slot being written
   uint32_t slots() const { return q_.slots(); }
 
+  // kError: the shared indices are corrupt. A force_push that fails has
+  // published already, so from then on every push fails.
   PushResult force_push();
   PushResult try_push();
 
@@ -56,6 +58,7 @@ class ProducerQueue {
   void publish();
   void link_released_overrun(uint32_t next);
   PushResult overrun(uint32_t t);
+  bool next_slot(uint32_t* next) const;
 
   QueueIndices q_;
   std::unique_ptr<uint32_t[]> chain_;  // private copy, L in the protocol text
