@@ -110,9 +110,15 @@ uint64_t Clock::now() {
   return mono_ns();
 }
 
-double Clock::to_ns(double ticks) { return g_use_tsc ? ticks / g_ticks_per_ns : ticks; }
-bool Clock::uses_tsc() { return g_use_tsc; }
-double Clock::ticks_per_ns() { return g_use_tsc ? g_ticks_per_ns : 1.0; }
+double Clock::to_ns(double ticks) {
+  return g_use_tsc ? ticks / g_ticks_per_ns : ticks;
+}
+bool Clock::uses_tsc() {
+  return g_use_tsc;
+}
+double Clock::ticks_per_ns() {
+  return g_use_tsc ? g_ticks_per_ns : 1.0;
+}
 
 uint64_t mono_ns() {
   timespec ts;
@@ -157,7 +163,9 @@ SharedMem::SharedMem(size_t size) : size_(size) {
   if (base_ == MAP_FAILED) die("mmap failed");
 }
 
-SharedMem::~SharedMem() { munmap(base_, size_); }
+SharedMem::~SharedMem() {
+  munmap(base_, size_);
+}
 
 Summary summarize(std::vector<double>& samples) {
   Summary s;
@@ -222,7 +230,9 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
-void die(const std::string& what) { throw std::runtime_error(what); }
+void die(const std::string& what) {
+  throw std::runtime_error(what);
+}
 
 void check(bool ok, const std::string& what) {
   if (!ok) die(what + (errno ? std::string(": ") + std::strerror(errno) : std::string()));

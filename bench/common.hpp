@@ -15,12 +15,12 @@
 namespace bench {
 
 struct Options {
-  int cpu_a = 0;       // the parent process (ping side, consumer of streams)
-  int cpu_b = 1;       // the forked peer
-  bool smoke = false;  // seconds-long run that only checks the code paths
-  bool quick = false;  // fewer repetitions, shorter runs
-  int reps = 5;        // repetitions; variants are interleaved inside each
-  std::string out_dir; // where data files for plots go ("" = none)
+  int cpu_a = 0;        // the parent process (ping side, consumer of streams)
+  int cpu_b = 1;        // the forked peer
+  bool smoke = false;   // seconds-long run that only checks the code paths
+  bool quick = false;   // fewer repetitions, shorter runs
+  int reps = 5;         // repetitions; variants are interleaved inside each
+  std::string out_dir;  // where data files for plots go ("" = none)
 };
 
 extern Options g_options;
@@ -98,6 +98,12 @@ void write_cdf(const std::string& name, const std::vector<double>& sorted);
 // Writes text to out_dir/name, when an out_dir was given.
 void write_data(const std::string& name, const std::string& text);
 
+// Times `batches` runs of body(batch) (which makes `batch` calls) and
+// returns ns per call of each run. Short runs make the median robust
+// against preemption on a shared machine.
+template <typename Body>
+std::vector<double> per_call_ns(uint64_t batches, uint64_t batch, Body&& body);
+
 // The median of a few values (per-repetition figures).
 double median(std::vector<double> v);
 
@@ -109,5 +115,17 @@ int check_rc(int rc, const char* what);
 // Machine facts for the report.
 Json machine_info();
 std::string cpu_model();
+
+template <typename Body>
+std::vector<double> per_call_ns(uint64_t batches, uint64_t batch, Body&& body) {
+  std::vector<double> out(batches);
+  for (uint64_t b = 0; b < batches; ++b) {
+    const uint64_t t0 = Clock::now();
+    body(batch);
+    const uint64_t t1 = Clock::now();
+    out[b] = Clock::to_ns(double(t1 - t0)) / double(batch);
+  }
+  return out;
+}
 
 }  // namespace bench

@@ -99,14 +99,15 @@ void run_determinism(Json& out, Figures& fig) {
   }
   const double stamp = stamp_overhead_ns();
   Summary si = summarize(idle), sb = summarize(busy);
-  std::printf("\n== determinism: cost of one rtipc_consume on CPU %d, ns (time stamps included: "
-              "%.1f ns); %d reps interleaved ==\n",
-              g_options.cpu_a, stamp, g_options.reps);
-  std::printf("%-28s %8s %8s %8s %8s %10s %10s\n", "producer", "p50",
-              "p90", "p99", "p99.9", "max", "msgs/call");
+  std::printf(
+      "\n== determinism: cost of one rtipc_consume on CPU %d, ns (time stamps included: "
+      "%.1f ns); %d reps interleaved ==\n",
+      g_options.cpu_a, stamp, g_options.reps);
+  std::printf("%-28s %8s %8s %8s %8s %10s %10s\n", "producer", "p50", "p90", "p99", "p99.9", "max",
+              "msgs/call");
   auto row = [&](const char* name, const Summary& s, uint64_t news) {
-    std::printf("%-28s %8.1f %8.1f %8.1f %8.1f %10.1f %10.3f\n", name, s.p50, s.p90, s.p99,
-                s.p999, s.max, double(news) / double(s.count));
+    std::printf("%-28s %8.1f %8.1f %8.1f %8.1f %10.1f %10.3f\n", name, s.p50, s.p90, s.p99, s.p999,
+                s.max, double(news) / double(s.count));
   };
   row("idle", si, idle_news);
   row("force-pushing flat out", sb, busy_news);

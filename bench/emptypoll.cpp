@@ -12,23 +12,25 @@
 namespace bench {
 namespace {
 
-double rtipc_empty_ns(rtipc_consumer* c, uint64_t n) {
+constexpr uint64_t kBatch = 2000;
+
+std::vector<double> rtipc_empty_ns(rtipc_consumer* c, uint64_t batches) {
   int bad = 0;
-  const uint64_t t0 = Clock::now();
-  for (uint64_t i = 0; i < n; ++i) bad |= rtipc_consume(c, RTIPC_CONSUME_NEXT) != RTIPC_NO_NEW;
-  const uint64_t t1 = Clock::now();
+  auto ns = per_call_ns(batches, kBatch, [&](uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i) bad |= rtipc_consume(c, RTIPC_CONSUME_NEXT) != RTIPC_NO_NEW;
+  });
   if (bad) die("empty poll found something");
-  return Clock::to_ns(double(t1 - t0)) / double(n);
+  return ns;
 }
 
-double load_compare_ns(const std::atomic<uint32_t>& head, uint64_t n) {
-  uint32_t cached = head.load(std::memory_order_relaxed);
+std::vector<double> load_compare_ns(const std::atomic<uint32_t>& head, uint64_t batches) {
+  const uint32_t cached = head.load(std::memory_order_relaxed);
   uint64_t changed = 0;
-  const uint64_t t0 = Clock::now();
-  for (uint64_t i = 0; i < n; ++i) changed += head.load(std::memory_order_acquire) != cached;
-  const uint64_t t1 = Clock::now();
+  auto ns = per_call_ns(batches, kBatch, [&](uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i) changed += head.load(std::memory_order_acquire) != cached;
+  });
   if (changed) die("the idle index changed");
-  return Clock::to_ns(double(t1 - t0)) / double(n);
+  return ns;
 }
 
 }  // namespace
@@ -42,20 +44,28 @@ void run_emptypoll(Json& out, Figures& fig) {
   if (rtipc_consume(c.get(), RTIPC_CONSUME_NEXT) != RTIPC_NEW) die("first consume");
   alignas(64) std::atomic<uint32_t> head{7};
 
-  const uint64_t n = iters(20'000'000, 20'000);
-  std::vector<double> rt, floor;
+  const uint64_t batches = iters(10'000, 20);
+  std::vector<double> rt, floor, rt_all, floor_all;
   for (int rep = 0; rep < g_options.reps; ++rep) {
-    rt.push_back(rtipc_empty_ns(c.get(), n));
-    floor.push_back(load_compare_ns(head, n));
+    auto a = rtipc_empty_ns(c.get(), batches);
+    auto b = load_compare_ns(head, batches);
+    rt.push_back(median(a));
+    floor.push_back(median(b));
+    rt_all.insert(rt_all.end(), a.begin(), a.end());
+    floor_all.insert(floor_all.end(), b.begin(), b.end());
   }
   const double r = median(rt), f = median(floor);
-  std::printf("\n== empty poll: ns per call that finds nothing (1 process, CPU %d); "
-              "%d reps, medians ==\n",
-              g_options.cpu_a, g_options.reps);
-  std::printf("%-34s %8.2f ns  (%.1f cycles at the TSC rate)\n", "rtipc_consume, nothing new", r,
-              r * Clock::ticks_per_ns());
+  const Summary rs = summarize(rt_all);
+  std::printf(
+      "\n== empty poll: ns per call that finds nothing (1 process, CPU %d); "
+      "batches of %llu calls, median batch, median of %d reps ==\n",
+      g_options.cpu_a, (unsigned long long)kBatch, g_options.reps);
+  std::printf("%-34s %8.2f ns  (%.1f TSC ticks; fastest batch %.2f ns, p99 batch %.2f ns)\n",
+              "rtipc_consume, nothing new", r, r * Clock::ticks_per_ns(), rs.min, rs.p99);
   std::printf("%-34s %8.2f ns\n", "acquire load + compare (floor)", f);
-  out.set("calls_per_rep", n);
+  out.set("batches_per_rep", batches);
+  out.set("calls_per_batch", kBatch);
+  out.set("rtipc_consume_batch_ns", to_json(rs));
   out.set("rtipc_consume_ns", r);
   out.set("load_compare_ns", f);
   Json a = Json::array(), b = Json::array();

@@ -86,12 +86,14 @@ void run_handshake(Json& out, Figures& fig) {
   }
   Summary s = summarize(all);
   const double rate = median(rates);
-  std::printf("group: 1 channel each way, 16 B, 3 slots, eventfds; client on CPU %d, server on "
-              "CPU %d; %d reps\n",
-              g_options.cpu_a, g_options.cpu_b, g_options.reps);
-  std::printf("%.0f handshakes/s (median of reps); client-side latency, us: p50 %.1f  p90 %.1f  "
-              "p99 %.1f  p99.9 %.1f  max %.1f\n",
-              rate, s.p50 / 1e3, s.p90 / 1e3, s.p99 / 1e3, s.p999 / 1e3, s.max / 1e3);
+  std::printf(
+      "group: 1 channel each way, 16 B, 3 slots, eventfds; client on CPU %d, server on "
+      "CPU %d; %d reps\n",
+      g_options.cpu_a, g_options.cpu_b, g_options.reps);
+  std::printf(
+      "%.0f handshakes/s (median of reps); client-side latency, us: p50 %.1f  p90 %.1f  "
+      "p99 %.1f  p99.9 %.1f  max %.1f\n",
+      rate, s.p50 / 1e3, s.p90 / 1e3, s.p99 / 1e3, s.p999 / 1e3, s.max / 1e3);
   out.set("available", true);
   out.set("handshakes_per_rep", n);
   out.set("per_s", rate);

@@ -2,13 +2,13 @@
 // librtipc (the replacement operators interpose for the whole process), so
 // that the memory set can tell what a channel costs privately. mallinfo2
 // cannot: freed chunks parked in glibc's tcache still count as in use.
+#include "heap_count.hpp"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
-
-#include "heap_count.hpp"
 
 namespace {
 
@@ -46,28 +46,62 @@ void release(void* p) {
 }  // namespace
 
 namespace bench {
-int64_t heap_live_bytes() { return g_live.load(std::memory_order_relaxed); }
+int64_t heap_live_bytes() {
+  return g_live.load(std::memory_order_relaxed);
+}
 }  // namespace bench
 
-void* operator new(size_t n) { return allocate_or_throw(n, 0); }
-void* operator new[](size_t n) { return allocate_or_throw(n, 0); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept { return allocate(n, 0); }
-void* operator new[](size_t n, const std::nothrow_t&) noexcept { return allocate(n, 0); }
-void* operator new(size_t n, std::align_val_t a) { return allocate_or_throw(n, size_t(a)); }
-void* operator new[](size_t n, std::align_val_t a) { return allocate_or_throw(n, size_t(a)); }
+void* operator new(size_t n) {
+  return allocate_or_throw(n, 0);
+}
+void* operator new[](size_t n) {
+  return allocate_or_throw(n, 0);
+}
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  return allocate(n, 0);
+}
+void* operator new[](size_t n, const std::nothrow_t&) noexcept {
+  return allocate(n, 0);
+}
+void* operator new(size_t n, std::align_val_t a) {
+  return allocate_or_throw(n, size_t(a));
+}
+void* operator new[](size_t n, std::align_val_t a) {
+  return allocate_or_throw(n, size_t(a));
+}
 void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
   return allocate(n, size_t(a));
 }
 void* operator new[](size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
   return allocate(n, size_t(a));
 }
-void operator delete(void* p) noexcept { release(p); }
-void operator delete[](void* p) noexcept { release(p); }
-void operator delete(void* p, size_t) noexcept { release(p); }
-void operator delete[](void* p, size_t) noexcept { release(p); }
-void operator delete(void* p, std::align_val_t) noexcept { release(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { release(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { release(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { release(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { release(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { release(p); }
+void operator delete(void* p) noexcept {
+  release(p);
+}
+void operator delete[](void* p) noexcept {
+  release(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  release(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+  release(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  release(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  release(p);
+}
+void operator delete(void* p, size_t, std::align_val_t) noexcept {
+  release(p);
+}
+void operator delete[](void* p, size_t, std::align_val_t) noexcept {
+  release(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  release(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  release(p);
+}

@@ -10,10 +10,18 @@ void escape(std::string& out, const std::string& s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -35,7 +43,9 @@ void newline(std::string& out, int indent, int depth) {
 
 }  // namespace
 
-Json& Json::set(const std::string& key, Json value) { return (*this)[key] = std::move(value); }
+Json& Json::set(const std::string& key, Json value) {
+  return (*this)[key] = std::move(value);
+}
 
 Json& Json::operator[](const std::string& key) {
   if (is_null()) v_ = Object{};

@@ -28,9 +28,8 @@ struct Set {
 };
 
 const Set kSets[] = {
-    {"latency", run_latency},         {"throughput", run_throughput},
-    {"zerocopy", run_zerocopy},       {"emptypoll", run_emptypoll},
-    {"determinism", run_determinism}, {"handshake", run_handshake},
+    {"latency", run_latency},     {"throughput", run_throughput},   {"zerocopy", run_zerocopy},
+    {"emptypoll", run_emptypoll}, {"determinism", run_determinism}, {"handshake", run_handshake},
     {"memory", run_memory},
 };
 
@@ -94,8 +93,9 @@ int run(int argc, char** argv) {
   }
   if (g_options.cpu_a == g_options.cpu_b || !cpu_allowed(g_options.cpu_a) ||
       !cpu_allowed(g_options.cpu_b)) {
-    std::fprintf(stderr, "rtipc-bench: CPUs %d,%d are not two distinct usable CPUs; peers "
-                         "share a CPU and spin loops yield (figures are not meaningful)\n",
+    std::fprintf(stderr,
+                 "rtipc-bench: CPUs %d,%d are not two distinct usable CPUs; peers "
+                 "share a CPU and spin loops yield (figures are not meaningful)\n",
                  g_options.cpu_a, g_options.cpu_b);
     g_shared_cpu = true;
   }
@@ -110,11 +110,14 @@ int run(int argc, char** argv) {
   root.set("machine", machine_info());
   root.set("cpus_shared", g_shared_cpu);
 
-  std::printf("rtipc-bench %s, %s run, %s\n", "(librtipc)", g_options.smoke ? "smoke"
-              : g_options.quick ? "quick" : "full", utc_now().c_str());
+  std::printf("rtipc-bench %s, %s run, %s\n", "(librtipc)",
+              g_options.smoke   ? "smoke"
+              : g_options.quick ? "quick"
+                                : "full",
+              utc_now().c_str());
   std::printf("machine: %s, %ld online CPUs; parent on CPU %d, peer on CPU %d; clock: %s\n",
-              cpu_model().c_str(), sysconf(_SC_NPROCESSORS_ONLN), g_options.cpu_a,
-              g_options.cpu_b, Clock::uses_tsc() ? "TSC" : "CLOCK_MONOTONIC");
+              cpu_model().c_str(), sysconf(_SC_NPROCESSORS_ONLN), g_options.cpu_a, g_options.cpu_b,
+              Clock::uses_tsc() ? "TSC" : "CLOCK_MONOTONIC");
   std::fflush(stdout);
 
   Figures fig;

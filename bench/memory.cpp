@@ -21,14 +21,18 @@ namespace {
 
 constexpr uint64_t kCL = RTIPC_BENCH_CACHELINE;
 
-uint64_t align(uint64_t x) { return (x + kCL - 1) / kCL * kCL; }
+uint64_t align(uint64_t x) {
+  return (x + kCL - 1) / kCL * kCL;
+}
 
 uint64_t channel_bytes(const ChannelSpec& c) {
   const uint64_t n = 3 + uint64_t{c.add_msgs};
   return align((2 + n) * 4) + n * align(c.msg_size);
 }
 
-uint64_t heap_in_use() { return uint64_t(heap_live_bytes()); }
+uint64_t heap_in_use() {
+  return uint64_t(heap_live_bytes());
+}
 
 struct Case {
   const char* name;
@@ -43,12 +47,14 @@ void run_memory(Json& out, Figures&) {
       {"reference: 1 x 16B +100", {{{16, 100, false}}, {}, 0}},
       {"1 x 8B +1000", {{{8, 1000, false}}, {}, 0}},
       {"1 x 64KiB +10", {{{65536, 10, false}}, {}, 0}},
-      {"16+16 x 64B +100, eventfds", {std::vector<ChannelSpec>(16, {64, 100, true}),
-                                      std::vector<ChannelSpec>(16, {64, 100, true}), 0}},
+      {"16+16 x 64B +100, eventfds",
+       {std::vector<ChannelSpec>(16, {64, 100, true}),
+        std::vector<ChannelSpec>(16, {64, 100, true}), 0}},
   };
-  std::printf("\n== memory: shared region (fstat of the memfd) and private heap (operator new), "
-              "CL = %llu ==\n",
-              (unsigned long long)kCL);
+  std::printf(
+      "\n== memory: shared region (fstat of the memfd) and private heap (operator new), "
+      "CL = %llu ==\n",
+      (unsigned long long)kCL);
   std::printf("%-28s %11s %11s %6s %13s %13s %13s\n", "group", "region", "formula", "equal",
               "client heap", "server heap", "chain copies");
   Json& rows = out["cases"];
@@ -115,8 +121,9 @@ void run_memory(Json& out, Figures&) {
     j.set("server_chain_copy_bytes", server_chains);
     rows.push(j);
   }
-  std::printf("(heap: what each side keeps once its channels are taken and the group handle is "
-              "destroyed; chain copies: n*4 per produced channel, client+server)\n");
+  std::printf(
+      "(heap: what each side keeps once its channels are taken and the group handle is "
+      "destroyed; chain copies: n*4 per produced channel, client+server)\n");
 }
 
 }  // namespace bench

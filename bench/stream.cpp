@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <vector>
 
 #include "channels.hpp"
 #include "common.hpp"
@@ -22,11 +23,32 @@ void wait_for_go(const Control* ctl) {
 
 volatile uint64_t g_sink;
 
+// Time stamps every kWindow receptions.
+class Windows {
+ public:
+  explicit Windows(uint64_t expected) { stamps_.reserve(expected / kWindow + 2); }
+  void start() { stamps_.push_back(Clock::now()); }
+  void received(uint64_t n) {
+    if (n % kWindow == 0) stamps_.push_back(Clock::now());
+  }
+  // Falls back to the whole run when it had no complete window.
+  double median_ns(double seconds, uint64_t received) const {
+    if (stamps_.size() < 2) return received ? seconds * 1e9 / double(received) : 0;
+    std::vector<double> per_msg;
+    for (size_t i = 1; i < stamps_.size(); ++i)
+      per_msg.push_back(Clock::to_ns(double(stamps_[i] - stamps_[i - 1])) / double(kWindow));
+    return median(per_msg);
+  }
+
+ private:
+  std::vector<uint64_t> stamps_;
+};
+
 // Reads every word of a message (so that its bytes really travel), returns
 // the first one, the sequence number.
-inline uint64_t read_message(const void* msg, uint32_t size, bool touch) {
+inline uint64_t read_message(const void* msg, uint32_t size, Touch touch) {
   const auto* w = static_cast<const uint64_t*>(msg);
-  if (touch) {
+  if (touch == Touch::kAll) {
     uint64_t sum = 0;
     for (uint32_t k = 1; k < size / 8; ++k) sum += w[k];
     g_sink = sum;
@@ -34,14 +56,17 @@ inline uint64_t read_message(const void* msg, uint32_t size, bool touch) {
   return w[0];
 }
 
-inline void write_message(void* msg, uint32_t size, uint64_t seq, bool touch) {
-  if (touch && size > 8) std::memset(static_cast<char*>(msg) + 8, int(seq & 0xff), size - 8);
+inline void write_message(void* msg, uint32_t size, uint64_t seq, Touch touch) {
+  if (touch == Touch::kNone) return;
+  if (touch == Touch::kAll && size > 8)
+    std::memset(static_cast<char*>(msg) + 8, int(seq & 0xff), size - 8);
   std::memcpy(msg, &seq, sizeof seq);
 }
 
 }  // namespace
 
 StreamResult rtipc_stream(const StreamConfig& cfg) {
+  if (cfg.touch == Touch::kNone && cfg.force) die("untouched streams run in try mode");
   SharedMem mem(sizeof(Control));
   Control* ctl = mem.as<Control>();
   SocketPair sp;
@@ -75,7 +100,9 @@ StreamResult rtipc_stream(const StreamConfig& cfg) {
   receive_token(sp.parent);
 
   StreamResult res;
+  Windows windows(cfg.count);
   const uint64_t t0 = mono_ns();
+  windows.start();
   ctl->go.store(1, std::memory_order_release);
   uint64_t last = ~uint64_t{0};
   for (;;) {
@@ -84,15 +111,22 @@ StreamResult rtipc_stream(const StreamConfig& cfg) {
       relax();
       continue;
     }
+    if (cfg.touch == Touch::kNone) {
+      if (rc != RTIPC_NEW) die("try mode lost messages");
+      windows.received(++res.received);
+      if (res.received == cfg.count) break;
+      continue;
+    }
     const uint64_t seq = read_message(rtipc_consumer_msg(c.get()), cfg.size, cfg.touch);
     if (last != ~uint64_t{0} && seq <= last) die("stream out of order");
     if (rc == RTIPC_NEW && last != ~uint64_t{0} && seq != last + 1) die("silent gap in stream");
     res.gaps += rc == RTIPC_NEW_AFTER_GAP;
-    ++res.received;
+    windows.received(++res.received);
     last = seq;
     if (seq == cfg.count - 1) break;
   }
   res.seconds = double(mono_ns() - t0) / 1e9;
+  res.window_ns = windows.median_ns(res.seconds, res.received);
   peer.join();
   res.discards = ctl->discards.load();
   res.full = ctl->full.load();
@@ -142,7 +176,9 @@ StreamResult ring_stream(uint32_t slots, uint64_t count) {
   });
   while (hdr->ctl.ready.load(std::memory_order_acquire) == 0) relax();
   StreamResult res;
+  Windows windows(count);
   const uint64_t t0 = mono_ns();
+  windows.start();
   hdr->ctl.go.store(1, std::memory_order_release);
   uint32_t tail = 0, cached_head = 0;
   uint64_t expect = 0;
@@ -158,10 +194,11 @@ StreamResult ring_stream(uint32_t slots, uint64_t count) {
     if (s.seq != expect || s.payload != expect) die("ring out of order");
     tail = tail + 1 == slots ? 0 : tail + 1;
     hdr->tail.store(tail, std::memory_order_release);
-    ++res.received;
+    windows.received(++res.received);
     if (++expect == count) break;
   }
   res.seconds = double(mono_ns() - t0) / 1e9;
+  res.window_ns = windows.median_ns(res.seconds, res.received);
   peer.join();
   res.full = hdr->ctl.full.load();
   return res;

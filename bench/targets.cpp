@@ -25,6 +25,8 @@ const Target kTargets[] = {
      1.25, "x"},
     {"zero copy: 64 KiB within 1.25x of 8 B (2 processes)", "zerocopy.stream.65536",
      "zerocopy.stream.8", 1.25, "x"},
+    {"zero copy: 64 KiB within 1.25x of 8 B (2 proc., 1st word)", "zerocopy.first_word.65536",
+     "zerocopy.first_word.8", 1.25, "x"},
     {"empty poll < 5 ns", "emptypoll.ns", nullptr, 5.0, "ns"},
     {"blocking wait round trip within 1.2x of raw eventfd", "latency.rtipc-wait.p50",
      "latency.eventfd.p50", 1.2, "x"},
