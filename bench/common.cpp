@@ -69,7 +69,26 @@ void pin_to(int cpu) {
   }
 }
 
+namespace {
+
+volatile sig_atomic_t g_peer_failed = 0;
+
+void on_sigchld(int, siginfo_t* info, void*) {
+  if (info->si_code != CLD_EXITED || info->si_status != 0) g_peer_failed = 1;
+}
+
+}  // namespace
+
+void watch_peers() {
+  struct sigaction sa {};
+  sa.sa_sigaction = on_sigchld;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_NOCLDSTOP;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGCHLD, &sa, nullptr);
+}
+
 void relax() {
+  if (g_peer_failed) die("the peer process failed");
   if (g_shared_cpu) {
     sched_yield();
   } else {
@@ -131,6 +150,7 @@ Peer::Peer(std::function<int()> fn) {
   pid_ = fork();
   if (pid_ < 0) die("fork failed");
   if (pid_ == 0) {
+    signal(SIGCHLD, SIG_DFL);
     int status = 1;
     try {
       pin_to(g_options.cpu_b);
@@ -156,6 +176,7 @@ void Peer::join() {
   pid_ = -1;
   if (waitpid(pid, &status, 0) != pid) die("waitpid failed");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("the peer process failed");
+  g_peer_failed = 0;
 }
 
 SharedMem::SharedMem(size_t size) : size_(size) {

@@ -32,8 +32,11 @@ extern bool g_shared_cpu;
 // Pins the calling process to cpu; on failure warns and sets g_shared_cpu.
 void pin_to(int cpu);
 
-// The pause a spin loop takes between two polls.
+// The pause a spin loop takes between two polls. Throws once a peer has
+// died, so that a spin loop waiting for it ends.
 void relax();
+// Installs the SIGCHLD handler relax() relies on; call once at start.
+void watch_peers();
 
 // Scales an iteration count: full runs use n, --quick n/4, --smoke a few.
 uint64_t iters(uint64_t n, uint64_t smoke_n = 200);
@@ -52,7 +55,9 @@ class Clock {
 uint64_t mono_ns();
 
 // A child process running fn pinned to cpu_b; fn's return value is its exit
-// status. The destructor kills and reaps a child that was not joined.
+// status. The destructor kills and reaps a child that was not joined. A
+// parent that talks to the child over a socket closes the child's end after
+// constructing the Peer, so that a dead child reads as end of file.
 class Peer {
  public:
   explicit Peer(std::function<int()> fn);

@@ -46,6 +46,7 @@ Run consume_costs(bool flat_out, uint64_t n) {
     }
     return 0;
   });
+  sp.close_child();
   GroupPtr g = create_group(GroupSpec{{}, {ChannelSpec{16, 100, false}}, 0});
   send_group(sp.parent, g.get());
   auto c = take_consumer(g.get(), 0);

@@ -43,6 +43,7 @@ std::vector<double> handshakes(const std::string& path, uint64_t n, double* seco
     check_rc(rc, "rtipc_server_accept");
     return 0;
   });
+  sp.close_child();
   receive_token(sp.parent);
   rtipc_channel_config ch{};
   ch.msg_size = 16;

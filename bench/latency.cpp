@@ -174,6 +174,7 @@ std::vector<double> rtipc_pingpong(const Rounds& r, bool blocking) {
     }
     return 0;
   });
+  sp.close_child();
   GroupPtr g = create_group(GroupSpec{{ch}, {ch}, 0});
   send_group(sp.parent, g.get());
   auto p = take_producer(g.get(), 0);

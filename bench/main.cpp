@@ -100,6 +100,7 @@ int run(int argc, char** argv) {
     g_shared_cpu = true;
   }
   pin_to(g_options.cpu_a);
+  watch_peers();
   Clock::calibrate();
 
   Json root = Json::object();

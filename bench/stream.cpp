@@ -93,6 +93,7 @@ StreamResult rtipc_stream(const StreamConfig& cfg) {
     ctl->full.store(full);
     return 0;
   });
+  sp.close_child();
   GroupPtr g = create_group(GroupSpec{{}, {ChannelSpec{cfg.size, cfg.add_msgs, false}}, 0});
   send_group(sp.parent, g.get());
   auto c = take_consumer(g.get(), 0);
