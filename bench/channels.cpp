@@ -1,0 +1,155 @@
+#include "channels.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common.hpp"
+
+namespace bench {
+namespace {
+
+constexpr size_t kMaxFds = 1 + 1024;
+constexpr size_t kMaxRequest = 1 << 20;
+
+std::vector<rtipc_channel_config> configs(const std::vector<ChannelSpec>& specs) {
+  std::vector<rtipc_channel_config> out;
+  for (const auto& s : specs) {
+    rtipc_channel_config c{};
+    c.msg_size = s.msg_size;
+    c.add_msgs = s.add_msgs;
+    c.flags = s.eventfd ? RTIPC_CHANNEL_EVENTFD : 0;
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+SocketPair::SocketPair() {
+  int sv[2];
+  check(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+  parent = sv[0];
+  child = sv[1];
+}
+
+SocketPair::~SocketPair() {
+  close_parent();
+  close_child();
+}
+
+void SocketPair::close_parent() {
+  if (parent >= 0) close(parent);
+  parent = -1;
+}
+
+void SocketPair::close_child() {
+  if (child >= 0) close(child);
+  child = -1;
+}
+
+GroupPtr create_group(const GroupSpec& spec) {
+  auto producers = configs(spec.producers);
+  auto consumers = configs(spec.consumers);
+  rtipc_group_config cfg{};
+  cfg.producers = producers.empty() ? nullptr : producers.data();
+  cfg.consumers = consumers.empty() ? nullptr : consumers.data();
+  cfg.producer_count = uint32_t(producers.size());
+  cfg.consumer_count = uint32_t(consumers.size());
+  cfg.flags = spec.flags;
+  rtipc_group* g = nullptr;
+  check_rc(rtipc_group_create(&cfg, &g), "rtipc_group_create");
+  return GroupPtr(g);
+}
+
+void send_group(int sock, const rtipc_group* group) {
+  const int len = check_rc(rtipc_group_request(group, nullptr, 0), "rtipc_group_request");
+  std::vector<char> req(static_cast<size_t>(len));
+  check_rc(rtipc_group_request(group, req.data(), req.size()), "rtipc_group_request");
+  const int nfds = check_rc(rtipc_group_fds(group, nullptr, 0), "rtipc_group_fds");
+  std::vector<int> fds(static_cast<size_t>(nfds));
+  check_rc(rtipc_group_fds(group, fds.data(), fds.size()), "rtipc_group_fds");
+
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
+  iovec iov{req.data(), req.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+  std::memcpy(CMSG_DATA(cm), fds.data(), sizeof(int) * fds.size());
+  check(sendmsg(sock, &msg, MSG_NOSIGNAL) == ssize_t(req.size()), "sendmsg (group)");
+}
+
+GroupPtr receive_group(int sock, uint32_t flags) {
+  std::vector<char> req(kMaxRequest);
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * kMaxFds));
+  iovec iov{req.data(), req.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  const ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  check(n > 0, "recvmsg (group)");
+  std::vector<int> fds;
+  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    const size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    const size_t old = fds.size();
+    fds.resize(old + count);
+    std::memcpy(fds.data() + old, CMSG_DATA(cm), count * sizeof(int));
+  }
+  rtipc_group* g = nullptr;
+  check_rc(rtipc_group_from_request(req.data(), size_t(n), fds.data(), fds.size(), flags, &g),
+           "rtipc_group_from_request");
+  return GroupPtr(g);
+}
+
+GroupPtr adopt_locally(const rtipc_group* client, uint32_t flags) {
+  const int len = check_rc(rtipc_group_request(client, nullptr, 0), "rtipc_group_request");
+  std::vector<char> req(static_cast<size_t>(len));
+  check_rc(rtipc_group_request(client, req.data(), req.size()), "rtipc_group_request");
+  const int nfds = check_rc(rtipc_group_fds(client, nullptr, 0), "rtipc_group_fds");
+  std::vector<int> fds(static_cast<size_t>(nfds));
+  check_rc(rtipc_group_fds(client, fds.data(), fds.size()), "rtipc_group_fds");
+  for (int& fd : fds) {
+    fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    check(fd >= 0, "dup");
+  }
+  rtipc_group* g = nullptr;
+  check_rc(rtipc_group_from_request(req.data(), req.size(), fds.data(), fds.size(), flags, &g),
+           "rtipc_group_from_request");
+  return GroupPtr(g);
+}
+
+ProducerPtr take_producer(rtipc_group* g, uint32_t index) {
+  rtipc_producer* p = nullptr;
+  check_rc(rtipc_group_take_producer(g, index, &p), "rtipc_group_take_producer");
+  return ProducerPtr(p);
+}
+
+ConsumerPtr take_consumer(rtipc_group* g, uint32_t index) {
+  rtipc_consumer* c = nullptr;
+  check_rc(rtipc_group_take_consumer(g, index, &c), "rtipc_group_take_consumer");
+  return ConsumerPtr(c);
+}
+
+void send_token(int sock, uint64_t v) {
+  check(send(sock, &v, sizeof v, MSG_NOSIGNAL) == sizeof v, "send (token)");
+}
+
+uint64_t receive_token(int sock) {
+  uint64_t v = 0;
+  check(recv(sock, &v, sizeof v, 0) == sizeof v, "recv (token)");
+  return v;
+}
+
+}  // namespace bench
