@@ -1,8 +1,10 @@
 /* rtipc-demo: two processes, one stream of sequence-numbered messages.
  *
- * The parent is the client: it creates a channel group with a stream channel
- * (16-byte messages, add_msgs 100) that it produces and a report channel that
- * it consumes, and hands it to the forked child, the server. The child reads
+ * The parent listens on a socket in a fresh temporary directory and forks the
+ * server, which accepts one client. The parent then connects as the client:
+ * it creates a channel group with a stream channel (16-byte messages,
+ * add_msgs 100) that it produces and a report channel that it consumes, and
+ * hands it over in the handshake (PROTOCOL.md sections 2-5). The server reads
  * the stream, checks every sequence number, and sends its counts back on the
  * report channel. Two runs: force mode (the producer never waits and may
  * discard the oldest waiting message) and try mode (it never discards and
@@ -24,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,88 +65,6 @@ static void backoff(unsigned* spins) {
   if (++*spins % SPINS_BEFORE_YIELD == 0) sched_yield();
 }
 
-/* ---- Handshake --------------------------------------------------------
- * PROTOCOL.md sections 2-5 over an already connected SOCK_SEQPACKET socket:
- * the client sends the request bytes with the memfd and eventfds
- * (SCM_RIGHTS), the server answers with an int32, 0 for accepted. These two
- * functions have the signatures of rtipc_client_connect_socket and
- * rtipc_server_accept_socket, which will replace them. */
-
-static int send_with_fds(int sock, const void* buf, size_t len, const int* fds, size_t nfds) {
-  char control[CMSG_SPACE(sizeof(int) * 16)] __attribute__((aligned(8))) = {0};
-  if (nfds > 16) return -EINVAL;
-  struct iovec iov = {(void*)buf, len};
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-  msg.msg_control = control;
-  msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-  memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-  return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
-}
-
-/* Returns the byte count, or -errno; *nfds descriptors land in fds. */
-static ssize_t recv_with_fds(int sock, void* buf, size_t cap, int* fds, size_t* nfds) {
-  char control[CMSG_SPACE(sizeof(int) * 16)] __attribute__((aligned(8)));
-  struct iovec iov = {buf, cap};
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  if (n < 0) return -errno;
-  *nfds = 0;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    memcpy(fds + *nfds, CMSG_DATA(c), count * sizeof(int));
-    *nfds += count;
-  }
-  if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-    for (size_t i = 0; i < *nfds; ++i) close(fds[i]);
-    return -EMSGSIZE;
-  }
-  return n;
-}
-
-static int client_connect_socket(int sock, const struct rtipc_group_config* config,
-                                 rtipc_group** group) {
-  int rc = rtipc_group_create(config, group);
-  if (rc < 0) return rc;
-  unsigned char request[4096];
-  int size = rtipc_group_request(*group, request, sizeof request);
-  int fds[16];
-  int nfds = rtipc_group_fds(*group, fds, 16);
-  int32_t reply = -1;
-  if (size < 0 || (size_t)size > sizeof request || nfds < 0 || nfds > 16)
-    rc = -EMSGSIZE;
-  else if ((rc = send_with_fds(sock, request, (size_t)size, fds, (size_t)nfds)) == 0)
-    rc = read(sock, &reply, sizeof reply) != sizeof reply ? -EPROTO
-         : reply != 0                                     ? -RTIPC_EREJECTED
-                                                          : 0;
-  if (rc < 0) {
-    rtipc_group_destroy(*group);
-    *group = NULL;
-  }
-  return rc;
-}
-
-static int server_accept_socket(int sock, uint32_t flags, rtipc_group** group) {
-  unsigned char request[4096];
-  int fds[16];
-  size_t nfds = 0;
-  ssize_t size = recv_with_fds(sock, request, sizeof request, fds, &nfds);
-  int rc = size < 0 ? (int)size
-                    : rtipc_group_from_request(request, (size_t)size, fds, nfds, flags, group);
-  int32_t reply = rc == 0 ? 0 : -1;
-  if (write(sock, &reply, sizeof reply) != sizeof reply && rc == 0) {
-    rtipc_group_destroy(*group);
-    rc = -EPIPE;
-  }
-  return rc;
-}
-
 /* ---- The server: reads the stream, reports on the report channel -------- */
 
 static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t messages) {
@@ -182,9 +101,10 @@ static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t 
   return r;
 }
 
-static int server(int sock, uint64_t messages) {
+static int server(rtipc_server* listener, uint64_t messages) {
   rtipc_group* group = NULL;
-  int rc = server_accept_socket(sock, 0, &group);
+  int rc = rtipc_server_accept(listener, 10000, NULL, NULL, 0, &group);
+  rtipc_server_destroy(listener);
   if (rc < 0) {
     fprintf(stderr, "server: %s (%s)\n", rtipc_strerror(rc), rtipc_last_error());
     return 1;
@@ -257,13 +177,15 @@ static void print_rate(const char* who, uint64_t count, int64_t ns) {
          (double)count * sizeof(struct message) / s / 1e6);
 }
 
-static int client(int sock, pid_t child, uint64_t messages) {
+static int client(const char* path, pid_t child, uint64_t messages) {
   struct rtipc_channel_config stream_config = {"stream", 6, sizeof(struct message), 100, 0};
   struct rtipc_channel_config report_config = {"report", 6, sizeof(struct report), 0,
                                                RTIPC_CHANNEL_EVENTFD};
   struct rtipc_group_config config = {&stream_config, &report_config, NULL, 1, 1, 0, 0};
   rtipc_group* group = NULL;
-  int rc = client_connect_socket(sock, &config, &group);
+  int64_t start = now_ns();
+  int rc = rtipc_client_connect(path, &config, 10000, &group);
+  int64_t handshake_ns = now_ns() - start;
   if (rc < 0) {
     fprintf(stderr, "client: %s (%s)\n", rtipc_strerror(rc), rtipc_last_error());
     return 1;
@@ -275,8 +197,10 @@ static int client(int sock, pid_t child, uint64_t messages) {
     return 1;
   rtipc_group_destroy(group);
 
-  printf("rtipc-demo %s: %llu messages of %zu bytes per run, %u slots (add_msgs 100)\n",
-         rtipc_version(), (unsigned long long)messages, rtipc_producer_msg_size(stream),
+  printf("rtipc-demo %s: connected to %s in %.0f us\n", rtipc_version(), path,
+         (double)handshake_ns / 1e3);
+  printf("%llu messages of %zu bytes per run, %u slots (add_msgs 100)\n",
+         (unsigned long long)messages, rtipc_producer_msg_size(stream),
          rtipc_producer_slots(stream));
   int ok = 1;
   for (uint32_t run = 0; run < RUNS; ++run) {
@@ -326,9 +250,18 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: %s [MESSAGES]   (default 10000000, at least 1)\n", argv[0]);
     return 2;
   }
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-    perror("socketpair");
+  char dir[] = "/tmp/rtipc-demo-XXXXXX";
+  if (!mkdtemp(dir)) {
+    perror("mkdtemp");
+    return 1;
+  }
+  char path[sizeof dir + 16];
+  snprintf(path, sizeof path, "%s/demo.sock", dir);
+  rtipc_server* listener;
+  int rc = rtipc_server_create(path, 1, 0600, &listener);
+  if (rc < 0) {
+    fprintf(stderr, "listen on %s: %s\n", path, rtipc_strerror(rc));
+    rmdir(dir);
     return 1;
   }
   fflush(NULL);
@@ -337,16 +270,12 @@ int main(int argc, char** argv) {
     perror("fork");
     return 1;
   }
-  if (child == 0) {
-    close(sv[0]);
-    _exit(server(sv[1], messages));
-  }
-  close(sv[1]);
-  int rc = client(sv[0], child, messages);
-  close(sv[0]);
+  if (child == 0) _exit(server(listener, messages));
+  rc = client(path, child, messages);
   if (rc != 0) kill(child, SIGTERM);
   int status = 0;
   waitpid(child, &status, 0);
   if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) rc = 1;
+  rmdir(dir); /* the server removed its socket file */
   return rc;
 }

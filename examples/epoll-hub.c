@@ -263,8 +263,11 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 	pid_t device = fork();
-	if (device == 0) /* not rtipc_server_destroy: that would remove the socket file */
-		_exit(run_device(path, samples));
+	if (device == 0) { /* not rtipc_server_destroy: that would remove the socket file */
+		int rc = run_device(path, samples);
+		fflush(stdout);
+		_exit(rc);
+	}
 	int status = run_hub(server);
 	int device_status;
 	waitpid(device, &device_status, 0);
