@@ -1,0 +1,73 @@
+/* What a session leaves on the system: nothing in /dev/shm and no socket
+ * file once the server is gone. The region is an anonymous memfd, visible
+ * only as a mapping named "memfd:rtipc" while the channels live. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <rtipc/rtipc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static int count_entries(const char* path) {
+  DIR* dir = opendir(path);
+  if (!dir) return -1;
+  int count = 0;
+  struct dirent* e;
+  while ((e = readdir(dir)) != NULL)
+    if (e->d_name[0] != '.') count++;
+  closedir(dir);
+  return count;
+}
+
+static int mapped_memfds(void) {
+  FILE* maps = fopen("/proc/self/maps", "r");
+  if (!maps) return -1;
+  char line[512];
+  int count = 0;
+  while (fgets(line, sizeof line, maps))
+    if (strstr(line, "/memfd:rtipc")) count++;
+  fclose(maps);
+  return count;
+}
+
+int main(void) {
+  char dir[] = "/tmp/rtipc-footprint-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char path[64];
+  snprintf(path, sizeof path, "%s/s.sock", dir);
+  const int shm_before = count_entries("/dev/shm");
+
+  rtipc_server* server;
+  CHECK_EQ(rtipc_server_create(path, 0, 0600, &server), 0);
+  pid_t child = fork();
+  if (child == 0) {
+    struct rtipc_channel_config c = {.msg_size = 64, .add_msgs = 8, .flags = RTIPC_CHANNEL_EVENTFD};
+    struct rtipc_group_config config = {.producers = &c, .producer_count = 1};
+    rtipc_group* group;
+    int rc = rtipc_client_connect(path, &config, 5000, &group);
+    if (rc == 0) rtipc_group_destroy(group);
+    _exit(rc == 0 ? 0 : 1);
+  }
+  rtipc_group* group = NULL;
+  CHECK_EQ(rtipc_server_accept(server, 5000, NULL, NULL, 0, &group), 0);
+  int status;
+  waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+  CHECK_EQ(mapped_memfds(), 1);
+  CHECK_EQ(count_entries("/dev/shm"), shm_before);
+  rtipc_group_destroy(group);
+  rtipc_server_destroy(server);
+
+  CHECK_EQ(mapped_memfds(), 0);
+  CHECK_EQ(count_entries("/dev/shm"), shm_before);
+  CHECK_EQ(count_entries(dir), 0); /* the socket file is gone */
+  rmdir(dir);
+  printf("footprint: %s\n", check_failures ? "FAIL" : "ok");
+  return check_failures ? 1 : 0;
+}
