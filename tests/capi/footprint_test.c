@@ -2,7 +2,6 @@
  * file once the server is gone. The region is an anonymous memfd, visible
  * only as a mapping named "memfd:rtipc" while the channels live. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <rtipc/rtipc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-
-static int count_entries(const char* path) {
-  DIR* dir = opendir(path);
-  if (!dir) return -1;
-  int count = 0;
-  struct dirent* e;
-  while ((e = readdir(dir)) != NULL)
-    if (e->d_name[0] != '.') count++;
-  closedir(dir);
-  return count;
-}
+#include "fdpass.h"
 
 static int mapped_memfds(void) {
   FILE* maps = fopen("/proc/self/maps", "r");
@@ -40,7 +29,7 @@ int main(void) {
   CHECK(mkdtemp(dir) != NULL);
   char path[64];
   snprintf(path, sizeof path, "%s/s.sock", dir);
-  const int shm_before = count_entries("/dev/shm");
+  const int shm_before = count_dir_entries("/dev/shm");
 
   rtipc_server* server;
   CHECK_EQ(rtipc_server_create(path, 0, 0600, &server), 0);
@@ -60,13 +49,13 @@ int main(void) {
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
   CHECK_EQ(mapped_memfds(), 1);
-  CHECK_EQ(count_entries("/dev/shm"), shm_before);
+  CHECK_EQ(count_dir_entries("/dev/shm"), shm_before);
   rtipc_group_destroy(group);
   rtipc_server_destroy(server);
 
   CHECK_EQ(mapped_memfds(), 0);
-  CHECK_EQ(count_entries("/dev/shm"), shm_before);
-  CHECK_EQ(count_entries(dir), 0); /* the socket file is gone */
+  CHECK_EQ(count_dir_entries("/dev/shm"), shm_before);
+  CHECK_EQ(count_dir_entries(dir), 0); /* the socket file is gone */
   rmdir(dir);
   printf("footprint: %s\n", check_failures ? "FAIL" : "ok");
   return check_failures ? 1 : 0;

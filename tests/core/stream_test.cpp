@@ -17,14 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "fd_passing.hpp"
+#include "fdpass.h"
 #include "group.hpp"
 
 namespace rtipc {
 namespace {
 
-using testing_support::recv_with_fds;
-using testing_support::send_with_fds;
 
 struct Message {
   uint64_t seq;
@@ -134,10 +132,11 @@ bool produce(Producer& producer, const Stream& stream, int sock, Tally* tally) {
 // of the stream and sends back what it counted. Returns its exit status.
 int child(int sock, const Stream& stream) {
   std::vector<std::byte> request(kMaxRequestSize);
-  std::vector<int> raw;
-  const ssize_t n = recv_with_fds(sock, request.data(), request.size(), &raw);
+  std::vector<int> raw(FDPASS_MAX_FDS);
+  size_t nfds = 0;
+  const ssize_t n = fdpass_recv(sock, request.data(), request.size(), raw.data(), raw.size(), &nfds);
   std::vector<UniqueFd> fds;
-  for (int fd : raw) fds.emplace_back(fd);
+  for (size_t i = 0; i < nfds; ++i) fds.emplace_back(raw[i]);
   if (n <= 0) return 10;
   request.resize(static_cast<size_t>(n));
   auto group = Group::adopt(decode_request(request), std::move(fds), {});
@@ -217,8 +216,8 @@ TEST_P(TwoProcesses, EveryMessageArrivesInOrderOrIsReportedSkipped) {
   (stream.child_produces ? spec.client_consumes : spec.client_produces) = {channel};
   auto group = Group::create(spec, {});
   const std::vector<std::byte> request = group->request();
-  ASSERT_EQ(send_with_fds(sock.get(), request.data(), request.size(), group->fds()),
-            static_cast<ssize_t>(request.size()));
+  const std::vector<int> fds = group->fds();
+  ASSERT_EQ(fdpass_send(sock.get(), request.data(), request.size(), fds.data(), fds.size()), 0);
   int32_t ready = -1;
   ASSERT_EQ(::recv(sock.get(), &ready, sizeof ready, 0), static_cast<ssize_t>(sizeof ready));
   ASSERT_EQ(ready, 0);

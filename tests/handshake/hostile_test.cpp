@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "fdpass.h"
 #include "helpers.hpp"
 
 namespace {
@@ -116,21 +117,7 @@ int connect_raw(const std::string& path) {
 }
 
 bool send_raw(int sock, const std::vector<uint8_t>& bytes, const std::vector<int>& fds) {
-  iovec iov = {const_cast<uint8_t*>(bytes.data()), bytes.size()};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 16)];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (!fds.empty()) {
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-    std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-  }
-  return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  return fdpass_send(sock, bytes.data(), bytes.size(), fds.data(), fds.size()) == 0;
 }
 
 // The hostile client expects exactly ff ff ff ff. Exit codes name what broke.

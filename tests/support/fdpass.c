@@ -112,13 +112,18 @@ int fdpass_recv_group(int sock, uint32_t flags, rtipc_group** group) {
   return err;
 }
 
-int count_open_fds(void) {
-  DIR* dir = opendir("/proc/self/fd");
+int count_dir_entries(const char* path) {
+  DIR* dir = opendir(path);
   if (!dir) return -1;
   int count = 0;
   struct dirent* e;
   while ((e = readdir(dir)) != NULL)
-    if (e->d_name[0] != '.') count++;
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) count++;
   closedir(dir);
-  return count - 1; /* the directory's own descriptor */
+  return count;
+}
+
+int count_open_fds(void) {
+  int count = count_dir_entries("/proc/self/fd");
+  return count < 0 ? -1 : count - 1; /* the directory's own descriptor */
 }

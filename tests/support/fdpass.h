@@ -31,6 +31,9 @@ int fdpass_send_group(int sock, const rtipc_group* group);
  * rtipc_group_from_request(flags). Returns 0 and *group, or -errno. */
 int fdpass_recv_group(int sock, uint32_t flags, rtipc_group** group);
 
+/* The number of entries in a directory (no . or ..), or -1. */
+int count_dir_entries(const char* path);
+
 /* The number of open descriptors of this process, or -1. */
 int count_open_fds(void);
 
