@@ -272,10 +272,11 @@ int main(int argc, char** argv) {
   }
   if (child == 0) _exit(server(listener, messages));
   rc = client(path, child, messages);
+  rtipc_server_destroy(listener); /* removes the socket file: we created it */
   if (rc != 0) kill(child, SIGTERM);
   int status = 0;
   waitpid(child, &status, 0);
   if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) rc = 1;
-  rmdir(dir); /* the server removed its socket file */
+  rmdir(dir);
   return rc;
 }

@@ -263,7 +263,8 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 	pid_t device = fork();
-	if (device == 0) { /* not rtipc_server_destroy: that would remove the socket file */
+	if (device == 0) {
+		rtipc_server_destroy(server); /* our inherited copy; the file stays */
 		int rc = run_device(path, samples);
 		fflush(stdout);
 		_exit(rc);

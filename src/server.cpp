@@ -116,12 +116,13 @@ Server::Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino)
       path_(std::move(path)),
       dev_(dev),
       ino_(ino),
+      creator_(::getpid()),
       buffer_(new std::byte[kMaxRequestSize]) {}
 
 Server::~Server() {
   // Another server may have replaced a file we left behind; never remove
   // theirs.
-  if (same_file(path_, dev_, ino_)) ::unlink(path_.c_str());
+  if (::getpid() == creator_ && same_file(path_, dev_, ino_)) ::unlink(path_.c_str());
 }
 
 std::unique_ptr<Group> Server::accept(int timeout_ms, const Filter& filter,

@@ -58,7 +58,8 @@ class Server {
   // the umask's. backlog <= 0: SOMAXCONN. Throws Error.
   static std::unique_ptr<Server> listen(const std::string& path, int backlog, mode_t mode);
 
-  // Closes the socket and unlinks the path if it is still our socket file.
+  // Closes the socket and unlinks the path if it is still our socket file
+  // and this is the process that created it (a forked copy only closes).
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -83,6 +84,7 @@ class Server {
   std::string path_;
   dev_t dev_;
   ino_t ino_;
+  pid_t creator_;
   int request_timeout_ms_ = kDefaultRequestTimeoutMs;
   std::unique_ptr<std::byte[]> buffer_;  // kMaxRequestSize, reused by every accept
 };

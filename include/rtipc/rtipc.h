@@ -329,8 +329,10 @@ RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms,
 RTIPC_EXPORT int rtipc_server_accept_socket(int sock, int timeout_ms, rtipc_filter_fn filter,
 					    void *user, uint32_t flags, rtipc_group **group);
 
-/* Stops listening; removes the socket file if it is still the one the
- * server created. */
+/* Stops listening and frees the server. Removes the socket file if it is
+ * still the one the server created and this is the process that created it:
+ * a process that inherited the server through fork() may destroy its copy
+ * without taking the path away from the original. */
 RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server);
 
 /* Creates a group from config (as rtipc_group_create), connects to the server
