@@ -21,7 +21,7 @@
  *   Must pass: TSO (x86 store buffer in force_push); a foreign producer
  *   that follows the protocol text: TAIL_BEFORE_HEAD (first push), and
  *   LINK_BEFORE_HEAD (publish); C_FLUSH, a foreign consumer whose flush is
- *   the rtipc C library's.
+ *   the rtipc C library's (our pop, has_news and drain stay).
  *   Planted bugs that Spin must find: OLD_FLUSH, MUT_*.
  */
 
@@ -33,8 +33,10 @@
 #endif
 
 /* The mutants that are a producer order plus a flush bug. */
-#ifdef OLD_FLUSH                 /* the protocol text's publish and flush */
+#ifdef OLD_FLUSH                 /* the protocol text's producer, librtipc's first flush */
+#define TAIL_BEFORE_HEAD
 #define LINK_BEFORE_HEAD
+#define MUT_OVERRUN_NO_RETRY
 #endif
 #ifdef MUT_HEAD_RACE             /* finding 2 alone */
 #define LINK_BEFORE_HEAD
@@ -86,14 +88,14 @@ inline drop(k) {
 /* ---------------------------------------------------------------- producer */
 
 #ifdef TSO
-/* x86-TSO lets the load of tail in force_push (q:99) overtake the stores
+/* x86-TSO lets the load of tail in force_push (q:107) overtake the stores
  * of publish() that precede it (loads never pass loads or RMWs, stores
  * never pass stores). maybe_load_tail() may do that load early, before any
- * of the three stores; force_push does it at q:99 if it is still pending.
+ * of the three stores; force_push does it at q:107 if it is still pending.
  * try_push loads tail before it publishes, and sets loaded. */
 inline maybe_load_tail() {
   if
-  :: !loaded -> d_step { t = tail; oldest = t & MASK; loaded = true }   /* q:99-100, early */
+  :: !loaded -> d_step { t = tail; oldest = t & MASK; loaded = true }   /* q:107-108, early */
   :: true -> skip
   fi
 }
@@ -162,43 +164,55 @@ inline overrun() {
       :: else -> t = tail; ok = false
       fi
     }
+#ifndef MUT_OVERRUN_NO_RETRY
     if
-    :: ok -> o = x; c = nc; res = DISCARDED            /* q:76-78 */
-    :: else -> c = x; res = PUBLISHED                  /* q:80-81 */
+    :: !ok && (t & MASK) == x ->                       /* q:79 */
+      d_step {                                         /* q:80-81 CAS tail: t -> nt again */
+        if
+        :: tail == t -> tail = nt; ok = true; drop(nc)
+        :: else -> t = tail; ok = false
+        fi
+      }
+    :: else -> skip
+    fi;
+#endif
+    if
+    :: ok -> o = x; c = nc; res = DISCARDED            /* q:83-86 */
+    :: else -> c = x; res = PUBLISHED                  /* q:88-89 */
     fi
   fi
 }
 
 inline force_push() {
   if
-  :: h == INV -> first_push()                          /* q:94 */
+  :: h == INV -> first_push()                          /* q:102 */
   :: else ->
-    next = L[c];                                       /* q:96, q:89 */
+    next = L[c];                                       /* q:104, q:97 */
     if
-    :: next >= N -> res = ERROR                        /* q:96, q:90 */
+    :: next >= N -> res = ERROR                        /* q:104, q:98 */
     :: else ->
-      publish();                                       /* q:97 */
+      publish();                                       /* q:105 */
 #ifdef TSO
       if
-      :: !loaded -> d_step { t = tail; oldest = t & MASK }   /* q:99-100 */
+      :: !loaded -> d_step { t = tail; oldest = t & MASK }   /* q:107-108 */
       :: else -> skip
       fi;
 #else
-      d_step { t = tail; oldest = t & MASK };          /* q:99-100 */
+      d_step { t = tail; oldest = t & MASK };          /* q:107-108 */
 #endif
       if
-      :: oldest >= N -> res = ERROR                    /* q:101 */
+      :: oldest >= N -> res = ERROR                    /* q:109 */
       :: else ->
         if
-        :: o != INV ->                                 /* q:103 */
+        :: o != INV ->                                 /* q:111 */
           ok = false;
           if
 #ifdef MUT_OVERRUN_NO_CONSUMED_CHECK
           :: true ->
 #else
-          :: (t & CONSUMED) == 0 ->                    /* q:104 */
+          :: (t & CONSUMED) == 0 ->                    /* q:112 */
 #endif
-            d_step {                                   /* q:105-106 CAS tail: t -> L[oldest] */
+            d_step {                                   /* q:113-114 CAS tail: t -> L[oldest] */
               if
               :: tail == t -> tail = L[oldest]; ok = true; drop(oldest)
               :: else -> t = tail
@@ -207,34 +221,34 @@ inline force_push() {
           :: else -> skip
           fi;
           if
-          :: ok -> c = oldest; res = DISCARDED         /* q:107-108 */
-          :: else -> link_released_overrun(); res = PUBLISHED   /* q:111-112 */
+          :: ok -> c = oldest; res = DISCARDED         /* q:115-116 */
+          :: else -> link_released_overrun(); res = PUBLISHED   /* q:119-120 */
           fi
         :: else ->
           if
-          :: next != oldest -> c = next; res = PUBLISHED   /* q:114-116 */
+          :: next != oldest -> c = next; res = PUBLISHED   /* q:122-124 */
           :: else ->
             res = UNDECIDED;
             if
 #ifdef MUT_FULL_NO_CONSUMED_CHECK
             :: true ->
 #else
-            :: (t & CONSUMED) == 0 ->                  /* q:118 */
+            :: (t & CONSUMED) == 0 ->                  /* q:126 */
 #endif
-              d_step {                                 /* q:119-121 CAS tail: t -> L[oldest] */
+              d_step {                                 /* q:127-129 CAS tail: t -> L[oldest] */
                 if
                 :: tail == t -> tail = L[oldest]; ok = true; drop(oldest)
                 :: else -> ok = false
                 fi
               }
               if
-              :: ok -> c = next; res = DISCARDED       /* q:122-123 */
-              :: else -> t = t | CONSUMED              /* q:127 */
+              :: ok -> c = next; res = DISCARDED       /* q:130-131 */
+              :: else -> t = t | CONSUMED              /* q:135 */
               fi
             :: else -> skip
             fi;
             if
-            :: res == UNDECIDED -> overrun()           /* q:129 */
+            :: res == UNDECIDED -> overrun()           /* q:137 */
             :: else -> skip
             fi
           fi
@@ -246,26 +260,26 @@ inline force_push() {
 
 inline try_push() {
   if
-  :: h == INV -> first_push()                          /* q:133 */
+  :: h == INV -> first_push()                          /* q:141 */
   :: else ->
-    next = L[c];                                       /* q:135, q:89 */
+    next = L[c];                                       /* q:143, q:97 */
     if
-    :: next >= N -> res = ERROR                        /* q:135, q:90 */
+    :: next >= N -> res = ERROR                        /* q:143, q:98 */
     :: else ->
-      d_step { t = tail; oldest = t & MASK; loaded = true }   /* q:136-137 (loaded: TSO) */
+      d_step { t = tail; oldest = t & MASK; loaded = true }   /* q:144-145 (loaded: TSO) */
       if
-      :: oldest >= N -> res = ERROR                    /* q:138 */
+      :: oldest >= N -> res = ERROR                    /* q:146 */
       :: else ->
         if
-        :: o != INV && (t & CONSUMED) == 0 -> res = FULL   /* q:140-141 */
+        :: o != INV && (t & CONSUMED) == 0 -> res = FULL   /* q:148-149 */
         :: o != INV && (t & CONSUMED) != 0 ->
-          publish();                                   /* q:142 */
-          link_released_overrun();                     /* q:143 */
+          publish();                                   /* q:150 */
+          link_released_overrun();                     /* q:151 */
           res = PUBLISHED
-        :: o == INV && next == oldest -> res = FULL    /* q:146 */
+        :: o == INV && next == oldest -> res = FULL    /* q:154 */
         :: o == INV && next != oldest ->
-          publish();                                   /* q:147 */
-          c = next;                                    /* q:148 */
+          publish();                                   /* q:155 */
+          c = next;                                    /* q:156 */
           res = PUBLISHED
         fi
       fi
@@ -319,7 +333,7 @@ proctype producer() {
  * consumer now holds that slot and has let go of the one it held. */
 #define TAKES(t) ((t) != INV && ((t) & CONSUMED) == 0)
 
-inline take_moved_tail() {                             /* q:154-158 */
+inline take_moved_tail() {                             /* q:162-166 */
   if
   :: (t & MASK) >= N -> r = ERROR
   :: else ->
@@ -332,54 +346,54 @@ inline take_moved_tail() {                             /* q:154-158 */
 }
 
 inline pop() {
-  d_step { t = tail; startpub = pub }                  /* q:174 (ghost: pop begins) */
+  d_step { t = tail; startpub = pub }                  /* q:182 (ghost: pop begins) */
   if
-  :: t == INV -> r = NOTHING                           /* q:175 */
+  :: t == INV -> r = NOTHING                           /* q:183 */
   :: else ->
     r = 0;
     if
-    :: (t & CONSUMED) == 0 ->                          /* q:176 */
-      d_step {                                         /* q:177 fetch_or(tail, CONSUMED) */
+    :: (t & CONSUMED) == 0 ->                          /* q:184 */
+      d_step {                                         /* q:185 fetch_or(tail, CONSUMED) */
         t = tail; tail = tail | CONSUMED;
         if :: TAKES(t) -> held = t & MASK :: else -> skip fi
       }
       if
-      :: t == INV -> r = NOTHING                       /* q:178 */
-      :: (t & CONSUMED) == 0 -> take_moved_tail()      /* q:179 */
+      :: t == INV -> r = NOTHING                       /* q:186 */
+      :: (t & CONSUMED) == 0 -> take_moved_tail()      /* q:187 */
       :: else -> skip
       fi
     :: else -> skip
     fi;
     if
     :: r != 0 -> skip
-    :: r == 0 && cur == INV -> r = ERROR               /* q:182 */
+    :: r == 0 && cur == INV -> r = ERROR               /* q:190 */
     :: r == 0 && cur != INV ->
-      d_step { x = chain[cur] }                        /* q:183 */
+      d_step { x = chain[cur] }                        /* q:191 */
       if
-      :: x == INV -> r = NONEW                         /* q:184 */
-      :: x != INV && x >= N -> r = ERROR               /* q:185 */
+      :: x == INV -> r = NONEW                         /* q:192 */
+      :: x != INV && x >= N -> r = ERROR               /* q:193 */
       :: x != INV && x < N ->
-        d_step {                                       /* q:186-187 CAS tail: t -> x | CONSUMED */
+        d_step {                                       /* q:194-195 CAS tail: t -> x | CONSUMED */
           if
           :: tail == t -> tail = x | CONSUMED; held = x; ok = true
           :: else -> t = tail; ok = false
           fi
         }
         if
-        :: ok -> cur = x; r = NEW                      /* q:188-189 */
+        :: ok -> cur = x; r = NEW                      /* q:196-197 */
 #ifdef MUT_POP_NO_RECHECK
         :: else -> cur = x; held = x; r = NEW          /* trusts the stale link */
 #else
         :: else ->
-          d_step {                                     /* q:192 fetch_or(tail, CONSUMED) */
+          d_step {                                     /* q:200 fetch_or(tail, CONSUMED) */
             t = tail; tail = tail | CONSUMED;
             if :: TAKES(t) -> held = t & MASK :: else -> skip fi
           }
           if
-          :: t == INV || (t & CONSUMED) != 0 -> r = ERROR   /* q:193 */
+          :: t == INV || (t & CONSUMED) != 0 -> r = ERROR   /* q:201 */
           :: else ->
-            take_moved_tail();                         /* q:194 */
-            if :: r != ERROR -> r = GAP :: else -> skip fi  /* q:195 */
+            take_moved_tail();                         /* q:202 */
+            if :: r != ERROR -> r = GAP :: else -> skip fi  /* q:203 */
           fi
 #endif
         fi
@@ -390,7 +404,7 @@ inline pop() {
 
 /* One flush step: fetch_or(tail, CONSUMED), with the ghost bookkeeping. */
 inline flush_fetch_or() {
-  d_step {                                             /* q:200 */
+  d_step {                                             /* q:208 */
     if :: startpub == INV -> startpub = pub :: else -> skip fi;   /* ghost: flush begins */
     t = tail; tail = tail | CONSUMED;
     if :: TAKES(t) -> held = t & MASK :: else -> skip fi
@@ -399,7 +413,7 @@ inline flush_fetch_or() {
 
 /* CAS tail: t|CONSUMED -> newest|CONSUMED; on success sets cur and r. */
 inline flush_cas() {
-  d_step {                                             /* q:233-235 */
+  d_step {                                             /* q:241-243 */
     if
     :: tail == (t | CONSUMED) -> tail = newest | CONSUMED; held = newest; ok = true
     :: else -> ok = false
@@ -407,13 +421,13 @@ inline flush_cas() {
   }
   if
   :: ok ->
-    cur = newest;                                      /* q:236 */
+    cur = newest;                                      /* q:244 */
 #ifdef C_FLUSH
     r = CDISC
 #else
-    if :: gap -> r = GAP :: else -> r = NEW fi         /* q:237 */
+    if :: gap -> r = GAP :: else -> r = NEW fi         /* q:245 */
 #endif
-  :: else -> skip                                      /* q:199: round again */
+  :: else -> skip                                      /* q:207: round again */
   fi
 }
 
@@ -485,14 +499,14 @@ inline flush() {
   do
   :: r != 0 -> break
   :: else ->
-    flush_fetch_or();                                  /* q:200 */
+    flush_fetch_or();                                  /* q:208 */
     if
-    :: t == INV -> r = NOTHING                         /* q:201 */
-    :: t != INV && (t & MASK) >= N -> r = ERROR        /* q:202-203 */
+    :: t == INV -> r = NOTHING                         /* q:209 */
+    :: t != INV && (t & MASK) >= N -> r = ERROR        /* q:210-211 */
     :: t != INV && (t & MASK) < N ->
       oldest = t & MASK;
       if
-      :: (t & CONSUMED) != 0 && cur == INV -> r = ERROR   /* q:207, q:211 */
+      :: (t & CONSUMED) != 0 && cur == INV -> r = ERROR   /* q:215, q:219 */
 #ifdef MUT_FLUSH_TRUSTS_HEAD
       /* head first, and trusted: librtipc's first flush. */
       :: (t & CONSUMED) != 0 && cur != INV ->
@@ -504,38 +518,38 @@ inline flush() {
         fi
 #else
       :: (t & CONSUMED) != 0 && cur != INV ->
-        d_step { after = chain[cur] }                  /* q:212 */
+        d_step { after = chain[cur] }                  /* q:220 */
         if
-        :: after == INV -> r = NONEW                   /* q:213 */
-        :: after != INV && after >= N -> r = ERROR     /* q:214 */
+        :: after == INV -> r = NONEW                   /* q:221 */
+        :: after != INV && after >= N -> r = ERROR     /* q:222 */
         :: after != INV && after < N ->
-          d_step { newest = head }                     /* q:216 */
+          d_step { newest = head }                     /* q:224 */
           if
-          :: newest >= N -> r = ERROR                  /* q:217 */
+          :: newest >= N -> r = ERROR                  /* q:225 */
 #ifndef MUT_FLUSH_IGNORES_HEAD_LAG
-          :: newest == cur -> newest = after           /* q:218 */
+          :: newest == cur -> newest = after           /* q:226 */
 #endif
           :: else -> skip
           fi;
-          gap = (newest != after)                      /* q:219 */
+          gap = (newest != after)                      /* q:227 */
         fi
 #endif
       :: (t & CONSUMED) == 0 ->
-        d_step { newest = head }                       /* q:224 */
+        d_step { newest = head }                       /* q:232 */
         if
-        :: newest == INV -> take_moved_tail()          /* q:225 */
-        :: newest != INV && newest >= N -> r = ERROR   /* q:226 */
+        :: newest == INV -> take_moved_tail()          /* q:233 */
+        :: newest != INV && newest >= N -> r = ERROR   /* q:234 */
 #ifdef MUT_FLUSH_CAS_SAME_SLOT
         /* librtipc's first flush: a CAS that only clears FIRST. */
         :: newest == oldest -> gap = ((t & FIRST) == 0)
 #else
-        :: newest == oldest -> take_moved_tail()       /* q:230 */
+        :: newest == oldest -> take_moved_tail()       /* q:238 */
 #endif
-        :: else -> gap = true                          /* q:231 */
+        :: else -> gap = true                          /* q:239 */
         fi
       fi;
       if
-      :: r == 0 -> flush_cas()                         /* q:233-237 */
+      :: r == 0 -> flush_cas()                         /* q:241-245 */
       :: else -> skip
       fi
     fi
@@ -544,11 +558,11 @@ inline flush() {
 #endif
 
 inline has_news() {
-  d_step { t = tail; startpub = pub }                  /* q:164 (ghost: call begins) */
+  d_step { t = tail; startpub = pub }                  /* q:172 (ghost: call begins) */
   if
-  :: t == INV -> news = false                          /* q:165 */
-  :: t != INV && ((t & CONSUMED) == 0 || cur == INV) -> news = true  /* q:166 */
-  :: else -> d_step { news = (chain[cur] != INV) }     /* q:167 */
+  :: t == INV -> news = false                          /* q:173 */
+  :: t != INV && ((t & CONSUMED) == 0 || cur == INV) -> news = true  /* q:174 */
+  :: else -> d_step { news = (chain[cur] != INV) }     /* q:175 */
   fi
 }
 

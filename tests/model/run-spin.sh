@@ -5,8 +5,9 @@
 #
 #   run-spin.sh              the CI configurations (about 35 s on two cores)
 #   run-spin.sh --deep       those plus bigger ones (a few minutes, GBs of RAM)
-#   run-spin.sh --mutant X   build with -DX (a deliberate bug) and succeed only
-#                            if Spin finds the violation
+#   run-spin.sh --mutant X   build with -DX (a deliberate bug; X+Y for two
+#                            macros) and succeed only if Spin finds the
+#                            violation
 #
 # Exits 77 (skipped) when spin or a C compiler is missing.
 set -eu
@@ -59,7 +60,9 @@ clean() {
 
 if [ "${1:-}" = "--mutant" ]; then
   [ $# -eq 2 ] || { echo "usage: $0 --mutant MACRO"; exit 2; }
-  run_pan "mutant-$2" "-DN=3 -DM=9 -D$2"
+  flags="-DN=3 -DM=9"
+  for x in $(echo "$2" | tr '+' ' '); do flags="$flags -D$x"; done
+  run_pan "mutant-$2" "$flags"
   if grep -q -e 'assertion violated' -e 'invalid end state' "$work/out" &&
      ! grep -q 'errors: 0$' "$work/out"; then
     grep -m1 -e 'assertion violated' -e 'invalid end state' "$work/out"
@@ -75,11 +78,12 @@ fi
 # is lost), and +-separated macros. TSO: force_push's tail load may overtake
 # the stores of its publish, as on x86. TAIL_BEFORE_HEAD, LINK_BEFORE_HEAD:
 # a producer that stores in the protocol text's order (the rtipc C and Rust
-# producers) against our consumer.
+# producers) against our consumer. C_FLUSH: our producer against a consumer
+# whose flush is the rtipc C library's.
 configs="3:12: 4:12: 5:10: 4:12:TSO 3:9:TAIL_BEFORE_HEAD 4:12:LINK_BEFORE_HEAD
- 3:12:TAIL_BEFORE_HEAD+LINK_BEFORE_HEAD"
+ 3:12:TAIL_BEFORE_HEAD+LINK_BEFORE_HEAD 4:12:C_FLUSH"
 if [ "${1:-}" = "--deep" ]; then
-  configs="$configs 4:16: 5:15: 4:16:TAIL_BEFORE_HEAD+LINK_BEFORE_HEAD"
+  configs="$configs 4:16: 5:15: 4:16:TAIL_BEFORE_HEAD+LINK_BEFORE_HEAD 4:16:C_FLUSH"
 elif [ $# -gt 0 ]; then
   echo "usage: $0 [--deep | --mutant MACRO]"; exit 2
 fi
