@@ -71,8 +71,16 @@ PushResult ProducerQueue::overrun(uint32_t t) {
   const uint32_t nc = chain_[x];
   if (nc >= q_.slots()) return PushResult::kError;  // see next_slot()
   const uint32_t nt = chain_[nc];
-  if (q_.tail().compare_exchange_strong(t, nt, std::memory_order_acq_rel,
-                                        std::memory_order_acquire)) {
+  bool moved = q_.tail().compare_exchange_strong(t, nt, std::memory_order_acq_rel,
+                                                 std::memory_order_acquire);
+  // A consumer whose flush CASes the tail onto the slot it holds (the
+  // protocol text's flush; ours never does) only clears kFirst: it still
+  // holds x. Once at most, since nothing sets kFirst again.
+  if (!moved && (t & kMask) == x) {
+    moved = q_.tail().compare_exchange_strong(t, nt, std::memory_order_acq_rel,
+                                              std::memory_order_acquire);
+  }
+  if (moved) {
     overrun_ = x;
     c_ = nc;
     return PushResult::kDiscarded;

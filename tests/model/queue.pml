@@ -16,9 +16,13 @@
  *
  * Ghost state (not in the C++; only for the assertions) is marked "ghost".
  *
- * Build-time switches (spin -D...): N slots, M messages; TSO and
- * TAIL_BEFORE_HEAD, variants that must pass; OLD_FLUSH and MUT_*, planted
- * bugs that Spin must find (docs/queue-model.md lists them).
+ * Build-time switches (spin -D...), docs/queue-model.md lists them:
+ *   N slots, M messages.
+ *   Must pass: TSO (x86 store buffer in force_push); a foreign producer
+ *   that follows the protocol text: TAIL_BEFORE_HEAD (first push), and
+ *   LINK_BEFORE_HEAD (publish); C_FLUSH, a foreign consumer whose flush is
+ *   the rtipc C library's (our pop, has_news and drain stay).
+ *   Planted bugs that Spin must find: OLD_FLUSH, MUT_*.
  */
 
 #ifndef N
@@ -26,6 +30,20 @@
 #endif
 #ifndef M
 #define M (3 * N)
+#endif
+
+/* The mutants that are a producer order plus a flush bug. */
+#ifdef OLD_FLUSH                 /* the protocol text's producer, librtipc's first flush */
+#define TAIL_BEFORE_HEAD
+#define LINK_BEFORE_HEAD
+#define MUT_OVERRUN_NO_RETRY
+#endif
+#ifdef MUT_HEAD_RACE             /* finding 2 alone */
+#define LINK_BEFORE_HEAD
+#define MUT_FLUSH_TRUSTS_HEAD
+#endif
+#ifdef MUT_FLUSH_IGNORES_HEAD_LAG
+#define LINK_BEFORE_HEAD
 #endif
 
 #define INV 255
@@ -41,6 +59,7 @@
 #define NONEW 11
 #define NEW 12
 #define GAP 13
+#define CDISC 14                 /* C_FLUSH only: the C flush's one result, "discarded" */
 #define ERROR 99
 #define UNDECIDED 200            /* model only: force_push has not picked a result yet */
 
@@ -68,139 +87,170 @@ inline drop(k) {
 
 /* ---------------------------------------------------------------- producer */
 
-inline publish() {
-#ifdef MUT_LINK_BEFORE_TERMINATE
-  /* Links c before cutting its old link: a consumer can run past c. */
-  d_step { chain[h] = c; L[h] = c }                    /* q:35-36 */
-  d_step { chain[c] = INV; L[c] = INV; h = c }         /* q:33-34, q:37 */
-#else
-  d_step { chain[c] = INV; L[c] = INV }                /* q:33-34 */
-  d_step { chain[h] = c; L[h] = c; h = c }             /* q:35-37 */
-#endif
-  d_step { head = h; pub++ }                           /* q:38 (ghost: published) */
-}
-
 #ifdef TSO
-/* x86-TSO lets the load of tail in force_push (q:85) overtake the stores
+/* x86-TSO lets the load of tail in force_push (q:107) overtake the stores
  * of publish() that precede it (loads never pass loads or RMWs, stores
  * never pass stores). maybe_load_tail() may do that load early, before any
- * of the three stores; force_push does it at q:85 if it is still pending. */
+ * of the three stores; force_push does it at q:107 if it is still pending.
+ * try_push loads tail before it publishes, and sets loaded. */
 inline maybe_load_tail() {
   if
-  :: !loaded -> d_step { t = tail; oldest = t & MASK; loaded = true }   /* q:85-86, early */
+  :: !loaded -> d_step { t = tail; oldest = t & MASK; loaded = true }   /* q:107-108, early */
   :: true -> skip
   fi
 }
-
-inline publish_tso() {
-  maybe_load_tail();
-  d_step { chain[c] = INV; L[c] = INV }                /* q:33-34 */
-  maybe_load_tail();
-  d_step { chain[h] = c; L[h] = c; h = c }             /* q:35-37 */
-  maybe_load_tail();
-  d_step { head = h; pub++ }                           /* q:38 (ghost: published) */
-}
+#define TSO_LOAD maybe_load_tail();
+#else
+#define TSO_LOAD
 #endif
+
+/* The message in slot c becomes the newest; ghost pub counts it once the
+ * consumer can reach it by the chain, i.e. at the later of the link and the
+ * head store. */
+inline publish() {
+  TSO_LOAD
+#if defined(MUT_LINK_BEFORE_TERMINATE)
+  /* Cuts c's old link only after linking c: a consumer can run past c. */
+  d_step { head = c }                                  /* q:38 */
+  TSO_LOAD
+  d_step { chain[h] = c; L[h] = c; pub++ }             /* q:39-40 */
+  TSO_LOAD
+  d_step { chain[c] = INV; L[c] = INV; h = c }         /* q:33-34, q:41 */
+#elif defined(LINK_BEFORE_HEAD)
+  /* The protocol text's order (the rtipc C and Rust producers). */
+  d_step { chain[c] = INV; L[c] = INV }                /* q:33-34 */
+  TSO_LOAD
+  d_step { chain[h] = c; L[h] = c; h = c }             /* q:39-41 */
+  TSO_LOAD
+  d_step { head = h; pub++ }                           /* q:38 (ghost: published) */
+#else
+  d_step { chain[c] = INV; L[c] = INV }                /* q:33-34 */
+  TSO_LOAD
+  d_step { head = c }                                  /* q:38 */
+  TSO_LOAD
+  d_step { chain[h] = c; L[h] = c; h = c; pub++ }      /* q:39-41 (ghost: published) */
+#endif
+}
 
 inline first_push() {
-  next = L[c];                                         /* q:42 */
-  d_step { chain[c] = INV; L[c] = INV; h = c }         /* q:43-45 */
+  next = L[c];                                         /* q:45 */
+  d_step { chain[c] = INV; L[c] = INV; h = c }         /* q:46-48 */
 #ifdef TAIL_BEFORE_HEAD
-  /* The protocol text's order; flush must cope with it too. */
-  d_step { tail = c | FIRST; pub++ }                   /* q:49 */
-  d_step { head = c }                                  /* q:48 */
+  /* The protocol text's order (the rtipc C and Rust producers). */
+  d_step { tail = c | FIRST; pub++ }                   /* q:52 (ghost: published) */
+  d_step { head = c }                                  /* q:51 */
 #else
-  d_step { head = c }                                  /* q:48 */
-  d_step { tail = c | FIRST; pub++ }                   /* q:49 (ghost: published) */
+  d_step { head = c }                                  /* q:51 */
+  d_step { tail = c | FIRST; pub++ }                   /* q:52 (ghost: published) */
 #endif
-  c = next;                                            /* q:50 */
+  c = next;                                            /* q:53 */
   res = PUBLISHED
 }
 
 inline link_released_overrun() {
-  d_step { chain[o] = next; L[o] = next; c = o; o = INV }   /* q:58-61 */
+  d_step { chain[o] = next; L[o] = next; c = o; o = INV }   /* q:61-64 */
 }
 
 /* t: the tail value to replace; sets res. */
 inline overrun() {
-  x = t & MASK; nc = L[x]; nt = L[nc];                 /* q:67-69 */
-  d_step {                                             /* q:70 CAS tail: t -> nt */
-    if
-    :: tail == t -> tail = nt; ok = true; drop(nc)
-    :: else -> t = tail; ok = false
-    fi
-  }
+  x = t & MASK; nc = L[x];                             /* q:70-71 */
   if
-  :: ok -> o = x; c = nc; res = DISCARDED              /* q:72-74 */
-  :: else -> c = x; res = PUBLISHED                    /* q:76-77 */
+  :: nc >= N -> res = ERROR                            /* q:72 */
+  :: else ->
+    nt = L[nc];                                        /* q:73 */
+    d_step {                                           /* q:74-75 CAS tail: t -> nt */
+      if
+      :: tail == t -> tail = nt; ok = true; drop(nc)
+      :: else -> t = tail; ok = false
+      fi
+    }
+#ifndef MUT_OVERRUN_NO_RETRY
+    if
+    :: !ok && (t & MASK) == x ->                       /* q:79 */
+      d_step {                                         /* q:80-81 CAS tail: t -> nt again */
+        if
+        :: tail == t -> tail = nt; ok = true; drop(nc)
+        :: else -> t = tail; ok = false
+        fi
+      }
+    :: else -> skip
+    fi;
+#endif
+    if
+    :: ok -> o = x; c = nc; res = DISCARDED            /* q:83-86 */
+    :: else -> c = x; res = PUBLISHED                  /* q:88-89 */
+    fi
   fi
 }
 
 inline force_push() {
   if
-  :: h == INV -> first_push()                          /* q:81 */
+  :: h == INV -> first_push()                          /* q:102 */
   :: else ->
-    next = L[c];                                       /* q:82 */
-#ifdef TSO
-    publish_tso();                                     /* q:83 */
+    next = L[c];                                       /* q:104, q:97 */
     if
-    :: !loaded -> d_step { t = tail; oldest = t & MASK }   /* q:85-86 */
-    :: else -> skip
-    fi;
-#else
-    publish();                                         /* q:83 */
-    d_step { t = tail; oldest = t & MASK }             /* q:85-86 */
-#endif
-    if
-    :: oldest >= N -> res = ERROR                      /* q:87 */
+    :: next >= N -> res = ERROR                        /* q:104, q:98 */
     :: else ->
+      publish();                                       /* q:105 */
+#ifdef TSO
       if
-      :: o != INV ->                                   /* q:89 */
-        ok = false;
-        if
-#ifdef MUT_OVERRUN_NO_CONSUMED_CHECK
-        :: true ->
+      :: !loaded -> d_step { t = tail; oldest = t & MASK }   /* q:107-108 */
+      :: else -> skip
+      fi;
 #else
-        :: (t & CONSUMED) == 0 ->                      /* q:90 */
+      d_step { t = tail; oldest = t & MASK };          /* q:107-108 */
 #endif
-          d_step {                                     /* q:91 CAS tail: t -> L[oldest] */
-            if
-            :: tail == t -> tail = L[oldest]; ok = true; drop(oldest)
-            :: else -> t = tail
-            fi
-          }
-        :: else -> skip
-        fi;
-        if
-        :: ok -> c = oldest; res = DISCARDED           /* q:93-94 */
-        :: else -> link_released_overrun(); res = PUBLISHED   /* q:97-98 */
-        fi
+      if
+      :: oldest >= N -> res = ERROR                    /* q:109 */
       :: else ->
         if
-        :: next != oldest -> c = next; res = PUBLISHED /* q:100-102 */
-        :: else ->
-          res = UNDECIDED;
+        :: o != INV ->                                 /* q:111 */
+          ok = false;
           if
-#ifdef MUT_FULL_NO_CONSUMED_CHECK
+#ifdef MUT_OVERRUN_NO_CONSUMED_CHECK
           :: true ->
 #else
-          :: (t & CONSUMED) == 0 ->                    /* q:104 */
+          :: (t & CONSUMED) == 0 ->                    /* q:112 */
 #endif
-            d_step {                                   /* q:105-106 CAS tail: t -> L[oldest] */
+            d_step {                                   /* q:113-114 CAS tail: t -> L[oldest] */
               if
               :: tail == t -> tail = L[oldest]; ok = true; drop(oldest)
-              :: else -> ok = false
+              :: else -> t = tail
               fi
             }
-            if
-            :: ok -> c = next; res = DISCARDED         /* q:108-109 */
-            :: else -> t = t | CONSUMED                /* q:113 */
-            fi
           :: else -> skip
           fi;
           if
-          :: res == UNDECIDED -> overrun()             /* q:115 */
-          :: else -> skip
+          :: ok -> c = oldest; res = DISCARDED         /* q:115-116 */
+          :: else -> link_released_overrun(); res = PUBLISHED   /* q:119-120 */
+          fi
+        :: else ->
+          if
+          :: next != oldest -> c = next; res = PUBLISHED   /* q:122-124 */
+          :: else ->
+            res = UNDECIDED;
+            if
+#ifdef MUT_FULL_NO_CONSUMED_CHECK
+            :: true ->
+#else
+            :: (t & CONSUMED) == 0 ->                  /* q:126 */
+#endif
+              d_step {                                 /* q:127-129 CAS tail: t -> L[oldest] */
+                if
+                :: tail == t -> tail = L[oldest]; ok = true; drop(oldest)
+                :: else -> ok = false
+                fi
+              }
+              if
+              :: ok -> c = next; res = DISCARDED       /* q:130-131 */
+              :: else -> t = t | CONSUMED              /* q:135 */
+              fi
+            :: else -> skip
+            fi;
+            if
+            :: res == UNDECIDED -> overrun()           /* q:137 */
+            :: else -> skip
+            fi
           fi
         fi
       fi
@@ -210,24 +260,28 @@ inline force_push() {
 
 inline try_push() {
   if
-  :: h == INV -> first_push()                          /* q:119 */
+  :: h == INV -> first_push()                          /* q:141 */
   :: else ->
-    next = L[c];                                       /* q:120 */
-    d_step { t = tail; oldest = t & MASK }             /* q:121-122 */
+    next = L[c];                                       /* q:143, q:97 */
     if
-    :: oldest >= N -> res = ERROR                      /* q:123 */
+    :: next >= N -> res = ERROR                        /* q:143, q:98 */
     :: else ->
+      d_step { t = tail; oldest = t & MASK; loaded = true }   /* q:144-145 (loaded: TSO) */
       if
-      :: o != INV && (t & CONSUMED) == 0 -> res = FULL /* q:125-126 */
-      :: o != INV && (t & CONSUMED) != 0 ->
-        publish();                                     /* q:127 */
-        link_released_overrun();                       /* q:128 */
-        res = PUBLISHED
-      :: o == INV && next == oldest -> res = FULL      /* q:131 */
-      :: o == INV && next != oldest ->
-        publish();                                     /* q:132 */
-        c = next;                                      /* q:133 */
-        res = PUBLISHED
+      :: oldest >= N -> res = ERROR                    /* q:146 */
+      :: else ->
+        if
+        :: o != INV && (t & CONSUMED) == 0 -> res = FULL   /* q:148-149 */
+        :: o != INV && (t & CONSUMED) != 0 ->
+          publish();                                   /* q:150 */
+          link_released_overrun();                     /* q:151 */
+          res = PUBLISHED
+        :: o == INV && next == oldest -> res = FULL    /* q:154 */
+        :: o == INV && next != oldest ->
+          publish();                                   /* q:155 */
+          c = next;                                    /* q:156 */
+          res = PUBLISHED
+        fi
       fi
     fi
   fi
@@ -279,7 +333,7 @@ proctype producer() {
  * consumer now holds that slot and has let go of the one it held. */
 #define TAKES(t) ((t) != INV && ((t) & CONSUMED) == 0)
 
-inline take_moved_tail() {                             /* q:139-144 */
+inline take_moved_tail() {                             /* q:162-166 */
   if
   :: (t & MASK) >= N -> r = ERROR
   :: else ->
@@ -292,54 +346,54 @@ inline take_moved_tail() {                             /* q:139-144 */
 }
 
 inline pop() {
-  d_step { t = tail; startpub = pub }                  /* q:159 (ghost: pop begins) */
+  d_step { t = tail; startpub = pub }                  /* q:182 (ghost: pop begins) */
   if
-  :: t == INV -> r = NOTHING                           /* q:160 */
+  :: t == INV -> r = NOTHING                           /* q:183 */
   :: else ->
     r = 0;
     if
-    :: (t & CONSUMED) == 0 ->                          /* q:161 */
-      d_step {                                         /* q:162 fetch_or(tail, CONSUMED) */
+    :: (t & CONSUMED) == 0 ->                          /* q:184 */
+      d_step {                                         /* q:185 fetch_or(tail, CONSUMED) */
         t = tail; tail = tail | CONSUMED;
         if :: TAKES(t) -> held = t & MASK :: else -> skip fi
       }
       if
-      :: t == INV -> r = NOTHING                       /* q:163 */
-      :: (t & CONSUMED) == 0 -> take_moved_tail()      /* q:164 */
+      :: t == INV -> r = NOTHING                       /* q:186 */
+      :: (t & CONSUMED) == 0 -> take_moved_tail()      /* q:187 */
       :: else -> skip
       fi
     :: else -> skip
     fi;
     if
     :: r != 0 -> skip
-    :: r == 0 && cur == INV -> r = ERROR               /* q:167 */
+    :: r == 0 && cur == INV -> r = ERROR               /* q:190 */
     :: r == 0 && cur != INV ->
-      d_step { x = chain[cur] }                        /* q:168 */
+      d_step { x = chain[cur] }                        /* q:191 */
       if
-      :: x == INV -> r = NONEW                         /* q:169 */
-      :: x != INV && x >= N -> r = ERROR               /* q:170 */
+      :: x == INV -> r = NONEW                         /* q:192 */
+      :: x != INV && x >= N -> r = ERROR               /* q:193 */
       :: x != INV && x < N ->
-        d_step {                                       /* q:171 CAS tail: t -> x | CONSUMED */
+        d_step {                                       /* q:194-195 CAS tail: t -> x | CONSUMED */
           if
           :: tail == t -> tail = x | CONSUMED; held = x; ok = true
           :: else -> t = tail; ok = false
           fi
         }
         if
-        :: ok -> cur = x; r = NEW                      /* q:173-174 */
+        :: ok -> cur = x; r = NEW                      /* q:196-197 */
 #ifdef MUT_POP_NO_RECHECK
         :: else -> cur = x; held = x; r = NEW          /* trusts the stale link */
 #else
         :: else ->
-          d_step {                                     /* q:177 fetch_or(tail, CONSUMED) */
+          d_step {                                     /* q:200 fetch_or(tail, CONSUMED) */
             t = tail; tail = tail | CONSUMED;
             if :: TAKES(t) -> held = t & MASK :: else -> skip fi
           }
           if
-          :: t == INV || (t & CONSUMED) != 0 -> r = ERROR   /* q:178 */
+          :: t == INV || (t & CONSUMED) != 0 -> r = ERROR   /* q:201 */
           :: else ->
-            take_moved_tail();                         /* q:179 */
-            if :: r != ERROR -> r = GAP :: else -> skip fi  /* q:180 */
+            take_moved_tail();                         /* q:202 */
+            if :: r != ERROR -> r = GAP :: else -> skip fi  /* q:203 */
           fi
 #endif
         fi
@@ -348,54 +402,91 @@ inline pop() {
   fi
 }
 
-#ifdef OLD_FLUSH
-/* flush as it was before the fix (q: lines of that version): it clears FIRST
- * with a CAS that does not move the tail, and it trusts a head that can lag
- * behind cur. See docs/queue-model.md. */
+/* One flush step: fetch_or(tail, CONSUMED), with the ghost bookkeeping. */
+inline flush_fetch_or() {
+  d_step {                                             /* q:208 */
+    if :: startpub == INV -> startpub = pub :: else -> skip fi;   /* ghost: flush begins */
+    t = tail; tail = tail | CONSUMED;
+    if :: TAKES(t) -> held = t & MASK :: else -> skip fi
+  }
+}
+
+/* CAS tail: t|CONSUMED -> newest|CONSUMED; on success sets cur and r. */
+inline flush_cas() {
+  d_step {                                             /* q:241-243 */
+    if
+    :: tail == (t | CONSUMED) -> tail = newest | CONSUMED; held = newest; ok = true
+    :: else -> ok = false
+    fi
+  }
+  if
+  :: ok ->
+    cur = newest;                                      /* q:244 */
+#ifdef C_FLUSH
+    r = CDISC
+#else
+    if :: gap -> r = GAP :: else -> r = NEW fi         /* q:245 */
+#endif
+  :: else -> skip                                      /* q:207: round again */
+  fi
+}
+
+#if defined(OLD_FLUSH)
+/* librtipc's first flush: the protocol text's (head read first and trusted,
+ * a CAS also when head is the slot the fetch_or just took), reporting
+ * kNoNew / kNew / kNewAfterGap from head and chain[cur]. */
 inline flush() {
   r = 0;
   startpub = INV;
   do
   :: r != 0 -> break
   :: else ->
-    d_step {                                           /* q:185 fetch_or(tail, CONSUMED) */
-      if :: startpub == INV -> startpub = pub :: else -> skip fi;   /* ghost: flush begins */
-      t = tail; tail = tail | CONSUMED;
-      if :: TAKES(t) -> held = t & MASK :: else -> skip fi
-    }
+    flush_fetch_or();
     if
-    :: t == INV -> r = NOTHING                         /* q:186 */
-    :: t != INV && (t & MASK) >= N -> r = ERROR        /* q:187-188 */
+    :: t == INV -> r = NOTHING
+    :: t != INV && (t & MASK) >= N -> r = ERROR
     :: t != INV && (t & MASK) < N ->
       oldest = t & MASK;
-      d_step { newest = head }                         /* q:189 */
+      d_step { newest = head };
       if
-      :: newest == INV && (t & CONSUMED) != 0 -> r = ERROR       /* q:192 */
+      :: newest == INV && (t & CONSUMED) != 0 -> r = ERROR
       :: newest == INV && (t & CONSUMED) == 0 -> take_moved_tail()
-      :: newest != INV && newest >= N -> r = ERROR               /* q:193 */
+      :: newest != INV && newest >= N -> r = ERROR
       :: newest != INV && newest < N ->
-        heldflag = ((t & CONSUMED) != 0);              /* q:195 */
+        heldflag = ((t & CONSUMED) != 0);
         if
-        :: heldflag && cur == INV -> r = ERROR         /* q:196 */
-        :: heldflag && cur != INV && newest == cur -> r = NONEW  /* q:197 */
+        :: heldflag && cur == INV -> r = ERROR
+        :: heldflag && cur != INV && newest == cur -> r = NONEW
         :: else ->
           if
-          :: heldflag -> d_step { gap = (chain[cur] != newest) }  /* q:201-202 */
-          :: else -> gap = !((t & FIRST) != 0 && oldest == newest)  /* q:204 */
+          :: heldflag -> d_step { gap = (chain[cur] != newest) }
+          :: else -> gap = !((t & FIRST) != 0 && oldest == newest)
           fi;
-          d_step {                                     /* q:206-207 CAS tail: t|C -> newest|C */
-            if
-            :: tail == (t | CONSUMED) -> tail = newest | CONSUMED; held = newest; ok = true
-            :: else -> ok = false
-            fi
-          }
-          if
-          :: ok ->
-            cur = newest;                              /* q:209 */
-            if :: gap -> r = GAP :: else -> r = NEW fi  /* q:210 */
-          :: else -> skip                              /* q:184: again */
-          fi
+          flush_cas()
         fi
+      fi
+    fi
+  od
+}
+
+#elif defined(C_FLUSH)
+/* The rtipc C library's flush (a foreign consumer): the protocol text's,
+ * always a CAS to head, always "discarded". */
+inline flush() {
+  r = 0;
+  startpub = INV;
+  do
+  :: r != 0 -> break
+  :: else ->
+    flush_fetch_or();
+    if
+    :: t == INV -> r = NOTHING
+    :: t != INV && (t & MASK) >= N -> r = ERROR
+    :: t != INV && (t & MASK) < N ->
+      d_step { newest = head };
+      if
+      :: newest >= N -> r = ERROR
+      :: else -> flush_cas()
       fi
     fi
   od
@@ -408,84 +499,85 @@ inline flush() {
   do
   :: r != 0 -> break
   :: else ->
-    d_step {                                           /* q:185 fetch_or(tail, CONSUMED) */
-      if :: startpub == INV -> startpub = pub :: else -> skip fi;   /* ghost: flush begins */
-      t = tail; tail = tail | CONSUMED;
-      if :: TAKES(t) -> held = t & MASK :: else -> skip fi
-    }
+    flush_fetch_or();                                  /* q:208 */
     if
-    :: t == INV -> r = NOTHING                         /* q:186 */
-    :: t != INV && (t & MASK) >= N -> r = ERROR        /* q:187-188 */
+    :: t == INV -> r = NOTHING                         /* q:209 */
+    :: t != INV && (t & MASK) >= N -> r = ERROR        /* q:210-211 */
     :: t != INV && (t & MASK) < N ->
       oldest = t & MASK;
-      heldflag = ((t & CONSUMED) != 0);                /* q:189 */
       if
-      :: heldflag && cur == INV -> r = ERROR           /* q:190 */
-      :: heldflag && cur != INV ->
-        d_step { after = chain[cur] }                  /* q:198 */
+      :: (t & CONSUMED) != 0 && cur == INV -> r = ERROR   /* q:215, q:219 */
+#ifdef MUT_FLUSH_TRUSTS_HEAD
+      /* head first, and trusted: librtipc's first flush. */
+      :: (t & CONSUMED) != 0 && cur != INV ->
+        d_step { newest = head };
         if
-        :: after == INV -> r = NONEW                   /* q:199 */
-        :: after != INV && after >= N -> r = ERROR     /* q:200 */
-        :: else -> skip
+        :: newest >= N -> r = ERROR
+        :: newest == cur -> r = NONEW
+        :: else -> d_step { gap = (chain[cur] != newest) }
         fi
-      :: else -> skip
+#else
+      :: (t & CONSUMED) != 0 && cur != INV ->
+        d_step { after = chain[cur] }                  /* q:220 */
+        if
+        :: after == INV -> r = NONEW                   /* q:221 */
+        :: after != INV && after >= N -> r = ERROR     /* q:222 */
+        :: after != INV && after < N ->
+          d_step { newest = head }                     /* q:224 */
+          if
+          :: newest >= N -> r = ERROR                  /* q:225 */
+#ifndef MUT_FLUSH_IGNORES_HEAD_LAG
+          :: newest == cur -> newest = after           /* q:226 */
+#endif
+          :: else -> skip
+          fi;
+          gap = (newest != after)                      /* q:227 */
+        fi
+#endif
+      :: (t & CONSUMED) == 0 ->
+        d_step { newest = head }                       /* q:232 */
+        if
+        :: newest == INV -> take_moved_tail()          /* q:233 */
+        :: newest != INV && newest >= N -> r = ERROR   /* q:234 */
+#ifdef MUT_FLUSH_CAS_SAME_SLOT
+        /* librtipc's first flush: a CAS that only clears FIRST. */
+        :: newest == oldest -> gap = ((t & FIRST) == 0)
+#else
+        :: newest == oldest -> take_moved_tail()       /* q:238 */
+#endif
+        :: else -> gap = true                          /* q:239 */
+        fi
       fi;
       if
-      :: r != 0 -> skip
-      :: else ->
-        d_step { newest = head }                       /* q:202 */
-        if
-        :: newest == INV && heldflag -> r = ERROR      /* q:205 */
-        :: newest == INV && !heldflag -> take_moved_tail()
-        :: newest != INV && newest >= N -> r = ERROR   /* q:206 */
-        :: newest != INV && newest < N && heldflag && newest == cur -> r = NONEW   /* q:207 */
-        :: newest != INV && newest < N && !heldflag && newest == oldest ->
-          take_moved_tail()                            /* q:211 */
-        :: else ->
-          if
-          :: heldflag -> gap = (after != newest)       /* q:215 */
-          :: else -> gap = true                           /* q:215 */
-          fi;
-          d_step {                                     /* q:216-217 CAS tail: t|C -> newest|C */
-            if
-            :: tail == (t | CONSUMED) -> tail = newest | CONSUMED; held = newest; ok = true
-            :: else -> ok = false
-            fi
-          }
-          if
-          :: ok ->
-            cur = newest;                              /* q:219 */
-            if :: gap -> r = GAP :: else -> r = NEW fi  /* q:220 */
-          :: else -> skip                              /* q:184: again */
-          fi
-        fi
+      :: r == 0 -> flush_cas()                         /* q:241-245 */
+      :: else -> skip
       fi
     fi
   od
 }
-
 #endif
 
 inline has_news() {
-  d_step { t = tail; startpub = pub }                  /* q:149 (ghost: call begins) */
+  d_step { t = tail; startpub = pub }                  /* q:172 (ghost: call begins) */
   if
-  :: t == INV -> news = false                          /* q:150 */
-  :: t != INV && ((t & CONSUMED) == 0 || cur == INV) -> news = true  /* q:151 */
-  :: else -> d_step { news = (chain[cur] != INV) }     /* q:152 */
+  :: t == INV -> news = false                          /* q:173 */
+  :: t != INV && ((t & CONSUMED) == 0 || cur == INV) -> news = true  /* q:174 */
+  :: else -> d_step { news = (chain[cur] != INV) }     /* q:175 */
   fi
 }
 
 /* What the application sees after pop (byflush false) or flush returned r. */
 inline check_result(byflush) {
   if
-  :: r == NEW || r == GAP ->
+  :: r == NEW || r == GAP || r == CDISC ->
     d_step {                                           /* the application reads slot cur */
       assert(cur < N && cur == held);
       s = slot[cur];
       assert((dropped & (1 << s)) == 0);               /* (f) a discarded message is never read */
       if
       :: r == NEW -> assert(s == last + 1)             /* (b)(c) in order, nothing skipped */
-      :: else -> assert(s > last + 1)                  /* (b)(c) a gap is a real gap */
+      :: r == GAP -> assert(s > last + 1)              /* (b)(c) a gap is a real gap */
+      :: else -> assert(s >= last)                     /* (b) C flush: never backwards */
       fi;
       /* (f) a pop skips only what the producer dropped */
       assert(byflush || (dropped & ((1 << s) - (2 << last))) == (1 << s) - (2 << last));

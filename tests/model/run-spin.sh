@@ -3,10 +3,11 @@
 # interleaving for each configuration below, failing on any assertion
 # violation, invalid index, invalid end state or truncated search.
 #
-#   run-spin.sh              the CI configurations (about 25 s of search)
+#   run-spin.sh              the CI configurations (about 35 s on two cores)
 #   run-spin.sh --deep       those plus bigger ones (a few minutes, GBs of RAM)
-#   run-spin.sh --mutant X   build with -DX (a deliberate bug) and succeed only
-#                            if Spin finds the violation
+#   run-spin.sh --mutant X   build with -DX (a deliberate bug; X+Y for two
+#                            macros) and succeed only if Spin finds the
+#                            violation
 #
 # Exits 77 (skipped) when spin or a C compiler is missing.
 set -eu
@@ -59,7 +60,9 @@ clean() {
 
 if [ "${1:-}" = "--mutant" ]; then
   [ $# -eq 2 ] || { echo "usage: $0 --mutant MACRO"; exit 2; }
-  run_pan "mutant-$2" "-DN=3 -DM=9 -D$2"
+  flags="-DN=3 -DM=9"
+  for x in $(echo "$2" | tr '+' ' '); do flags="$flags -D$x"; done
+  run_pan "mutant-$2" "$flags"
   if grep -q -e 'assertion violated' -e 'invalid end state' "$work/out" &&
      ! grep -q 'errors: 0$' "$work/out"; then
     grep -m1 -e 'assertion violated' -e 'invalid end state' "$work/out"
@@ -71,13 +74,16 @@ if [ "${1:-}" = "--mutant" ]; then
   exit 1
 fi
 
-# N slots, M messages (M wraps the ring M/N times when nothing is lost), and
-# extra flags. TAIL_BEFORE_HEAD: the protocol text's first-push order, which
-# a peer's producer may use. TSO: force_push's tail load may overtake the
-# stores of its publish, as on x86.
-configs="3:12: 4:12: 5:10: 3:9:-DTAIL_BEFORE_HEAD 4:12:-DTSO"
+# N:M:MACROS: N slots, M messages (M wraps the ring M/N times when nothing
+# is lost), and +-separated macros. TSO: force_push's tail load may overtake
+# the stores of its publish, as on x86. TAIL_BEFORE_HEAD, LINK_BEFORE_HEAD:
+# a producer that stores in the protocol text's order (the rtipc C and Rust
+# producers) against our consumer. C_FLUSH: our producer against a consumer
+# whose flush is the rtipc C library's.
+configs="3:12: 4:12: 5:10: 4:12:TSO 3:9:TAIL_BEFORE_HEAD 4:12:LINK_BEFORE_HEAD
+ 3:12:TAIL_BEFORE_HEAD+LINK_BEFORE_HEAD 4:12:C_FLUSH"
 if [ "${1:-}" = "--deep" ]; then
-  configs="$configs 4:16: 5:15:"
+  configs="$configs 4:16: 5:15: 4:16:TAIL_BEFORE_HEAD+LINK_BEFORE_HEAD 4:16:C_FLUSH"
 elif [ $# -gt 0 ]; then
   echo "usage: $0 [--deep | --mutant MACRO]"; exit 2
 fi
@@ -87,9 +93,11 @@ for cfg in $configs; do
   n=${cfg%%:*}
   rest=${cfg#*:}
   m=${rest%%:*}
-  extra=${rest#*:}
-  label="n$n-m$m${extra:+-${extra#-D}}"
-  if run_pan "$label" "-DN=$n -DM=$m $extra" && clean; then
+  macros=${rest#*:}
+  flags="-DN=$n -DM=$m"
+  for x in $(echo "$macros" | tr '+' ' '); do flags="$flags -D$x"; done
+  label="n$n-m$m${macros:+-$macros}"
+  if run_pan "$label" "$flags" && clean; then
     echo "ok: $label"
   else
     cat "$work/out"
