@@ -61,6 +61,23 @@ bool someone_listens(const sockaddr_un& addr) {
   return errno != ECONNREFUSED;
 }
 
+// path exists. Fails unless it is a socket file nobody listens on; then
+// replaces it: with `with` (a listening socket's file) when given, else by
+// removing it.
+void replace_stale(const std::string& path, const sockaddr_un& addr,
+                   const std::string& with = {}) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) < 0) fail_errno("lstat " + path);
+  if (!S_ISSOCK(st.st_mode)) fail(-EEXIST, "{} exists and is not a socket; left alone", path);
+  if (someone_listens(addr)) fail(-EADDRINUSE, "a server already listens on {}", path);
+  log(LogLevel::kInfo, "replacing stale socket file {}", path);
+  if (!with.empty()) {
+    if (::rename(with.c_str(), path.c_str()) < 0) fail_errno("rename onto " + path);
+  } else if (::unlink(path.c_str()) < 0 && errno != ENOENT) {
+    fail_errno("unlink stale " + path);
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Group> serve_handshake(int sock, int request_timeout_ms,
@@ -88,26 +105,38 @@ std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mod
   if (mode & ~mode_t{07777}) fail(-EINVAL, "socket file mode {:#o} has bits beyond 07777", mode);
   const sockaddr_un addr = unix_address(path);
   UniqueFd fd = seqpacket_socket(true);  // accept() must never block past its timeout
-  const auto* sa = reinterpret_cast<const sockaddr*>(&addr);
 
-  if (::bind(fd.get(), sa, sizeof addr) < 0) {
-    if (errno != EADDRINUSE) fail_errno("bind " + path);
-    struct stat st;
-    if (::lstat(path.c_str(), &st) < 0) fail_errno("lstat " + path);
-    if (!S_ISSOCK(st.st_mode)) fail(-EEXIST, "{} exists and is not a socket; left alone", path);
-    if (someone_listens(addr)) fail(-EADDRINUSE, "a server already listens on {}", path);
-    log(LogLevel::kInfo, "replacing stale socket file {}", path);
-    if (::unlink(path.c_str()) < 0 && errno != ENOENT) fail_errno("unlink stale " + path);
-    if (::bind(fd.get(), sa, sizeof addr) < 0) fail_errno("bind " + path);
+  // Listen under a temporary name first and then give the socket its real
+  // name: a client that finds the file can always connect. (Bound directly,
+  // the file would exist, refusing connections, until listen().)
+  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
+  const bool staged = temp.size() < sizeof addr.sun_path;
+  const std::string& bound = staged ? temp : path;
+  if (staged) ::unlink(temp.c_str());  // a leftover of an earlier process with our pid
+  const sockaddr_un bound_addr = unix_address(bound);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&bound_addr), sizeof bound_addr) < 0) {
+    if (staged || errno != EADDRINUSE) fail_errno("bind " + bound);
+    replace_stale(path, addr);
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0)
+      fail_errno("bind " + path);
   }
-
-  // From here on the file is ours: remove it again if we fail.
   struct stat st;
-  if (::lstat(path.c_str(), &st) < 0) fail_errno("lstat " + path);
-  std::unique_ptr<Server> server(new Server(std::move(fd), path, st.st_dev, st.st_ino));
+  if (::lstat(bound.c_str(), &st) < 0) fail_errno("lstat " + bound);
+  // The file is ours from here on; the destructor removes it if we fail.
+  std::unique_ptr<Server> server(new Server(std::move(fd), bound, st.st_dev, st.st_ino));
   // Before listen(), so that no client connects under the umask's bits.
-  if (mode != 0 && ::chmod(path.c_str(), mode) < 0) fail_errno("chmod " + path);
-  if (::listen(server->fd(), backlog <= 0 ? SOMAXCONN : backlog) < 0) fail_errno("listen " + path);
+  if (mode != 0 && ::chmod(bound.c_str(), mode) < 0) fail_errno("chmod " + bound);
+  if (::listen(server->fd(), backlog <= 0 ? SOMAXCONN : backlog) < 0) fail_errno("listen " + bound);
+  if (staged) {
+    // link() names it only if the path is free; a stale file is replaced by
+    // rename(), both atomically.
+    if (::link(temp.c_str(), path.c_str()) < 0) {
+      if (errno != EEXIST) fail_errno("link " + path);
+      replace_stale(path, addr, temp);
+    }
+    ::unlink(temp.c_str());
+    server->path_ = path;
+  }
   return server;
 }
 
