@@ -155,23 +155,25 @@ inline bool is_slot(const void* ptr, const std::byte* base, const ChannelPlace& 
   return static_cast<size_t>(b - first) % p.stride == 0;
 }
 
-// The kernel's view of the mapping that holds addr: its length, or 0.
-inline size_t mapping_length(const void* addr) {
+// The kernel's view of the memfd mapping that holds addr: its start and
+// length. False when no rtipc memfd is mapped there.
+inline bool find_mapping(const void* addr, uintptr_t* start, size_t* length) {
   FILE* maps = std::fopen("/proc/self/maps", "r");
-  if (!maps) return 0;
+  if (!maps) return false;
   char line[512];
-  size_t len = 0;
+  bool found = false;
   const auto a = reinterpret_cast<uintptr_t>(addr);
-  while (std::fgets(line, sizeof line, maps)) {
-    uintptr_t start, end;
-    if (std::sscanf(line, "%lx-%lx", &start, &end) == 2 && start <= a && a < end &&
+  while (!found && std::fgets(line, sizeof line, maps)) {
+    uintptr_t lo, hi;
+    if (std::sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= a && a < hi &&
         std::strstr(line, "memfd:rtipc")) {
-      len = end - start;
-      break;
+      *start = lo;
+      *length = hi - lo;
+      found = true;
     }
   }
   std::fclose(maps);
-  return len;
+  return found;
 }
 
 }  // namespace reliability
