@@ -13,6 +13,9 @@ namespace rtipc {
 namespace {
 
 constexpr size_t kCacheAlign = RTIPC_CACHELINE_SIZE;
+// Stale eventfd counts one wait() takes before it looks at its deadline and
+// the peer again (rtipc.h promises the number).
+constexpr uint32_t kStaleBatch = 4096;
 
 int64_t now_ns() {
   timespec ts;
@@ -72,7 +75,8 @@ int Consumer::wait(int timeout_ms, long spin_ns) {
   if (!eventfd_) return -ENOTSUP;
   const int64_t deadline = timeout_ms < 0 ? -1 : start + int64_t{timeout_ms} * 1'000'000;
   const int pidfd = peer_ ? peer_->fd() : -1;
-  for (unsigned stale = 1;; ++stale) {
+  uint32_t stale = 0;
+  for (;;) {
     // Take a count before looking at the queue: the producer signals after it
     // publishes, so a count taken here either belongs to a message we are
     // about to see or is stale (its message was popped without waiting).
@@ -80,10 +84,10 @@ int Consumer::wait(int timeout_ms, long spin_ns) {
     const int taken = eventfd_->take();
     if (taken < 0) return taken;
     if (queue_.has_news()) return 1;
-    // Stale counts come one per read; a peer may pile up 2^64 of them. Every
-    // so often go on to the poll below, which returns at once while counts
-    // remain but also sees the deadline and the peer's exit.
-    if (taken == 1 && stale % 64 != 0) continue;
+    // Stale counts come one per read, and a hostile peer may pile up 2^64 of
+    // them: after a batch, go through the poll below, which returns at once
+    // while counts remain but also sees the deadline and the peer's exit.
+    if (taken == 1 && ++stale % kStaleBatch != 0) continue;
 
     int wait_ms = -1;
     if (deadline >= 0) {

@@ -168,8 +168,9 @@ RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group *group, uint32_t 
 
 /* The peer process's pid, as the handshake's SO_PEERCRED gave it, or 0 when
  * unknown (a group built by rtipc_group_create or rtipc_group_from_request,
- * which saw no handshake). A client's peer is the process that called
- * rtipc_server_create. */
+ * which saw no handshake). These are the kernel's credentials of the socket:
+ * a client's peer is the process that called rtipc_server_create, and both
+ * ends of a socketpair name the process that created it. */
 RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group *group);
 
 /* A descriptor that turns readable (POLLIN) once the peer process has
@@ -275,7 +276,9 @@ RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer);
  * rtipc_consumer_set_spin asked for it (never longer than timeout_ms), then
  * sleeps on the eventfd and the peer's pidfd (when known, see
  * rtipc_group_peer_fd). Counts left in the eventfd by messages already
- * consumed are taken on the way and never make it return early. Returns 1
+ * consumed are taken on the way (up to 4096 before it heeds timeout_ms, so
+ * that a peer flooding the eventfd cannot hold it) and never make it return
+ * early. Returns 1
  * when something is there, 0 on timeout, -EPIPE when the peer has exited and
  * nothing new is left (what it published before it went is still reported
  * first), -ENOTSUP when the channel has no eventfd and no message came while
@@ -337,7 +340,9 @@ RTIPC_EXPORT void rtipc_server_set_request_timeout(rtipc_server *server, int tim
  * said no; -EBADMSG, -EINVAL, -EBADF, -EPERM for a bad request or bad
  * descriptors; -EPROTO when a client connected but sent no request within
  * the request timeout; -EPIPE (or -ECONNRESET) when it left before the
- * reply. A connection that hangs up without sending anything is skipped.
+ * reply; -EMFILE (or -ENFILE, -ENOMEM) when this process ran out of
+ * descriptors or memory (a client caught in it got -1). A connection that
+ * hangs up without sending anything is skipped.
  * In every rejection the client got -1 where the socket allowed. Every
  * failure that concerns one client is logged as a warning (not an error)
  * and leaves the server ready for the next, with every received descriptor
