@@ -41,6 +41,10 @@ RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer* producer) {
   return producer->impl->eventfd();
 }
 
+RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer* producer) {
+  return producer->impl->peer_alive();
+}
+
 RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer* consumer) { delete consumer; }
 
 RTIPC_EXPORT const void* rtipc_consumer_msg(const rtipc_consumer* consumer) {
@@ -67,6 +71,10 @@ RTIPC_EXPORT const void* rtipc_consumer_info(const rtipc_consumer* consumer, siz
 
 RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer* consumer) {
   return consumer->impl->eventfd();
+}
+
+RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer* consumer) {
+  return consumer->impl->peer_alive();
 }
 
 RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer* consumer, int timeout_ms) {

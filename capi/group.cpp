@@ -149,6 +149,15 @@ RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group* group, uint32_t 
   });
 }
 
+RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group* group) {
+  return group->impl->peer_pid();
+}
+
+RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group* group) {
+  const auto& peer = group->impl->peer();
+  return peer && peer->fd() >= 0 ? peer->fd() : -ENOTSUP;
+}
+
 RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group* group, uint32_t index,
                                            rtipc_producer** producer) {
   return guard(__func__, [&] {

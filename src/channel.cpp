@@ -13,6 +13,9 @@ namespace rtipc {
 namespace {
 
 constexpr size_t kCacheAlign = RTIPC_CACHELINE_SIZE;
+// Stale eventfd counts one wait() takes before it looks at its deadline and
+// the peer again (rtipc.h promises the number).
+constexpr uint32_t kStaleBatch = 4096;
 
 int64_t now_ns() {
   timespec ts;
@@ -71,6 +74,8 @@ int Consumer::wait(int timeout_ms, long spin_ns) {
   }
   if (!eventfd_) return -ENOTSUP;
   const int64_t deadline = timeout_ms < 0 ? -1 : start + int64_t{timeout_ms} * 1'000'000;
+  const int pidfd = peer_ ? peer_->fd() : -1;
+  uint32_t stale = 0;
   for (;;) {
     // Take a count before looking at the queue: the producer signals after it
     // publishes, so a count taken here either belongs to a message we are
@@ -79,18 +84,23 @@ int Consumer::wait(int timeout_ms, long spin_ns) {
     const int taken = eventfd_->take();
     if (taken < 0) return taken;
     if (queue_.has_news()) return 1;
-    if (taken == 1) continue;
+    // Stale counts come one per read, and a hostile peer may pile up 2^64 of
+    // them: after a batch, go through the poll below, which returns at once
+    // while counts remain but also sees the deadline and the peer's exit.
+    if (taken == 1 && ++stale % kStaleBatch != 0) continue;
 
     int wait_ms = -1;
     if (deadline >= 0) {
       const int64_t left = deadline - now_ns();
-      if (left <= 0) return 0;
-      wait_ms = static_cast<int>((left + 999'999) / 1'000'000);
+      wait_ms = left <= 0 ? 0 : static_cast<int>((left + 999'999) / 1'000'000);
     }
-    pollfd pfd = {eventfd_->fd(), POLLIN, 0};
-    const int r = ::poll(&pfd, 1, wait_ms);
+    pollfd pfd[2] = {{eventfd_->fd(), POLLIN, 0}, {pidfd, POLLIN, 0}};
+    const int r = ::poll(pfd, pidfd >= 0 ? 2 : 1, wait_ms);
     if (r < 0 && errno != EINTR) return -errno;
-    if (r > 0 && (pfd.revents & (POLLERR | POLLNVAL))) return -EIO;
+    if (r > 0 && (pfd[0].revents & (POLLERR | POLLNVAL))) return -EIO;
+    // What the peer published before it went is still delivered.
+    if (r > 0 && pfd[1].revents) return queue_.has_news() ? 1 : -EPIPE;
+    if (wait_ms == 0 && !(r > 0 && taken == 0)) return 0;
   }
 }
 

@@ -6,12 +6,14 @@
 // but the reference-counted mapping.
 #pragma once
 
+#include <cerrno>
 #include <cstddef>
 #include <memory>
 #include <vector>
 
 #include "eventfd.hpp"
 #include "layout.hpp"
+#include "peer.hpp"
 #include "queue.hpp"
 #include "region.hpp"
 
@@ -24,6 +26,12 @@ class Channel {
   const std::vector<std::byte>& info() const { return info_; }
   int eventfd() const { return eventfd_ ? eventfd_->fd() : -1; }
 
+  // The process at the other end, shared with the group; null when no
+  // handshake told us. Set once, before the channel leaves its group.
+  void set_peer(std::shared_ptr<Peer> peer) { peer_ = std::move(peer); }
+  // 1 while the peer runs, 0 once it has exited, -ENOTSUP when unknown.
+  int peer_alive() const { return peer_ ? peer_->alive() : -ENOTSUP; }
+
  protected:
   Channel(std::shared_ptr<Region> region, const ChannelLayout& layout,
           std::shared_ptr<EventFd> eventfd, std::vector<std::byte> info);
@@ -35,6 +43,7 @@ class Channel {
   ChannelLayout layout_;
   std::shared_ptr<EventFd> eventfd_;
   std::vector<std::byte> info_;
+  std::shared_ptr<Peer> peer_;
 };
 
 class Producer : public Channel {
@@ -75,9 +84,11 @@ class Consumer : public Channel {
   PopResult pop(bool latest) { return latest ? queue_.flush() : queue_.pop(); }
 
   // Blocks until pop() would find something new, or timeout_ms passes (-1:
-  // forever). Spins up to `spin_ns` first (never past the timeout). Takes
-  // stale eventfd counts without returning for them. Returns 1 when a message is there, 0 on
-  // timeout, -errno on failure (-ENOTSUP without an eventfd).
+  // forever), or the peer exits. Spins up to `spin_ns` first (never past the
+  // timeout). Takes stale eventfd counts without returning for them. Returns
+  // 1 when a message is there, 0 on timeout, -EPIPE when the peer has exited
+  // and nothing new is left, -errno on failure (-ENOTSUP without an
+  // eventfd).
   int wait(int timeout_ms, long spin_ns);
 
  private:

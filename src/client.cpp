@@ -16,6 +16,8 @@ namespace rtipc {
 namespace {
 
 void handshake(int sock, Group& group, const Deadline& deadline) {
+  // Before anything is sent: a failure here leaves the server untouched.
+  auto peer = Peer::from_socket(sock, peer_credentials(sock).pid);
   const auto request = group.request();
   const auto fds = group.fds();
   send_message(sock, request, fds, deadline);
@@ -38,7 +40,7 @@ void handshake(int sock, Group& group, const Deadline& deadline) {
     if (n != sizeof value) fail(-RTIPC_EREJECTED, "the server answered {} bytes, not 4", n);
     fail(-RTIPC_EREJECTED, "the server rejected the group (answer {})", value);
   }
-  group.set_peer_pid(peer_credentials(sock).pid);
+  group.set_peer(std::move(peer));
 }
 
 // connect(2) on a Unix socket waits while the server's backlog is full; bound

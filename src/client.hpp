@@ -11,7 +11,7 @@ namespace rtipc {
 
 // Sends group's request on a connected socket and waits for the reply until
 // timeout_ms (-1: no limit) has passed since the call began. Records the
-// server's pid in the group. Throws Error(-RTIPC_EREJECTED) for any reply
+// server's process in the group (Peer: pid and pidfd). Throws Error(-RTIPC_EREJECTED) for any reply
 // but 00 00 00 00 (a -1, a short reply, a hang-up), Error(-ECONNRESET) when
 // the server dropped the connection unread, Error(-ETIMEDOUT), or
 // Error(-errno). Does not close sock.

@@ -66,6 +66,14 @@ Group::Group(Role role, GroupSpec spec, std::shared_ptr<Region> region,
   }
 }
 
+void Group::set_peer(std::shared_ptr<Peer> peer) {
+  for (auto& p : producers_)
+    if (p) p->set_peer(peer);
+  for (auto& c : consumers_)
+    if (c) c->set_peer(peer);
+  peer_ = std::move(peer);
+}
+
 std::vector<int> Group::fds() const {
   std::vector<int> out{region_->fd()};
   for (const auto& e : eventfds_)

@@ -17,6 +17,7 @@
 
 #include "channel.hpp"
 #include "fd.hpp"
+#include "peer.hpp"
 #include "region.hpp"
 #include "request.hpp"
 
@@ -62,8 +63,12 @@ class Group {
   std::unique_ptr<Consumer> take_consumer(size_t i) { return std::move(consumers_.at(i)); }
 
   // The peer's process, when a handshake told us (SO_PEERCRED); else 0.
-  pid_t peer_pid() const { return peer_pid_; }
-  void set_peer_pid(pid_t pid) { peer_pid_ = pid; }
+  pid_t peer_pid() const { return peer_ ? peer_->pid() : 0; }
+  // The peer, or null when no handshake told us.
+  const std::shared_ptr<Peer>& peer() const { return peer_; }
+  // Shares `peer` with the group and every channel still in it; called by
+  // the handshake before any channel is taken out.
+  void set_peer(std::shared_ptr<Peer> peer);
 
  private:
   Group(Role role, GroupSpec spec, std::shared_ptr<Region> region,
@@ -75,7 +80,7 @@ class Group {
   std::vector<std::shared_ptr<EventFd>> eventfds_;  // table order, null where none
   std::vector<std::unique_ptr<Producer>> producers_;
   std::vector<std::unique_ptr<Consumer>> consumers_;
-  pid_t peer_pid_ = 0;
+  std::shared_ptr<Peer> peer_;
 };
 
 }  // namespace rtipc

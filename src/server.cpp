@@ -39,9 +39,7 @@ std::unique_ptr<Group> check_and_adopt(int sock, int request_timeout_ms,
   // Before mapping or writing anything (the existing servers map first and
   // write the chains of a peer they may then reject; PROTOCOL.md §10).
   if (filter && !filter(spec, peer)) fail(-RTIPC_EREJECTED, "rejected by the filter");
-  auto group = Group::adopt(std::move(spec), std::move(message.fds), options);
-  group->set_peer_pid(peer.pid);
-  return group;
+  return Group::adopt(std::move(spec), std::move(message.fds), options);
 }
 
 // lstat's identity of path, or false when there is nothing there.
@@ -86,7 +84,11 @@ std::unique_ptr<Group> serve_handshake(int sock, int request_timeout_ms,
   PeerCredentials peer;
   try {
     peer = peer_credentials(sock);
+    // Now, while the client is surely there: a pidfd names the very process
+    // the credentials name.
+    auto process = Peer::from_socket(sock, peer.pid);
     auto group = check_and_adopt(sock, request_timeout_ms, buffer, filter, options, peer);
+    group->set_peer(std::move(process));
     if (const int r = send_reply(sock, kAccepted); r < 0)
       fail(r, "could not send the reply, dropping the group: {}", std::strerror(-r));
     return group;

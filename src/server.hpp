@@ -38,7 +38,8 @@ inline constexpr int kDefaultRequestTimeoutMs = 1000;
 // Runs the server side of one handshake on a connected socket: waits up to
 // request_timeout_ms (-1: no limit) for the request, receives it into
 // `buffer` (kMaxRequestSize bytes), decodes and checks it, asks `filter`
-// (null accepts), adopts the group and replies 0; on any failure replies -1
+// (null accepts), adopts the group, records the client's process in it
+// (Peer: pid and pidfd) and replies 0; on any failure replies -1
 // (where the socket still allows it), closes every received descriptor and
 // throws ClientRejected. Codes: -RTIPC_EREJECTED (the filter), -EBADMSG,
 // -EINVAL, -EBADF, -EPERM (request or descriptors), -EPROTO (no request

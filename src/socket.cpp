@@ -156,8 +156,13 @@ ReceivedMessage receive_message(int sock, std::span<std::byte> buffer) {
 
   if (msg.msg_flags & MSG_TRUNC)
     fail(-EBADMSG, "request larger than the limit of {} bytes", buffer.size());
+  // The control buffer holds more descriptors than the kernel passes in one
+  // message, so a cut means they could not all be installed: out of
+  // descriptors (RLIMIT_NOFILE), not a malformed request.
+  static_assert(kMaxReceivedFds > kMaxSocketFds);
   if (msg.msg_flags & MSG_CTRUNC)
-    fail(-EBADMSG, "more descriptors than a request can need ({} at most)", kMaxReceivedFds);
+    fail(-EMFILE, "only {} of the request's descriptors could be received (out of descriptors?)",
+         raw_count);
   if (foreign_control) fail(-EBADMSG, "request came with control data other than SCM_RIGHTS");
   return out;
 }

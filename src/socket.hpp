@@ -70,8 +70,10 @@ struct ReceivedMessage {
 
 // Receives one message that is waiting already (call wait_for() first) into
 // `buffer`, with up to 1 + kMaxChannels descriptors. Throws Error(-EBADMSG)
-// when the message or its descriptors did not fit (MSG_TRUNC, MSG_CTRUNC),
-// after closing every descriptor that did arrive; Error(-errno) on failure.
+// when the message did not fit (MSG_TRUNC), Error(-EMFILE) when its
+// descriptors could not all be installed (MSG_CTRUNC: the process is out of
+// descriptors), in both cases after closing every descriptor that did
+// arrive; Error(-errno) on failure.
 ReceivedMessage receive_message(int sock, std::span<std::byte> buffer);
 
 }  // namespace rtipc

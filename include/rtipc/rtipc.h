@@ -166,6 +166,21 @@ RTIPC_EXPORT int rtipc_group_producer_config(const rtipc_group *group, uint32_t 
 RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group *group, uint32_t index,
 					     struct rtipc_channel_config *config);
 
+/* The peer process's pid, as the handshake's SO_PEERCRED gave it, or 0 when
+ * unknown (a group built by rtipc_group_create or rtipc_group_from_request,
+ * which saw no handshake). These are the kernel's credentials of the socket:
+ * a client's peer is the process that called rtipc_server_create, and both
+ * ends of a socketpair name the process that created it. */
+RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group *group);
+
+/* A descriptor that turns readable (POLLIN) once the peer process has
+ * exited, however it went, for poll/epoll/select: a pidfd, taken during the
+ * handshake (SO_PEERPIDFD, Linux 6.5+, or pidfd_open, Linux 5.3+). Owned by
+ * the group; the producers and consumers taken out of it watch the same
+ * process on their own. Returns -ENOTSUP when unknown (no handshake, or a
+ * kernel without pidfds). */
+RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group *group);
+
 /* Takes producer (or consumer) index out of the group; the caller owns it and
  * destroys it with rtipc_producer_destroy (rtipc_consumer_destroy). Returns
  * 0, -EINVAL (no such index) or -EBUSY (taken already). */
@@ -212,6 +227,11 @@ RTIPC_EXPORT const void *rtipc_producer_info(const rtipc_producer *producer, siz
 /* The channel's eventfd, or -1. Owned by the producer. */
 RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer *producer);
 
+/* Whether the peer process still runs: 1 while it does, 0 once it has
+ * exited, -ENOTSUP when unknown (see rtipc_group_peer_fd), -errno. Works
+ * after the group is destroyed. One poll(2): not for the hot path. */
+RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer *producer);
+
 /* ------------------------------------------------------------------------
  * Consuming
  */
@@ -252,13 +272,21 @@ RTIPC_EXPORT const void *rtipc_consumer_info(const rtipc_consumer *consumer, siz
 RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer);
 
 /* Blocks until rtipc_consume would find something new, or timeout_ms passes
- * (-1: no limit; 0: just check). Spins first if rtipc_consumer_set_spin asked
- * for it (never longer than timeout_ms), then sleeps on the eventfd. Counts
- * left in the eventfd by messages already consumed are taken on the way and
- * never make it return early. Returns 1 when something is there, 0 on
- * timeout, -ENOTSUP when the channel has no eventfd and no message came
- * while spinning, -errno. Does not consume. */
+ * (-1: no limit; 0: just check), or the peer process exits. Spins first if
+ * rtipc_consumer_set_spin asked for it (never longer than timeout_ms), then
+ * sleeps on the eventfd and the peer's pidfd (when known, see
+ * rtipc_group_peer_fd). Counts left in the eventfd by messages already
+ * consumed are taken on the way (up to 4096 before it heeds timeout_ms, so
+ * that a peer flooding the eventfd cannot hold it) and never make it return
+ * early. Returns 1
+ * when something is there, 0 on timeout, -EPIPE when the peer has exited and
+ * nothing new is left (what it published before it went is still reported
+ * first), -ENOTSUP when the channel has no eventfd and no message came while
+ * spinning, -errno. Does not consume. */
 RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer *consumer, int timeout_ms);
+
+/* As rtipc_producer_peer_alive. */
+RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer *consumer);
 
 /* How long rtipc_consumer_wait busy-polls before it sleeps; 0 (the default)
  * sleeps at once. */
@@ -312,7 +340,9 @@ RTIPC_EXPORT void rtipc_server_set_request_timeout(rtipc_server *server, int tim
  * said no; -EBADMSG, -EINVAL, -EBADF, -EPERM for a bad request or bad
  * descriptors; -EPROTO when a client connected but sent no request within
  * the request timeout; -EPIPE (or -ECONNRESET) when it left before the
- * reply. A connection that hangs up without sending anything is skipped.
+ * reply; -EMFILE (or -ENFILE, -ENOMEM) when this process ran out of
+ * descriptors or memory (a client caught in it got -1). A connection that
+ * hangs up without sending anything is skipped.
  * In every rejection the client got -1 where the socket allowed. Every
  * failure that concerns one client is logged as a warning (not an error)
  * and leaves the server ready for the next, with every received descriptor
