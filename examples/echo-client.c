@@ -6,7 +6,8 @@
  * marker has 0xFF in its first 8 bytes and 0xEE in the rest.
  *
  * Exit status: 0 ok, 1 usage, 2 connect failed or rejected, 3 timeout (no
- * progress for TIMEOUT_S seconds), 4 mismatch or queue error.
+ * progress for TIMEOUT_S seconds, or the server exited), 4 mismatch or queue
+ * error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -98,6 +99,10 @@ static int receive_echo(struct session *s, const char *what)
 		}
 		if (rtipc_consumer_fd(s->in) >= 0) {
 			int w = rtipc_consumer_wait(s->in, 100);
+			if (w == -EPIPE) {
+				say("the server went away before the echo of %s\n", what);
+				return EXIT_TIMEOUT;
+			}
 			if (w < 0) {
 				say("wait: %s\n", rtipc_strerror(w));
 				return EXIT_MISMATCH;

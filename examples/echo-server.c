@@ -5,7 +5,7 @@
  * 8 bytes are all 0xFF is echoed too and ends the session.
  *
  * Exit status: 0 ok, 1 usage or setup, 2 accept failed or rejected, 3 idle
- * timeout, 4 queue error.
+ * timeout (or the client exited without the end marker), 4 queue error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -95,6 +95,12 @@ static int serve(rtipc_producer *out, rtipc_consumer *in, long idle_s, unsigned 
 		}
 		if (has_eventfd) {
 			int w = rtipc_consumer_wait(in, 100);
+			if (w == -EPIPE) {
+				/* No message can come any more: what the idle timeout
+				 * would find, only sooner. */
+				say("the client went away without the end marker\n");
+				return EXIT_IDLE;
+			}
 			if (w < 0) {
 				say("wait failed: %s\n", rtipc_strerror(w));
 				return EXIT_QUEUE;

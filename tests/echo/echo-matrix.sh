@@ -60,7 +60,7 @@ done
 
 # Edge cases of the command lines.
 expect "server rejects (-r)" 0 2 -r -- -k 10
-expect "client without end marker (-x): server idles out" 3 0 -t 1 -- -k 10 -x
+expect "client without end marker (-x): server ends the session with 3" 3 0 -t 1 -- -k 10 -x
 expect "marker without waiting for its echo (-M)" 0 0 -- -k 10 -M
 
 # A server that serves several clients one after another.
