@@ -99,6 +99,17 @@ ConsumerPtr take_consumer(rtipc_group* g, uint32_t index) {
   return ConsumerPtr(c);
 }
 
+ConsumerPtr send_stream_group(int sock, const ChannelSpec& ch) {
+  GroupPtr g = create_group(GroupSpec{{}, {ch}, 0});
+  send_group(sock, g.get());
+  return take_consumer(g.get(), 0);
+}
+
+ProducerPtr receive_stream_producer(int sock) {
+  GroupPtr g = receive_group(sock);
+  return take_producer(g.get(), 0);
+}
+
 void send_token(int sock, uint64_t v) {
   check(send(sock, &v, sizeof v, MSG_NOSIGNAL) == sizeof v, "send (token)");
 }
