@@ -4,16 +4,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
 #include "common.hpp"
+#include "fdpass.h"
 
 namespace bench {
 namespace {
-
-constexpr size_t kMaxFds = 1 + 1024;
-constexpr size_t kMaxRequest = 1 << 20;
 
 std::vector<rtipc_channel_config> configs(const std::vector<ChannelSpec>& specs) {
   std::vector<rtipc_channel_config> out;
@@ -66,50 +61,12 @@ GroupPtr create_group(const GroupSpec& spec) {
 }
 
 void send_group(int sock, const rtipc_group* group) {
-  const int len = check_rc(rtipc_group_request(group, nullptr, 0), "rtipc_group_request");
-  std::vector<char> req(static_cast<size_t>(len));
-  check_rc(rtipc_group_request(group, req.data(), req.size()), "rtipc_group_request");
-  const int nfds = check_rc(rtipc_group_fds(group, nullptr, 0), "rtipc_group_fds");
-  std::vector<int> fds(static_cast<size_t>(nfds));
-  check_rc(rtipc_group_fds(group, fds.data(), fds.size()), "rtipc_group_fds");
-
-  std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()));
-  iovec iov{req.data(), req.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
-  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-  std::memcpy(CMSG_DATA(cm), fds.data(), sizeof(int) * fds.size());
-  check(sendmsg(sock, &msg, MSG_NOSIGNAL) == ssize_t(req.size()), "sendmsg (group)");
+  check_rc(fdpass_send_group(sock, group), "send_group");
 }
 
 GroupPtr receive_group(int sock, uint32_t flags) {
-  std::vector<char> req(kMaxRequest);
-  std::vector<char> control(CMSG_SPACE(sizeof(int) * kMaxFds));
-  iovec iov{req.data(), req.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
-  const ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  check(n > 0, "recvmsg (group)");
-  std::vector<int> fds;
-  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
-    const size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    const size_t old = fds.size();
-    fds.resize(old + count);
-    std::memcpy(fds.data() + old, CMSG_DATA(cm), count * sizeof(int));
-  }
   rtipc_group* g = nullptr;
-  check_rc(rtipc_group_from_request(req.data(), size_t(n), fds.data(), fds.size(), flags, &g),
-           "rtipc_group_from_request");
+  check_rc(fdpass_recv_group(sock, flags, &g), "receive_group");
   return GroupPtr(g);
 }
 
@@ -140,6 +97,17 @@ ConsumerPtr take_consumer(rtipc_group* g, uint32_t index) {
   rtipc_consumer* c = nullptr;
   check_rc(rtipc_group_take_consumer(g, index, &c), "rtipc_group_take_consumer");
   return ConsumerPtr(c);
+}
+
+ConsumerPtr send_stream_group(int sock, const ChannelSpec& ch) {
+  GroupPtr g = create_group(GroupSpec{{}, {ch}, 0});
+  send_group(sock, g.get());
+  return take_consumer(g.get(), 0);
+}
+
+ProducerPtr receive_stream_producer(int sock) {
+  GroupPtr g = receive_group(sock);
+  return take_producer(g.get(), 0);
 }
 
 void send_token(int sock, uint64_t v) {

@@ -62,6 +62,12 @@ GroupPtr adopt_locally(const rtipc_group* client, uint32_t flags = 0);
 ProducerPtr take_producer(rtipc_group* g, uint32_t index);
 ConsumerPtr take_consumer(rtipc_group* g, uint32_t index);
 
+// A one-way stream from a forked peer to the parent. The parent creates a
+// group that consumes one channel of shape ch, sends it over sock and keeps
+// only its consumer; the peer receives it and keeps only its producer.
+ConsumerPtr send_stream_group(int sock, const ChannelSpec& ch);
+ProducerPtr receive_stream_producer(int sock);
+
 // Sends and receives one 8-byte token (a barrier between parent and peer).
 void send_token(int sock, uint64_t v = 0);
 uint64_t receive_token(int sock);

@@ -29,9 +29,7 @@ Run consume_costs(bool flat_out, uint64_t n) {
   SocketPair sp;
   Peer peer([&] {
     sp.close_parent();
-    GroupPtr g = receive_group(sp.child);
-    auto p = take_producer(g.get(), 0);
-    g.reset();
+    auto p = receive_stream_producer(sp.child);
     check_rc(rtipc_produce(p.get(), RTIPC_PRODUCE_FORCE), "rtipc_produce");
     send_token(sp.child);
     uint64_t seq = 1;
@@ -47,10 +45,7 @@ Run consume_costs(bool flat_out, uint64_t n) {
     return 0;
   });
   sp.close_child();
-  GroupPtr g = create_group(GroupSpec{{}, {ChannelSpec{16, 100, false}}, 0});
-  send_group(sp.parent, g.get());
-  auto c = take_consumer(g.get(), 0);
-  g.reset();
+  auto c = send_stream_group(sp.parent, ChannelSpec{16, 100, false});
   receive_token(sp.parent);
   while (check_rc(rtipc_consume(c.get(), RTIPC_CONSUME_NEXT), "rtipc_consume") < RTIPC_NEW) {
   }

@@ -72,9 +72,7 @@ StreamResult rtipc_stream(const StreamConfig& cfg) {
   SocketPair sp;
   Peer peer([&] {
     sp.close_parent();
-    GroupPtr g = receive_group(sp.child);
-    auto p = take_producer(g.get(), 0);
-    g.reset();
+    auto p = receive_stream_producer(sp.child);
     send_token(sp.child);
     wait_for_go(ctl);
     uint64_t discards = 0, full = 0;
@@ -94,10 +92,7 @@ StreamResult rtipc_stream(const StreamConfig& cfg) {
     return 0;
   });
   sp.close_child();
-  GroupPtr g = create_group(GroupSpec{{}, {ChannelSpec{cfg.size, cfg.add_msgs, false}}, 0});
-  send_group(sp.parent, g.get());
-  auto c = take_consumer(g.get(), 0);
-  g.reset();
+  auto c = send_stream_group(sp.parent, ChannelSpec{cfg.size, cfg.add_msgs, false});
   receive_token(sp.parent);
 
   StreamResult res;

@@ -17,25 +17,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <new>
 #include <vector>
 
+#include "../support/alloc_hook.hpp"
 #include "rtipc/rtipc.h"
-
-// ---- Counting allocator: every operator new and malloc in the process. ----
-// Sanitizers bring their own allocator; there the counting is left out.
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define COUNTING_ALLOCATOR 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-#define COUNTING_ALLOCATOR 0
-#endif
-#endif
-#ifndef COUNTING_ALLOCATOR
-#define COUNTING_ALLOCATOR 1
-#endif
 
 // TSan's runtime keeps a thread of its own and makes system calls, which
 // strict seccomp forbids: the seccomp tests do not apply there.
@@ -45,92 +30,16 @@
 #define THREAD_SANITIZER 0
 #endif
 
+// ---- Counting allocator: every operator new and malloc in the process. ----
+
 namespace {
 std::atomic<uint64_t> allocations{0};
 }  // namespace
 
-#if COUNTING_ALLOCATOR
-extern "C" {
-void* __libc_malloc(size_t size);
-void* __libc_calloc(size_t count, size_t size);
-void* __libc_realloc(void* p, size_t size);
-void* __libc_memalign(size_t alignment, size_t size);
-
-void* malloc(size_t size) {
+bool alloc_hook::admit() {
   allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_malloc(size);
+  return true;
 }
-void* calloc(size_t count, size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_calloc(count, size);
-}
-void* realloc(void* p, size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_realloc(p, size);
-}
-}  // extern "C"
-
-namespace {
-void* counted_new(size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = __libc_malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void* counted_new_aligned(size_t size, std::align_val_t align) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = __libc_memalign(static_cast<size_t>(align), size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(size_t size) {
-  return counted_new(size);
-}
-void* operator new[](size_t size) {
-  return counted_new(size);
-}
-void* operator new(size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](size_t size, const std::nothrow_t& t) noexcept {
-  return operator new(size, t);
-}
-void* operator new(size_t size, std::align_val_t a) {
-  return counted_new_aligned(size, a);
-}
-void* operator new[](size_t size, std::align_val_t a) {
-  return counted_new_aligned(size, a);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-
-#endif  // COUNTING_ALLOCATOR
 
 namespace {
 
@@ -321,7 +230,7 @@ TEST(HotPath, SeccompReallyKillsASystemCall) {
 }
 
 TEST(HotPath, MakesNoAllocation) {
-  if (!COUNTING_ALLOCATOR) GTEST_SKIP() << "the sanitizer's allocator is in charge";
+  if (!alloc_hook::kAllocHook) GTEST_SKIP() << "the sanitizer's allocator is in charge";
   const uint64_t before_setup = allocations.load();
   Pair pair;
   make_pair(&pair);
@@ -344,10 +253,18 @@ TEST(HotPath, MakesNoAllocation) {
 }
 
 TEST(HotPath, TheCounterCountsMallocToo) {
-  if (!COUNTING_ALLOCATOR) GTEST_SKIP() << "the sanitizer's allocator is in charge";
+  if (!alloc_hook::kAllocHook) GTEST_SKIP() << "the sanitizer's allocator is in charge";
   const uint64_t before = allocations.load();
   void* volatile p = std::malloc(24);
   std::free(p);
+  EXPECT_EQ(allocations.load(), before + 1);
+}
+
+TEST(HotPath, TheCounterCountsOperatorNewToo) {
+  if (!alloc_hook::kAllocHook) GTEST_SKIP() << "the sanitizer's allocator is in charge";
+  const uint64_t before = allocations.load();
+  auto* volatile p = new uint64_t(7);
+  delete p;
   EXPECT_EQ(allocations.load(), before + 1);
 }
 

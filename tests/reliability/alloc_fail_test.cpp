@@ -9,7 +9,6 @@
 // the tests are skipped.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <malloc.h>
 #include <signal.h>
 
 #include <atomic>
@@ -20,80 +19,19 @@
 #include <functional>
 #include <vector>
 
+#include "../support/alloc_hook.hpp"
 #include "pair.hpp"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define FAILING_ALLOCATOR 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-#define FAILING_ALLOCATOR 0
-#endif
-#endif
-#ifndef FAILING_ALLOCATOR
-#define FAILING_ALLOCATOR 1
-#endif
 
 namespace {
 // 0: never fail; else the allocation number (from arming) that fails.
 std::atomic<uint64_t> fail_at{0};
 std::atomic<uint64_t> calls{0};
-std::atomic<int64_t> live{0};  // allocations not yet freed, while armed or not
-
-bool should_fail() {
-  const uint64_t target = fail_at.load(std::memory_order_relaxed);
-  return target != 0 && calls.fetch_add(1, std::memory_order_relaxed) + 1 == target;
-}
 }  // namespace
 
-#if FAILING_ALLOCATOR
-extern "C" {
-void* __libc_malloc(size_t size);
-void* __libc_calloc(size_t count, size_t size);
-void* __libc_realloc(void* p, size_t size);
-void* __libc_memalign(size_t alignment, size_t size);
-void __libc_free(void* p);
-
-void* malloc(size_t size) {
-  if (should_fail()) return errno = ENOMEM, nullptr;
-  void* p = __libc_malloc(size);
-  if (p) live.fetch_add(1, std::memory_order_relaxed);
-  return p;
+bool alloc_hook::admit() {
+  const uint64_t target = fail_at.load(std::memory_order_relaxed);
+  return target == 0 || calls.fetch_add(1, std::memory_order_relaxed) + 1 != target;
 }
-void* calloc(size_t count, size_t size) {
-  if (should_fail()) return errno = ENOMEM, nullptr;
-  void* p = __libc_calloc(count, size);
-  if (p) live.fetch_add(1, std::memory_order_relaxed);
-  return p;
-}
-void* realloc(void* old, size_t size) {
-  if (should_fail()) return errno = ENOMEM, nullptr;
-  void* p = __libc_realloc(old, size);
-  if (p && !old) live.fetch_add(1, std::memory_order_relaxed);
-  if (!p && old && size == 0) live.fetch_sub(1, std::memory_order_relaxed);
-  return p;
-}
-void* memalign(size_t alignment, size_t size) {
-  if (should_fail()) return errno = ENOMEM, nullptr;
-  void* p = __libc_memalign(alignment, size);
-  if (p) live.fetch_add(1, std::memory_order_relaxed);
-  return p;
-}
-void* aligned_alloc(size_t alignment, size_t size) {
-  return memalign(alignment, size);
-}
-int posix_memalign(void** out, size_t alignment, size_t size) {
-  void* p = memalign(alignment, size);
-  if (!p) return ENOMEM;
-  *out = p;
-  return 0;
-}
-void free(void* p) {
-  if (p) live.fetch_sub(1, std::memory_order_relaxed);
-  __libc_free(p);
-}
-}  // extern "C"
-#endif  // FAILING_ALLOCATOR
 
 namespace reliability {
 namespace {
@@ -110,7 +48,7 @@ Outcome fail_each_allocation(const std::function<int()>& call, const std::functi
   Outcome out;
   for (int n = 1; n <= max_points; ++n) {
     const int fds_before = test::open_fd_count();
-    const int64_t live_before = live.load();
+    const int64_t live_before = alloc_hook::live_blocks();
     calls = 0;
     fail_at = static_cast<uint64_t>(n);
     const int r = call();
@@ -125,7 +63,7 @@ Outcome fail_each_allocation(const std::function<int()>& call, const std::functi
     ++out.failures;
     EXPECT_EQ(r, -ENOMEM) << "allocation " << n;
     EXPECT_EQ(test::open_fd_count(), fds_before) << "allocation " << n;
-    EXPECT_EQ(live.load(), live_before) << "allocation " << n << " leaked memory";
+    EXPECT_EQ(alloc_hook::live_blocks(), live_before) << "allocation " << n << " leaked memory";
     if (::testing::Test::HasFailure()) return out;
   }
   return out;
@@ -134,7 +72,7 @@ Outcome fail_each_allocation(const std::function<int()>& call, const std::functi
 class AllocFail : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!FAILING_ALLOCATOR) GTEST_SKIP() << "sanitizer build: its allocator is not replaced";
+    if (!alloc_hook::kAllocHook) GTEST_SKIP() << "sanitizer build: its allocator is not replaced";
     rtipc_set_log(nullptr, nullptr, RTIPC_LOG_NONE);
     // rtipc_last_error()'s string grows on a thread's first failure and then
     // keeps its buffer: let it grow now, so that it does not count as a leak.

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "pair.hpp"
@@ -53,32 +54,42 @@ bool readable(int fd, int timeout_ms = kGuardMs) {
 class DeadPeer : public ::testing::TestWithParam<PeerRole> {
  protected:
   void SetUp() override { ASSERT_TRUE(dir_.ok()); }
+  void TearDown() override {
+    if (consumer_) rtipc_consumer_destroy(consumer_);
+    if (group_) rtipc_group_destroy(group_);
+  }
+
+  // Runs `peer` in the forked peer process, which produces on the one
+  // channel to us, and takes this side's consumer of that channel.
+  void start_producing_peer(const std::function<int(rtipc_group*)>& peer) {
+    child_ = start_pair(dir_, GetParam(), one_channel_to_us(), peer, &group_);
+    ASSERT_GT(child_, 0);
+    ASSERT_NE(group_, nullptr);
+    ASSERT_EQ(rtipc_group_take_consumer(group_, 0, &consumer_), 0);
+  }
+
   test::TempDir dir_;
+  pid_t child_ = -1;
+  rtipc_group* group_ = nullptr;
+  rtipc_consumer* consumer_ = nullptr;
 };
 
 // The peer force-pushes numbered messages without end; we kill it mid-stream.
 TEST_P(DeadPeer, KilledWhilePushing) {
   test::Pipe pushing;
-  rtipc_group* group = nullptr;
-  const pid_t child = start_pair(
-      dir_, GetParam(), one_channel_to_us(),
-      [&](rtipc_group* g) {
-        rtipc_producer* p = nullptr;
-        if (rtipc_group_take_producer(g, 0, &p) != 0) return 1;
-        for (uint64_t seq = 1;; ++seq) {
-          auto* m = static_cast<Message*>(rtipc_producer_msg(p));
-          *m = {seq, checksum(seq)};
-          if (rtipc_produce(p, RTIPC_PRODUCE_FORCE) < 0) return 2;
-          if (seq == 1000) pushing.put();
-        }
-      },
-      &group);
-  ASSERT_GT(child, 0);
-  ASSERT_NE(group, nullptr);
-  rtipc_consumer* c = nullptr;
-  ASSERT_EQ(rtipc_group_take_consumer(group, 0, &c), 0);
-  EXPECT_EQ(rtipc_group_peer_pid(group), child);
-  const int peer_fd = rtipc_group_peer_fd(group);
+  ASSERT_NO_FATAL_FAILURE(start_producing_peer([&](rtipc_group* g) {
+    rtipc_producer* p = nullptr;
+    if (rtipc_group_take_producer(g, 0, &p) != 0) return 1;
+    for (uint64_t seq = 1;; ++seq) {
+      auto* m = static_cast<Message*>(rtipc_producer_msg(p));
+      *m = {seq, checksum(seq)};
+      if (rtipc_produce(p, RTIPC_PRODUCE_FORCE) < 0) return 2;
+      if (seq == 1000) pushing.put();
+    }
+  }));
+  rtipc_consumer* const c = consumer_;
+  EXPECT_EQ(rtipc_group_peer_pid(group_), child_);
+  const int peer_fd = rtipc_group_peer_fd(group_);
   ASSERT_GE(peer_fd, 0);
 
   // The app watches both descriptors with epoll, as a real event loop would.
@@ -92,7 +103,7 @@ TEST_P(DeadPeer, KilledWhilePushing) {
   ASSERT_EQ(pushing.get(), 'x');
   EXPECT_EQ(rtipc_consumer_peer_alive(c), 1);
   EXPECT_EQ(::epoll_wait(ep, &ev, 1, 0), 0);  // not readable while the peer runs
-  ASSERT_EQ(::kill(child, SIGKILL), 0);
+  ASSERT_EQ(::kill(child_, SIGKILL), 0);
 
   ASSERT_EQ(::epoll_wait(ep, &ev, 1, kGuardMs), 1);
   EXPECT_EQ(ev.data.fd, peer_fd);
@@ -115,37 +126,29 @@ TEST_P(DeadPeer, KilledWhilePushing) {
   EXPECT_GE(last, 1000u);
   EXPECT_EQ(rtipc_consume(c, RTIPC_CONSUME_NEXT), RTIPC_NO_NEW);
   EXPECT_EQ(rtipc_consumer_wait(c, 0), -EPIPE);  // and stays so
-  EXPECT_EQ(test::reap(child), 128 + SIGKILL);
+  EXPECT_EQ(test::reap(child_), 128 + SIGKILL);
   ::close(ep);
-  rtipc_consumer_destroy(c);
-  rtipc_group_destroy(group);
 }
 
 // Messages published before the peer died come first, every one of them.
 TEST_P(DeadPeer, PublishedMessagesAreDeliveredBeforeEpipe) {
   constexpr uint64_t kCount = 5;
   test::Pipe done;
-  rtipc_group* group = nullptr;
-  const pid_t child = start_pair(
-      dir_, GetParam(), one_channel_to_us(),
-      [&](rtipc_group* g) {
-        rtipc_producer* p = nullptr;
-        if (rtipc_group_take_producer(g, 0, &p) != 0) return 1;
-        for (uint64_t seq = 1; seq <= kCount; ++seq) {
-          *static_cast<Message*>(rtipc_producer_msg(p)) = {seq, checksum(seq)};
-          if (rtipc_produce(p, RTIPC_PRODUCE_TRY) != RTIPC_PUBLISHED) return 2;
-        }
-        done.put();
-        ::pause();
-        return 3;
-      },
-      &group);
-  ASSERT_GT(child, 0);
-  rtipc_consumer* c = nullptr;
-  ASSERT_EQ(rtipc_group_take_consumer(group, 0, &c), 0);
+  ASSERT_NO_FATAL_FAILURE(start_producing_peer([&](rtipc_group* g) {
+    rtipc_producer* p = nullptr;
+    if (rtipc_group_take_producer(g, 0, &p) != 0) return 1;
+    for (uint64_t seq = 1; seq <= kCount; ++seq) {
+      *static_cast<Message*>(rtipc_producer_msg(p)) = {seq, checksum(seq)};
+      if (rtipc_produce(p, RTIPC_PRODUCE_TRY) != RTIPC_PUBLISHED) return 2;
+    }
+    done.put();
+    ::pause();
+    return 3;
+  }));
+  rtipc_consumer* const c = consumer_;
   ASSERT_EQ(done.get(), 'x');
-  ASSERT_EQ(::kill(child, SIGKILL), 0);
-  ASSERT_TRUE(readable(rtipc_group_peer_fd(group)));
+  ASSERT_EQ(::kill(child_, SIGKILL), 0);
+  ASSERT_TRUE(readable(rtipc_group_peer_fd(group_)));
 
   for (uint64_t seq = 1; seq <= kCount; ++seq) {
     ASSERT_EQ(rtipc_consumer_wait(c, kGuardMs), 1) << seq;
@@ -153,9 +156,7 @@ TEST_P(DeadPeer, PublishedMessagesAreDeliveredBeforeEpipe) {
     EXPECT_EQ(static_cast<const Message*>(rtipc_consumer_msg(c))->seq, seq);
   }
   EXPECT_EQ(rtipc_consumer_wait(c, kGuardMs), -EPIPE);
-  EXPECT_EQ(test::reap(child), 128 + SIGKILL);
-  rtipc_consumer_destroy(c);
-  rtipc_group_destroy(group);
+  EXPECT_EQ(test::reap(child_), 128 + SIGKILL);
 }
 
 // The peer consumes and holds a slot when it dies. Our producer carries on
@@ -226,18 +227,12 @@ bool is_poll(long nr) {
 // returns -EPIPE.
 TEST_P(DeadPeer, BlockedWaiterGetsEpipe) {
   test::Pipe connected;
-  rtipc_group* group = nullptr;
-  const pid_t child = start_pair(
-      dir_, GetParam(), one_channel_to_us(),
-      [&](rtipc_group*) {
-        connected.put();
-        ::pause();  // never produces
-        return 1;
-      },
-      &group);
-  ASSERT_GT(child, 0);
-  rtipc_consumer* c = nullptr;
-  ASSERT_EQ(rtipc_group_take_consumer(group, 0, &c), 0);
+  ASSERT_NO_FATAL_FAILURE(start_producing_peer([&](rtipc_group*) {
+    connected.put();
+    ::pause();  // never produces
+    return 1;
+  }));
+  rtipc_consumer* const c = consumer_;
   ASSERT_EQ(connected.get(), 'x');
   EXPECT_EQ(rtipc_consumer_wait(c, 0), 0);  // alive, nothing there: plain timeout
 
@@ -248,37 +243,31 @@ TEST_P(DeadPeer, BlockedWaiterGetsEpipe) {
   std::thread killer([&] {
     for (int i = 0; i < 200000 && !is_poll(syscall_of(waiter)); ++i) std::this_thread::yield();
     seen_blocked = is_poll(syscall_of(waiter));
-    ::kill(child, SIGKILL);
+    ::kill(child_, SIGKILL);
   });
   const int r = rtipc_consumer_wait(c, kGuardMs);
   killer.join();
   EXPECT_TRUE(seen_blocked);
   EXPECT_EQ(r, -EPIPE);
   EXPECT_EQ(rtipc_consumer_peer_alive(c), 0);
-  EXPECT_TRUE(readable(rtipc_group_peer_fd(group), 0));
-  EXPECT_EQ(test::reap(child), 128 + SIGKILL);
-  rtipc_consumer_destroy(c);
-  rtipc_group_destroy(group);
+  EXPECT_TRUE(readable(rtipc_group_peer_fd(group_), 0));
+  EXPECT_EQ(test::reap(child_), 128 + SIGKILL);
 }
 
 // A peer that exits normally (not killed) is just as dead, and the consumer
 // knows it after its group is gone.
 TEST_P(DeadPeer, CleanExitAfterGroupDestroyed) {
   test::Pipe go;
-  rtipc_group* group = nullptr;
-  const pid_t child = start_pair(
-      dir_, GetParam(), one_channel_to_us(), [&](rtipc_group*) { return go.get() == 'x' ? 0 : 1; },
-      &group);
-  ASSERT_GT(child, 0);
-  rtipc_consumer* c = nullptr;
-  ASSERT_EQ(rtipc_group_take_consumer(group, 0, &c), 0);
-  rtipc_group_destroy(group);
+  ASSERT_NO_FATAL_FAILURE(
+      start_producing_peer([&](rtipc_group*) { return go.get() == 'x' ? 0 : 1; }));
+  rtipc_consumer* const c = consumer_;
+  rtipc_group_destroy(group_);
+  group_ = nullptr;
   EXPECT_EQ(rtipc_consumer_peer_alive(c), 1);
   go.put();
   EXPECT_EQ(rtipc_consumer_wait(c, kGuardMs), -EPIPE);
   EXPECT_EQ(rtipc_consumer_peer_alive(c), 0);
-  EXPECT_EQ(test::reap(child), 0);
-  rtipc_consumer_destroy(c);
+  EXPECT_EQ(test::reap(child_), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Roles, DeadPeer, ::testing::Values(PeerRole::kClient, PeerRole::kServer),

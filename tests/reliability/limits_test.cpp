@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -93,30 +94,51 @@ constexpr bool kSanitized = false;
 #define SKIP_WHEN_SANITIZED() \
   if (kSanitized) GTEST_SKIP() << "the sanitizer runtime needs descriptors of its own"
 
-TEST(FdLimit, GroupCreateFailsCleanlyUntilThereIsRoom) {
-  SKIP_WHEN_SANITIZED();
-  const Config config = three_eventfd_channels();
-  const rtipc_group_config c = config.get();
-  int succeeded_with = -1;
-  for (int extra = 0; extra <= kMaxExtra && succeeded_with < 0; ++extra) {
+// The first successful call of fail_until_room: with room for how many new
+// descriptors (-1: never), and how many were open just before it.
+struct Room {
+  int extra = -1;
+  int fds_before = 0;
+};
+
+// Calls `call` with room for 0, 1, ... kMaxExtra new descriptors until it
+// returns 0. Each failure must be -EMFILE and leave no descriptor behind.
+void fail_until_room(const std::function<int()>& call, Room* room) {
+  for (int extra = 0; extra <= kMaxExtra; ++extra) {
     const int before = test::open_fd_count();
-    rtipc_group* group = nullptr;
     int r;
     {
       FdLimit limit(extra);
       ASSERT_TRUE(limit.ok());
-      r = rtipc_group_create(&c, &group);
+      r = call();
     }
     if (r == 0) {
-      succeeded_with = extra;
-      rtipc_group_destroy(group);
-    } else {
-      EXPECT_EQ(r, -EMFILE) << "room for " << extra;
-      EXPECT_EQ(group, nullptr);
+      *room = {extra, before};
+      return;
     }
+    EXPECT_EQ(r, -EMFILE) << "room for " << extra;
     EXPECT_EQ(test::open_fd_count(), before) << "room for " << extra;
   }
-  EXPECT_EQ(succeeded_with, 4);  // the memfd and three eventfds, nothing more
+}
+
+TEST(FdLimit, GroupCreateFailsCleanlyUntilThereIsRoom) {
+  SKIP_WHEN_SANITIZED();
+  const Config config = three_eventfd_channels();
+  const rtipc_group_config c = config.get();
+  rtipc_group* group = nullptr;
+  Room room;
+  ASSERT_NO_FATAL_FAILURE(fail_until_room(
+      [&] {
+        const int r = rtipc_group_create(&c, &group);
+        if (r != 0) {
+          EXPECT_EQ(group, nullptr);
+        }
+        return r;
+      },
+      &room));
+  EXPECT_EQ(room.extra, 4);  // the memfd and three eventfds, nothing more
+  rtipc_group_destroy(group);
+  EXPECT_EQ(test::open_fd_count(), room.fds_before);
 }
 
 TEST(FdLimit, ClientConnectFailsCleanlyUntilThereIsRoom) {
@@ -140,26 +162,13 @@ TEST(FdLimit, ClientConnectFailsCleanlyUntilThereIsRoom) {
   ASSERT_EQ(ready.get(), 'x');
   const Config config = three_eventfd_channels();
   const rtipc_group_config c = config.get();
-  int succeeded_with = -1;
   rtipc_group* group = nullptr;
-  for (int extra = 0; extra <= kMaxExtra && succeeded_with < 0; ++extra) {
-    const int before = test::open_fd_count();
-    int r;
-    {
-      FdLimit limit(extra);
-      ASSERT_TRUE(limit.ok());
-      r = rtipc_client_connect(path.c_str(), &c, 10000, &group);
-    }
-    if (r == 0) {
-      succeeded_with = extra;
-      EXPECT_EQ(test::open_fd_count(), before + 5);  // memfd, 3 eventfds, pidfd
-    } else {
-      EXPECT_EQ(r, -EMFILE) << "room for " << extra;
-      EXPECT_EQ(test::open_fd_count(), before) << "room for " << extra;
-    }
-  }
+  Room room;
+  ASSERT_NO_FATAL_FAILURE(fail_until_room(
+      [&] { return rtipc_client_connect(path.c_str(), &c, 10000, &group); }, &room));
+  EXPECT_EQ(test::open_fd_count(), room.fds_before + 5);  // memfd, 3 eventfds, pidfd
   // The group, three eventfds, the socket and the pidfd at the same time.
-  EXPECT_EQ(succeeded_with, 6);
+  EXPECT_EQ(room.extra, 6);
   ASSERT_NE(group, nullptr);
   EXPECT_EQ(rtipc_group_peer_pid(group), child);
   quit.put();
@@ -192,25 +201,12 @@ TEST(FdLimit, ServerAcceptFailsCleanlyUntilThereIsRoom) {
     }
     return 3;
   });
-  int succeeded_with = -1;
   rtipc_group* group = nullptr;
-  for (int extra = 0; extra <= kMaxExtra && succeeded_with < 0; ++extra) {
-    const int before = test::open_fd_count();
-    int r;
-    {
-      FdLimit limit(extra);
-      ASSERT_TRUE(limit.ok());
-      r = rtipc_server_accept(server, 10000, nullptr, nullptr, 0, &group);
-    }
-    if (r == 0) {
-      succeeded_with = extra;
-    } else {
-      EXPECT_EQ(r, -EMFILE) << "room for " << extra;
-      EXPECT_EQ(test::open_fd_count(), before) << "room for " << extra;
-    }
-  }
+  Room room;
+  ASSERT_NO_FATAL_FAILURE(fail_until_room(
+      [&] { return rtipc_server_accept(server, 10000, nullptr, nullptr, 0, &group); }, &room));
   // The connection, the pidfd and the four received descriptors.
-  EXPECT_EQ(succeeded_with, 6);
+  EXPECT_EQ(room.extra, 6);
   ASSERT_NE(group, nullptr);
   EXPECT_EQ(rtipc_group_peer_pid(group), child);
   quit.put();
