@@ -76,14 +76,14 @@ Config three_eventfd_channels() {
 
 constexpr int kMaxExtra = 16;
 
-// Sanitizer builds: AddressSanitizer turns mlock into a no-op that succeeds,
+// Sanitizer builds: ASan and TSan turn mlock into a no-op that succeeds,
 // and UBSan's vptr check needs a pipe of its own, so that out of
 // descriptors it reports every virtual call as bad (false reports; an ASan
 // run of these tests found no leak).
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kSanitized = true;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;
@@ -251,7 +251,7 @@ bool lock_failure(int r) {
 }
 
 TEST(MemlockLimit, RequiredFailsCleanlyPlainLockWarns) {
-  if (kSanitized) GTEST_SKIP() << "AddressSanitizer ignores mlock";
+  if (kSanitized) GTEST_SKIP() << "the sanitizer runtime ignores mlock";
   Config config = three_eventfd_channels();
   config.flags = RTIPC_GROUP_MLOCK_REQUIRED;
   rtipc_group_config c = config.get();
