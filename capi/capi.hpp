@@ -52,6 +52,8 @@ int guard(const char* function, F&& step) noexcept {
 // rtipc_group_config (this side's terms) <-> GroupSpec (the client's terms).
 GroupSpec spec_from_config(const rtipc_group_config& config, bool client);
 GroupOptions options_from_flags(uint32_t flags);
+// A channel's configuration; info points into the spec.
+rtipc_channel_config config_from_spec(const ChannelSpec& c);
 
 // Takes ownership of count descriptors; closes them all if it cannot.
 std::vector<UniqueFd> own_fds(const int* fds, size_t count);

@@ -30,12 +30,12 @@ std::vector<ChannelSpec> channel_specs(const rtipc_channel_config* configs, uint
   return out;
 }
 
+}  // namespace
+
 rtipc_channel_config config_from_spec(const ChannelSpec& c) {
   return {c.info.empty() ? nullptr : c.info.data(), static_cast<uint32_t>(c.info.size()),
           c.msg_size, c.add_msgs, c.eventfd ? RTIPC_CHANNEL_EVENTFD : 0u};
 }
-
-}  // namespace
 
 std::vector<UniqueFd> own_fds(const int* fds, size_t count) {
   std::vector<UniqueFd> out;

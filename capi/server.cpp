@@ -16,9 +16,7 @@ namespace {
 std::vector<rtipc_channel_config> channel_configs(const std::vector<ChannelSpec>& specs) {
   std::vector<rtipc_channel_config> out;
   out.reserve(specs.size());
-  for (const ChannelSpec& c : specs)
-    out.push_back({c.info.empty() ? nullptr : c.info.data(), static_cast<uint32_t>(c.info.size()),
-                   c.msg_size, c.add_msgs, c.eventfd ? RTIPC_CHANNEL_EVENTFD : 0u});
+  for (const ChannelSpec& c : specs) out.push_back(config_from_spec(c));
   return out;
 }
 
