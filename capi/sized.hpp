@@ -47,7 +47,14 @@ inline uint32_t declared_size(const void* caller) {
   return size;
 }
 
+// No struct will ever be this large: a bigger size is garbage, not a
+// future layout.
+inline constexpr uint32_t kMaxStructSize = 4096;
+
 inline void check_size(uint32_t size, size_t first, const char* what) {
+  if (size > kMaxStructSize)
+    fail(-EINVAL, "{}: size {} is not a struct size (uninitialised?); use its _INIT macro", what,
+         size);
   if (size < first)
     fail(-EINVAL, "{}: size {} is smaller than its first layout ({} bytes); use its _INIT macro",
          what, size, first);
