@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "capi.hpp"
+#include "server.hpp"
 
 namespace rtipc::capi {
 namespace {
@@ -108,9 +109,11 @@ RTIPC_EXPORT int rtipc_group_from_request(const void* request, size_t size, cons
                                           rtipc_group** group) {
   return guard(__func__, [&] {
     auto owned = rtipc::capi::own_fds(fds, fd_count);
-    auto options = rtipc::capi::options_from_flags(flags);
-    auto spec = rtipc::decode_request({static_cast<const std::byte*>(request), size});
-    *group = new rtipc_group{rtipc::Group::adopt(std::move(spec), std::move(owned), options)};
+    rtipc::ServerOptions options;
+    options.group = rtipc::capi::options_from_flags(flags);
+    options.limits = rtipc::hard_limits();
+    *group = new rtipc_group{rtipc::group_from_request(
+        {static_cast<const std::byte*>(request), size}, std::move(owned), options)};
     return 0;
   });
 }

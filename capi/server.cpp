@@ -8,6 +8,7 @@
 
 struct rtipc_server {
   std::unique_ptr<rtipc::Server> impl;
+  int request_timeout_ms = rtipc::kDefaultRequestTimeoutMs;
 };
 
 namespace rtipc::capi {
@@ -25,7 +26,9 @@ std::vector<rtipc_channel_config> channel_configs(const std::vector<ChannelSpec>
 // request, which outlives the call.
 Filter c_filter(rtipc_filter_fn filter, void* user) {
   if (!filter) return nullptr;
-  return [filter, user](const GroupSpec& spec, const PeerCredentials& peer) {
+  return [filter, user](const Proposal& p) {
+    const GroupSpec& spec = p.spec;
+    const PeerCredentials& peer = p.peer;
     const auto producers = channel_configs(spec.client_consumes);
     const auto consumers = channel_configs(spec.client_produces);
     rtipc_group_config proposal{};
@@ -79,15 +82,19 @@ RTIPC_EXPORT int rtipc_server_fd(const rtipc_server* server) {
 }
 
 RTIPC_EXPORT void rtipc_server_set_request_timeout(rtipc_server* server, int timeout_ms) {
-  server->impl->set_request_timeout(timeout_ms);
+  server->request_timeout_ms = timeout_ms;
 }
 
 RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms, rtipc_filter_fn filter,
                                      void* user, uint32_t flags, rtipc_group** group) {
   return guard_accept(__func__, [&] {
-    const auto options = rtipc::capi::options_from_flags(flags);
+    rtipc::ServerOptions options;
+    options.group = rtipc::capi::options_from_flags(flags);
+    options.filter = rtipc::capi::c_filter(filter, user);
+    options.limits = rtipc::hard_limits();  // this API has no limits (yet)
+    options.request_timeout_ms = server->request_timeout_ms;
     auto handle = std::make_unique<rtipc_group>();  // before accepting: nothing lost on failure
-    handle->impl = server->impl->accept(timeout_ms, rtipc::capi::c_filter(filter, user), options);
+    handle->impl = server->impl->accept(timeout_ms, options);
     *group = handle.release();
     return 0;
   });
@@ -96,11 +103,14 @@ RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms, rtipc
 RTIPC_EXPORT int rtipc_server_accept_socket(int sock, int timeout_ms, rtipc_filter_fn filter,
                                             void* user, uint32_t flags, rtipc_group** group) {
   return guard_accept(__func__, [&] {
-    const auto options = rtipc::capi::options_from_flags(flags);
+    rtipc::ServerOptions options;
+    options.group = rtipc::capi::options_from_flags(flags);
+    options.filter = rtipc::capi::c_filter(filter, user);
+    options.limits = rtipc::hard_limits();
     auto handle = std::make_unique<rtipc_group>();
-    std::unique_ptr<std::byte[]> buffer(new std::byte[rtipc::kMaxRequestSize]);
-    handle->impl = rtipc::serve_handshake(sock, timeout_ms, {buffer.get(), rtipc::kMaxRequestSize},
-                                          rtipc::capi::c_filter(filter, user), options);
+    std::unique_ptr<std::byte[]> buffer(new std::byte[rtipc::kRequestBufferSize]);
+    handle->impl = rtipc::serve_handshake(sock, timeout_ms,
+                                          {buffer.get(), rtipc::kRequestBufferSize}, options);
     *group = handle.release();
     return 0;
   });
