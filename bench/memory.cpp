@@ -1,4 +1,4 @@
-// Memory: the shared region's size against PROTOCOL.md §6.2, and the heap
+// Memory: the shared region's size against docs/protocol.md §6.2, and the heap
 // memory each side keeps privately per channel (the producer's chain copy,
 // n * 4 bytes, plus fixed overhead), counted by replacing operator new.
 #include <sys/stat.h>

@@ -4,7 +4,7 @@
  * server, which accepts one client. The parent then connects as the client:
  * it creates a channel group with a stream channel (16-byte messages,
  * add_msgs 100) that it produces and a report channel that it consumes, and
- * hands it over in the handshake (PROTOCOL.md sections 2-5). The server reads
+ * hands it over in the handshake (docs/protocol.md sections 2-5). The server reads
  * the stream, checks every sequence number, and sends its counts back on the
  * report channel. Two runs: force mode (the producer never waits and may
  * discard the oldest waiting message) and try mode (it never discards and

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus: the PROTOCOL.md section 9 request and every bad
+"""Writes the seed corpus: the docs/protocol.md section 9 request and every bad
 request the hostile handshake tests send. Run from anywhere; writes next to
 this script in corpus/."""
 import os

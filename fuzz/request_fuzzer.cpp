@@ -1,4 +1,4 @@
-// Feeds arbitrary bytes to the request decoder (PROTOCOL.md §3, §11). A
+// Feeds arbitrary bytes to the request decoder (docs/protocol.md §3, §11). A
 // request either fails with -EBADMSG or -EINVAL, or decodes into a group
 // whose encoding is exactly the input and whose layout stays in bounds.
 #include <cerrno>

@@ -1,4 +1,4 @@
-// The client side of the handshake (PROTOCOL.md §2-5): send a group's
+// The client side of the handshake (docs/protocol.md §2-5): send a group's
 // request and descriptors, wait for the server's 4-byte verdict.
 #pragma once
 

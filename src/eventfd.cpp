@@ -31,7 +31,7 @@ std::shared_ptr<EventFd> EventFd::adopt(UniqueFd fd) {
   const std::string_view name(target, static_cast<size_t>(len));
   if (name != "anon_inode:[eventfd]")
     fail(-EBADF, "descriptor {} is not an eventfd ({})", fd.get(), name);
-  // PROTOCOL.md §8 asks the client for EFD_NONBLOCK. Set it for the peers
+  // docs/protocol.md §8 asks the client for EFD_NONBLOCK. Set it for the peers
   // that rely on it; we do not (the client can clear it again).
   const int flags = ::fcntl(fd.get(), F_GETFL);
   if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) < 0)

@@ -1,4 +1,4 @@
-// Per-channel notification (PROTOCOL.md §8): an eventfd in semaphore mode,
+// Per-channel notification (docs/protocol.md §8): an eventfd in semaphore mode,
 // shared by the two processes.
 //
 // The descriptor's open file description is shared with the peer too, and

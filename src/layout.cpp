@@ -31,7 +31,7 @@ ChannelLayout channel_layout(uint32_t cacheline, uint32_t add_msgs, uint32_t msg
   l.slots = kMinSlots + add_msgs;
   l.msg_size = msg_size;
   // The Rust crate's formula; the C library's align((2 + add_msgs) * 4) lets
-  // the first slot overlap the end of the chain (PROTOCOL.md §6.2).
+  // the first slot overlap the end of the chain (docs/protocol.md §6.2).
   l.index_size = align_up((2 + size_t{l.slots}) * 4, cacheline);
   l.slot_stride = align_up(msg_size, cacheline);
   l.size = l.index_size + size_t{l.slots} * l.slot_stride;  // < 2^47, no overflow

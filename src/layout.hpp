@@ -1,4 +1,4 @@
-// Where things live in the shared region (PROTOCOL.md §6). Pure arithmetic,
+// Where things live in the shared region (docs/protocol.md §6). Pure arithmetic,
 // shared by both roles, so that a server lays the region out exactly as the
 // client that sent the request did.
 #pragma once
@@ -21,7 +21,7 @@ namespace rtipc {
 inline constexpr uint32_t kDefaultCacheline = RTIPC_DEFAULT_CACHELINE;
 
 // Bounds that keep a hostile request from driving allocations or mappings to
-// absurd sizes (PROTOCOL.md §11). Generous for any real application.
+// absurd sizes (docs/protocol.md §11). Generous for any real application.
 inline constexpr uint32_t kMaxChannels = 1024;              // per group, both directions
 inline constexpr uint32_t kMaxSlots = 1u << 20;             // n, per channel
 inline constexpr uint32_t kMaxMsgSize = 64u << 20;          // bytes per message

@@ -1,4 +1,4 @@
-// The protocol-2 queue (PROTOCOL.md §7): a wait-free single-producer
+// The protocol-2 queue (docs/protocol.md §7): a wait-free single-producer
 // single-consumer ring whose indices live in shared memory.
 //
 // Thread rules: a ProducerQueue is used by one thread at a time, and so is a
@@ -33,7 +33,7 @@ class QueueIndices {
   std::atomic_ref<uint32_t> chain(uint32_t i) const { return std::atomic_ref<uint32_t>(base_[2 + i]); }
   uint32_t slots() const { return slots_; }
 
-  // The state of a region the client has just created (PROTOCOL.md §6.4).
+  // The state of a region the client has just created (docs/protocol.md §6.4).
   void reset_head_and_tail() const;
 
  private:

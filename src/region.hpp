@@ -28,7 +28,7 @@ class Region {
   // tmpfs memfd (-EBADF: a hugetlbfs one, for instance, whose holes the
   // peer can punch and whose mappings unmap only in huge pages) sealed
   // against shrinking and growing (-EPERM), or is smaller than `size`
-  // (-EINVAL), so that the peer can never make an access fault (PROTOCOL.md
+  // (-EINVAL), so that the peer can never make an access fault (docs/protocol.md
   // §11).
   // Maps only the first `size` bytes.
   static std::shared_ptr<Region> adopt(UniqueFd fd, size_t size, const RegionOptions& options);

@@ -1,4 +1,4 @@
-// The handshake request (PROTOCOL.md §3): what a client proposes, encoded and
+// The handshake request (docs/protocol.md §3): what a client proposes, encoded and
 // decoded byte for byte. Decoding trusts nothing.
 #pragma once
 

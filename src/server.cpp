@@ -73,7 +73,7 @@ std::unique_ptr<Group> group_from_request(std::span<const std::byte> request,
                                           const PeerCredentials& peer) {
   GroupSpec spec = decode_request(request);
   // Before mapping or writing anything (the existing servers map first and
-  // write the chains of a peer they may then reject; PROTOCOL.md §10), and
+  // write the chains of a peer they may then reject; docs/protocol.md §10), and
   // before the filter, which may then trust the sizes it sees.
   const ServerCost cost = check_limits(spec, options.group, options.limits);
   const size_t want = 1 + spec.eventfd_count();

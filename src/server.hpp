@@ -1,4 +1,4 @@
-// The server side of the handshake (PROTOCOL.md §2-5): a listening socket on
+// The server side of the handshake (docs/protocol.md §2-5): a listening socket on
 // a path, and the checks a client's request and descriptors go through
 // before anything of theirs is mapped.
 //

@@ -1,4 +1,4 @@
-// The handshake's transport (PROTOCOL.md §2, §4): Unix SOCK_SEQPACKET
+// The handshake's transport (docs/protocol.md §2, §4): Unix SOCK_SEQPACKET
 // sockets, one message with SCM_RIGHTS descriptors each way, every wait
 // bounded by a deadline. Every descriptor made or received here is
 // close-on-exec.

@@ -242,7 +242,7 @@ static void client(int sock) {
   if (!a || !b || !c || region == MAP_FAILED) return;
 
   /* A: 3 slots, so once the server holds one message only one more can
-   * wait behind it (PROTOCOL.md 7.3). */
+   * wait behind it (docs/protocol.md 7.3). */
   step_wait(sock, 1);
   PRODUCE(a, 1, RTIPC_PRODUCE_FORCE, RTIPC_PUBLISHED);
   step_send(sock, 2);

@@ -22,7 +22,7 @@ static size_t align_cl(size_t x) {
   return (x + cl - 1) / cl * cl;
 }
 
-/* PROTOCOL.md 6.2: index area, then n slots. */
+/* docs/protocol.md 6.2: index area, then n slots. */
 static size_t channel_size(const struct rtipc_channel_config* c) {
   size_t n = 3 + (size_t)c->add_msgs;
   return align_cl((2 + n) * 4) + n * align_cl(c->msg_size);
@@ -145,7 +145,7 @@ static void test_configurations(void) {
   check_group("mixed, cached, mlock", &mixed);
 
   /* add_msgs 12, 13, 14: where the C library's slot offset formula is wrong
-   * (PROTOCOL.md 6.2); the region must follow the correct one. */
+   * (docs/protocol.md 6.2); the region must follow the correct one. */
   struct rtipc_channel_config layout_fix[] = {
       CHANNEL_INIT(NULL, 0, 8, 12, 0), CHANNEL_INIT(NULL, 0, 8, 13, 0), CHANNEL_INIT(NULL, 0, 8, 14, 0), CHANNEL_INIT(NULL, 0, 8, 28, 0)};
   struct rtipc_group_config formula = GROUP_INIT(layout_fix, NULL, NULL, COUNT(layout_fix), 0, 0, 0);
@@ -212,7 +212,7 @@ static void test_take(void) {
   rtipc_consumer_destroy(NULL);
 }
 
-/* The request of PROTOCOL.md section 9, byte for byte. */
+/* The request of docs/protocol.md section 9, byte for byte. */
 static void test_request(void) {
   static const char command[] = "rpc command", response[] = "rpc response", event[] = "rpc event";
   struct rtipc_channel_config produced = CHANNEL_INIT(command, sizeof command, 16, 0, RTIPC_CHANNEL_EVENTFD);
@@ -314,7 +314,7 @@ static void test_request(void) {
   CHECK(memcmp(buf, want, sizeof want) == 0);
   for (size_t i = sizeof want; i < sizeof buf; ++i) CHECK_EQ(buf[i], 0xee);
 
-  /* Its memfd: 1408 bytes with 64-byte lines (PROTOCOL.md section 9). */
+  /* Its memfd: 1408 bytes with 64-byte lines (docs/protocol.md section 9). */
   int fds[4];
   CHECK_EQ(rtipc_group_fds(group, fds, 4), 4);
   struct stat st;
@@ -334,7 +334,7 @@ static void readlink_fd(int fd, char* out, size_t cap) {
 }
 
 /* The descriptors a client sends: a sealed memfd, then eventfds in table
- * order, all close-on-exec, eventfds non-blocking (PROTOCOL.md 4, 6.1, 8). */
+ * order, all close-on-exec, eventfds non-blocking (docs/protocol.md 4, 6.1, 8). */
 static void test_fds(void) {
   struct rtipc_channel_config produced[] = {
       CHANNEL_INIT(NULL, 0, 8, 0, RTIPC_CHANNEL_EVENTFD),
@@ -572,7 +572,7 @@ static int sealed_memfd(size_t size) {
 }
 
 /* The server lays the region out with the client's cache-line size, whatever
- * its own (PROTOCOL.md 6.3): index area 128 bytes, slots 128 bytes apart. */
+ * its own (docs/protocol.md 6.3): index area 128 bytes, slots 128 bytes apart. */
 static void test_client_cacheline(void) {
   uint8_t request[64];
   size_t size = request_with_cacheline(request, 128);

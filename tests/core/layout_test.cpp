@@ -1,4 +1,4 @@
-// The channel layout (PROTOCOL.md §6.2), checked against the formula written
+// The channel layout (docs/protocol.md §6.2), checked against the formula written
 // out here independently and against hand-worked numbers.
 #include "layout.hpp"
 
@@ -81,7 +81,7 @@ TEST(Layout, HandWorkedNumbers) {
   EXPECT_EQ(channel_layout(4096, 0, 1, 0).size, 4u * 4096);
 }
 
-// PROTOCOL.md §6.2: the C library's align((2 + add_msgs) * 4) puts slot 0 on
+// docs/protocol.md §6.2: the C library's align((2 + add_msgs) * 4) puts slot 0 on
 // top of the last chain entries for add_msgs mod 16 in {12, 13, 14} at CL 64.
 TEST(Layout, FirstSlotNeverOverlapsTheChain) {
   for (uint32_t add_msgs : {12u, 13u, 14u, 28u, 29u, 30u}) {

@@ -1,4 +1,4 @@
-// A queue whose shared indices hold garbage (PROTOCOL.md §7, §11): every
+// A queue whose shared indices hold garbage (docs/protocol.md §7, §11): every
 // operation reports an error or an in-range result, and nothing reads or
 // writes outside the index area, which ends right at a PROT_NONE page.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The queue protocol on one process's memory: the PROTOCOL.md §7.3 trace row
+// The queue protocol on one process's memory: the docs/protocol.md §7.3 trace row
 // by row, the capacity rules for several n, the flush semantics, and a
 // randomized interleaving checked against an independent model of the queue.
 #include "queue.hpp"

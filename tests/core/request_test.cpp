@@ -1,4 +1,4 @@
-// The request codec (PROTOCOL.md §3): the §9 example byte for byte, random
+// The request codec (docs/protocol.md §3): the §9 example byte for byte, random
 // round trips, and a rejection for every kind of malformed input.
 #include "request.hpp"
 
@@ -23,7 +23,7 @@ Bytes bytes_of(const std::string& s) {
   return out;
 }
 
-// The 103 bytes printed in PROTOCOL.md §9.
+// The 103 bytes printed in docs/protocol.md §9.
 Bytes example_bytes() {
   const std::vector<uint8_t> head = {
       0x0c, 0x1f, 0x02, 0x00, 0x40, 0x00, 0x04, 0x00, 0x00, 0x00,

@@ -1,4 +1,4 @@
-// Two processes, one channel, millions of messages (PROTOCOL.md §7.4): the
+// Two processes, one channel, millions of messages (docs/protocol.md §7.4): the
 // parent creates the group as a client and sends it over a socketpair, the
 // forked child adopts it as the server. Every message carries a sequence
 // number; the consumer checks order, that every skip is reported as a gap and

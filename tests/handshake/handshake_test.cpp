@@ -16,7 +16,7 @@ namespace {
 
 using test::channel;
 
-// The PROTOCOL.md §9 group, as the client holds it.
+// The docs/protocol.md §9 group, as the client holds it.
 struct ExampleConfig {
   rtipc_channel_config produced[1] = {channel(16, 0, true, "rpc command")};
   rtipc_channel_config consumed[2] = {channel(12, 0, true, "rpc response"),

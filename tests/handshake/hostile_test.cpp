@@ -1,5 +1,5 @@
 // A live server against hostile clients written with raw sockets
-// (PROTOCOL.md §11): every bad request and every bad descriptor gets the
+// (docs/protocol.md §11): every bad request and every bad descriptor gets the
 // answer -1 where the socket allows, a logged reason and a precise error
 // code; the server closes every descriptor it received, survives, and then
 // accepts a good client.
@@ -24,7 +24,7 @@ struct Entry {
   uint32_t add_msgs, msg_size, eventfd, info_size;
 };
 
-// The PROTOCOL.md §9 request, field by field, for tests to spoil.
+// The docs/protocol.md §9 request, field by field, for tests to spoil.
 struct Request {
   uint16_t magic = 0x1f0c, version = 2, cacheline = 64, atomic_size = 4;
   uint32_t group_info_size = 0, count_a = 1, count_b = 2;

@@ -1,4 +1,4 @@
-// Eventfd notification (PROTOCOL.md §8) across the handshake: a blocked
+// Eventfd notification (docs/protocol.md §8) across the handshake: a blocked
 // consumer wakes for one push, no wake-up is lost under a long random
 // stream, poll/epoll on the descriptor work, stale counts are drained, and
 // spinning finds messages without an eventfd.

@@ -1,5 +1,5 @@
 /*
- * The protocol-2 queue (PROTOCOL.md §7) as src/queue.cpp implements it, for
+ * The protocol-2 queue (docs/protocol.md §7) as src/queue.cpp implements it, for
  * Spin. One producer pushes M messages with any mix of force_push and
  * try_push; one consumer does any mix of pop, flush and has_news, then drains
  * the queue once the producer is done.

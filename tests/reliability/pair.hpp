@@ -1,6 +1,6 @@
 // Two processes joined by the real handshake (rtipc_server_create/accept and
 // rtipc_client_connect): this process and a forked peer, either of which
-// may be the server. Also the layout arithmetic of PROTOCOL.md §6, done
+// may be the server. Also the layout arithmetic of docs/protocol.md §6, done
 // independently of the library, to check where its pointers point.
 #pragma once
 
@@ -96,7 +96,7 @@ inline pid_t start_pair(const test::TempDir& dir, PeerRole peer_role, const Conf
   return child;
 }
 
-// ---- Layout (PROTOCOL.md §6.2), computed here from the group's configs. ----
+// ---- Layout (docs/protocol.md §6.2), computed here from the group's configs. ----
 
 struct ChannelPlace {
   bool produced_here;
