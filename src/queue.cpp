@@ -10,6 +10,8 @@
 // - Everything else is ordered by those: relaxed.
 #include "queue.hpp"
 
+#include <algorithm>
+
 namespace rtipc {
 
 void QueueIndices::reset_head_and_tail() const {
@@ -270,7 +272,9 @@ int pending_messages(const QueueIndices& q) {
     int count = (t & kConsumed) ? 0 : 1;
     for (uint32_t steps = 0;; ++steps) {
       const uint32_t next = q.chain(s).load(std::memory_order_acquire);
-      if (next == kInvalid) return count;
+      // A walk that races the producer can pass a link it has just
+      // rewritten; no queue holds more than n - 1 messages.
+      if (next == kInvalid) return std::min(count, static_cast<int>(n - 1));
       if (next >= n) return -EPROTO;
       if (steps >= n) break;  // more links than slots
       ++count;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -18,6 +19,11 @@ static void test_version(void) {
            RTIPC_VERSION_MICRO);
   CHECK_STREQ(rtipc_version(), parts);
   CHECK_EQ(RTIPC_PROTOCOL_VERSION, 2);
+  CHECK_EQ(rtipc_version_major(), RTIPC_VERSION_MAJOR);
+  CHECK_EQ(rtipc_version_minor(), RTIPC_VERSION_MINOR);
+  CHECK_EQ(rtipc_version_micro(), RTIPC_VERSION_MICRO);
+  const uint32_t cl = rtipc_default_cacheline();
+  CHECK(cl >= 8 && cl <= 4096 && (cl & (cl - 1)) == 0);
 }
 
 static void test_strerror(void) {
@@ -115,7 +121,7 @@ static char* stderr_of_failure(void) {
 }
 
 static void test_default_sink(void) {
-  rtipc_set_log(NULL, NULL, RTIPC_LOG_ERROR); /* the default: errors to stderr */
+  rtipc_set_log(NULL, NULL, RTIPC_LOG_ERROR); /* errors to stderr */
   const char* text = stderr_of_failure();
   CHECK(strstr(text, rtipc_last_error()) != NULL);
 
@@ -124,7 +130,130 @@ static void test_default_sink(void) {
   rtipc_set_log(NULL, NULL, RTIPC_LOG_ERROR);
 }
 
-int main(void) {
+/* Nothing on stderr unless asked: run before any rtipc_set_log. */
+static void test_quiet_by_default(void) {
+  if (getenv("RTIPC_LOG")) return; /* the caller asked for logging */
+  CHECK_STREQ(stderr_of_failure(), "");
+}
+
+/* RTIPC_LOG turns stderr logging on without recompiling: a fresh process
+ * (the variable is read when the library first logs) with RTIPC_LOG=error. */
+static void test_environment_level(const char* self) {
+  pid_t child = fork();
+  if (child == 0) {
+    setenv("RTIPC_LOG", "error", 1);
+    execl(self, self, "--log-child", (char*)NULL);
+    _exit(127);
+  }
+  int status = -1;
+  waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static int log_child(void) {
+  const char* text = stderr_of_failure();
+  return strstr(text, "rtipc error: rtipc_group_create: ") == text ? 0 : 1;
+}
+
+/* A sink may change the sink: the library does not hold a lock it would
+ * take again (a hang here is caught by the alarm). */
+static int reentrant_calls;
+static void reentrant_sink(unsigned level, const char* text, void* user) {
+  (void)level;
+  (void)text;
+  (void)user;
+  reentrant_calls++;
+  rtipc_set_log(NULL, NULL, RTIPC_LOG_NONE);
+}
+
+static void test_sink_may_set_log(void) {
+  alarm(10);
+  rtipc_set_log(reentrant_sink, NULL, RTIPC_LOG_ERROR);
+  CHECK_EQ(fail_once(), -EINVAL);
+  CHECK_EQ(fail_once(), -EINVAL); /* the sink silenced the library */
+  CHECK_EQ(reentrant_calls, 1);
+  alarm(0);
+}
+
+static int starts_with(const char* text, const char* prefix) {
+  return strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+/* Every failing call leaves its own message, hot path and waits included:
+ * an earlier setup failure must never be what rtipc_last_error() says. */
+static void test_last_error_names_the_last_failure(void) {
+  rtipc_group* group = NULL;
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 8, 0, 0);
+  struct rtipc_group_config config = GROUP_INIT(&c, &c, NULL, 1, 1, 0, 0);
+  CHECK(rtipc_client_connect("/nonexistent/rtipc.sock", &config, 100, &group) < 0);
+  CHECK(starts_with(rtipc_last_error(), "rtipc_client_connect: "));
+
+  char dir[] = "/tmp/rtipc-errors-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char path[64];
+  snprintf(path, sizeof path, "%s/s.sock", dir);
+  rtipc_server* server = NULL;
+  CHECK_EQ(rtipc_server_create(path, NULL, &server), 0);
+  pid_t child = fork();
+  if (child == 0) { /* a client that takes the group and leaves at once */
+    rtipc_group* mine = NULL;
+    _exit(rtipc_client_connect(path, &config, 5000, &mine) == 0 ? 0 : 1);
+  }
+  CHECK_EQ(rtipc_server_accept(server, 5000, &group), 0);
+  int status = -1;
+  waitpid(child, &status, 0);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  rtipc_producer* p = NULL;
+  rtipc_consumer* in = NULL;
+  if (group) {
+    rtipc_group_take_producer(group, 0, &p);
+    rtipc_group_take_consumer(group, 0, &in);
+    rtipc_group_destroy(group);
+  }
+  if (p && in) {
+    CHECK_EQ(rtipc_consumer_wait(in, 0), -ENOTSUP); /* no eventfd */
+    CHECK(starts_with(rtipc_last_error(), "rtipc_consumer_wait: "));
+    CHECK_EQ(rtipc_produce(p, 7u), -EINVAL);
+    CHECK(starts_with(rtipc_last_error(), "rtipc_produce: "));
+    CHECK_EQ(rtipc_consume(in, 7u), -EINVAL);
+    CHECK(starts_with(rtipc_last_error(), "rtipc_consume: "));
+    CHECK_EQ(rtipc_producer_fd(p), -ENOTSUP);
+    CHECK_EQ(rtipc_consumer_peer_alive(in), 0); /* the client has exited */
+  }
+  rtipc_producer_destroy(p);
+  rtipc_consumer_destroy(in);
+
+  /* -EPIPE from a wait on a channel with an eventfd whose peer is gone. */
+  c.flags = RTIPC_CHANNEL_EVENTFD;
+  child = fork();
+  if (child == 0) {
+    rtipc_group* mine = NULL;
+    _exit(rtipc_client_connect(path, &config, 5000, &mine) == 0 ? 0 : 1);
+  }
+  CHECK_EQ(rtipc_server_accept(server, 5000, &group), 0);
+  waitpid(child, &status, 0);
+  in = NULL;
+  if (group) {
+    rtipc_group_take_consumer(group, 0, &in);
+    rtipc_group_destroy(group);
+  }
+  rtipc_group* none = NULL; /* a setup failure in between, to be replaced */
+  CHECK(rtipc_client_connect("/nonexistent/rtipc.sock", &config, 100, &none) < 0);
+  if (in) {
+    CHECK_EQ(rtipc_consumer_wait(in, 5000), -EPIPE);
+    CHECK(starts_with(rtipc_last_error(), "rtipc_consumer_wait: "));
+  }
+  rtipc_consumer_destroy(in);
+  rtipc_server_destroy(server);
+  rmdir(dir);
+}
+
+int main(int argc, char** argv) {
+  if (argc > 1 && strcmp(argv[1], "--log-child") == 0) return log_child();
+  test_quiet_by_default();
+  test_environment_level("/proc/self/exe");
+  test_sink_may_set_log();
+  test_last_error_names_the_last_failure();
   test_version();
   test_strerror();
   test_custom_sink();

@@ -62,6 +62,14 @@ done
 expect "server rejects (-r)" 0 2 -r -- -k 10
 expect "client without end marker (-x): server ends the session with 3" 3 0 -t 1 -- -k 10 -x
 expect "marker without waiting for its echo (-M)" 0 0 -- -k 10 -M
+# Without an eventfd the server polls: it must still notice a client that is
+# gone, long before its 60-second idle timeout would.
+start=$SECONDS
+expect "client gone, no eventfd: server ends the session with 3" 3 0 -t 60 -- -k 10 -x -e 0
+if [ $((SECONDS - start)) -ge 30 ]; then
+	echo "FAIL the server noticed the vanished client only by its idle timeout"
+	failures=$((failures + 1))
+fi
 
 # A server that serves several clients one after another.
 sock=$dir/multi.sock
