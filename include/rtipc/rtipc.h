@@ -425,8 +425,9 @@ RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer *consumer) RTIPC_NO
  * handler runs. Spins first if rtipc_consumer_set_spin asked for it (never
  * longer than timeout_ms), then sleeps on the eventfd and the peer's pidfd
  * (when known). Counts left in the eventfd by messages already consumed
- * are taken with O(1) system calls per call, however many there are, and
- * never make it return early or keep it awake. Returns 1 when something is
+ * are taken on entry, at most 4096 reads per call however many a peer
+ * piled up, and never make it return early or keep it awake: it sleeps on
+ * the eventfd edge-triggered, so only a new count wakes it. Returns 1 when something is
  * there, 0 on timeout, -EPIPE when the peer has exited and nothing new is
  * left (what it published before it went is still reported first), -EINTR,
  * -ENOTSUP when the channel has no eventfd and no message came while
