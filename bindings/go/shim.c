@@ -1,0 +1,86 @@
+#include <string.h>
+
+#include "shim.h"
+#include "_cgo_export.h"
+
+static void keep(struct rtipc_go_status *st, int rc)
+{
+	st->rc = rc;
+	st->msg[0] = '\0';
+	if (rc < 0) {
+		const char *m = rtipc_last_error();
+		if (!m[0])
+			m = rtipc_strerror(rc);
+		strncpy(st->msg, m, RTIPC_GO_MSG_CAP - 1);
+		st->msg[RTIPC_GO_MSG_CAP - 1] = '\0';
+	}
+}
+
+void rtipc_go_server_create(struct rtipc_go_status *st, const char *path,
+			    const struct rtipc_server_config *config, rtipc_server **server)
+{
+	keep(st, rtipc_server_create(path, config, server));
+}
+
+void rtipc_go_server_accept(struct rtipc_go_status *st, rtipc_server *server, int timeout_ms,
+			    rtipc_group **group)
+{
+	keep(st, rtipc_server_accept(server, timeout_ms, group));
+}
+
+void rtipc_go_client_connect_socket(struct rtipc_go_status *st, int sock,
+				    const struct rtipc_group_config *config, int timeout_ms,
+				    rtipc_group **group)
+{
+	keep(st, rtipc_client_connect_socket(sock, config, timeout_ms, group));
+}
+
+void rtipc_go_take_producer(struct rtipc_go_status *st, rtipc_group *group, uint32_t index,
+			    rtipc_producer **producer)
+{
+	keep(st, rtipc_group_take_producer(group, index, producer));
+}
+
+void rtipc_go_take_consumer(struct rtipc_go_status *st, rtipc_group *group, uint32_t index,
+			    rtipc_consumer **consumer)
+{
+	keep(st, rtipc_group_take_consumer(group, index, consumer));
+}
+
+void rtipc_go_consumer_wait(struct rtipc_go_status *st, rtipc_consumer *consumer, int timeout_ms)
+{
+	keep(st, rtipc_consumer_wait(consumer, timeout_ms));
+}
+
+struct rtipc_go_slot rtipc_go_produce(rtipc_producer *producer, unsigned mode)
+{
+	struct rtipc_go_slot s;
+	s.rc = rtipc_produce(producer, mode);
+	s.msg = rtipc_producer_msg(producer);
+	return s;
+}
+
+struct rtipc_go_slot rtipc_go_consume(rtipc_consumer *consumer, unsigned mode)
+{
+	struct rtipc_go_slot s;
+	s.rc = rtipc_consume(consumer, mode);
+	s.msg = (void *)rtipc_consumer_msg(consumer);
+	return s;
+}
+
+/* What a cgo call costs with nothing behind it (the benchmarks measure it). */
+int rtipc_go_empty(int x)
+{
+	return x;
+}
+
+static int filter_trampoline(const rtipc_proposal *proposal, void *user)
+{
+	return rtipcGoFilter((rtipc_proposal *)proposal, (uintptr_t)user);
+}
+
+void rtipc_go_set_filter(struct rtipc_server_config *config, uintptr_t handle)
+{
+	config->filter = filter_trampoline;
+	config->filter_user = (void *)handle;
+}
