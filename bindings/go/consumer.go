@@ -141,4 +141,3 @@ func (c *Consumer) Close() error {
 	}
 	return nil
 }
-

@@ -81,7 +81,3 @@ func Version() string { return C.GoString(C.rtipc_version()) }
 // DefaultCacheline is the cache line the library lays a group out with when
 // its config says 0.
 func DefaultCacheline() uint32 { return uint32(C.rtipc_default_cacheline()) }
-
-// emptyCall is a cgo call into a C function that does nothing: what every
-// call of this package pays on top of the C library (see cmd/ping).
-func emptyCall(x int) int { return int(C.rtipc_go_empty(C.int(x))) }

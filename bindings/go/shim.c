@@ -68,12 +68,6 @@ struct rtipc_go_slot rtipc_go_consume(rtipc_consumer *consumer, unsigned mode)
 	return s;
 }
 
-/* What a cgo call costs with nothing behind it (the benchmarks measure it). */
-int rtipc_go_empty(int x)
-{
-	return x;
-}
-
 static int filter_trampoline(const rtipc_proposal *proposal, void *user)
 {
 	return rtipcGoFilter((rtipc_proposal *)proposal, (uintptr_t)user);

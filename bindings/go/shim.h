@@ -37,7 +37,6 @@ void rtipc_go_consumer_wait(struct rtipc_go_status *st, rtipc_consumer *consumer
 
 struct rtipc_go_slot rtipc_go_produce(rtipc_producer *producer, unsigned mode);
 struct rtipc_go_slot rtipc_go_consume(rtipc_consumer *consumer, unsigned mode);
-int rtipc_go_empty(int x);
 
 /* Points config at the Go filter registered under handle. */
 void rtipc_go_set_filter(struct rtipc_server_config *config, uintptr_t handle);
