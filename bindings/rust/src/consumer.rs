@@ -156,3 +156,12 @@ impl Drop for Consumer {
         unsafe { sys::rtipc_consumer_destroy(self.raw.as_ptr()) }
     }
 }
+
+impl std::fmt::Debug for Consumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumer")
+            .field("msg_size", &self.size)
+            .field("slots", &self.slots())
+            .finish()
+    }
+}

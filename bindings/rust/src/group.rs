@@ -112,3 +112,13 @@ impl Drop for Group {
         unsafe { sys::rtipc_group_destroy(self.raw) }
     }
 }
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("producers", &self.producer_count())
+            .field("consumers", &self.consumer_count())
+            .field("peer_pid", &self.peer_pid())
+            .finish()
+    }
+}

@@ -16,6 +16,11 @@
 //! a time, and different handles (even of one group) at once. Errors are
 //! [`Error`] values with the errno and the library's message.
 //!
+//! ```compile_fail
+//! fn sync<T: Sync>() {}
+//! sync::<librtipc::Consumer>(); // one thread at a time: not Sync
+//! ```
+//!
 //! The library is found at build time by `pkg-config rtipc` (set
 //! `PKG_CONFIG_PATH`) or `RTIPC_LIB_DIR`; see build.rs.
 

@@ -135,3 +135,12 @@ impl Drop for Producer {
         unsafe { sys::rtipc_producer_destroy(self.raw.as_ptr()) }
     }
 }
+
+impl std::fmt::Debug for Producer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Producer")
+            .field("msg_size", &self.size)
+            .field("slots", &self.slots())
+            .finish()
+    }
+}

@@ -156,3 +156,11 @@ impl Proposal<'_> {
         unsafe { sys::rtipc_proposal_peer_gid(self.raw) }
     }
 }
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("fd", &self.fd())
+            .finish_non_exhaustive()
+    }
+}

@@ -128,3 +128,21 @@ impl<T: Plain> TypedConsumer<T> {
         self.inner
     }
 }
+
+impl<T: Plain> std::fmt::Debug for TypedProducer<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("TypedProducer")
+            .field(&std::any::type_name::<T>())
+            .field(&self.inner)
+            .finish()
+    }
+}
+
+impl<T: Plain> std::fmt::Debug for TypedConsumer<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("TypedConsumer")
+            .field(&std::any::type_name::<T>())
+            .field(&self.inner)
+            .finish()
+    }
+}
