@@ -1,8 +1,8 @@
 #!/bin/bash
 # Every language's echo server against every language's echo client (the
 # programs share one command line and exit codes), over message sizes x
-# slot counts x eventfd on/off, plus a rejecting server; the clients check
-# every message. A language whose programs are not built is skipped with a
+# slot counts x eventfd on/off x window, plus the exit codes of a rejecting
+# server and of a client that leaves early; the clients check every message. A language whose programs are not built is skipped with a
 # note. Prints a server x client table and "N passed, N failed".
 #
 # usage: lang-matrix.sh BUILD_DIR SOURCE_DIR [COUNT]
@@ -75,31 +75,37 @@ run() {
 	return 1
 }
 
+# check NAME ...: run, counted in ok/bad.
+check() {
+	local name=$1; shift
+	if run "${servers[$s]}" "${clients[$c]}" "$@"; then
+		ok=$((ok + 1))
+	else
+		echo "FAIL $name"
+		bad=$((bad + 1))
+	fi
+}
+
 start=$(date +%s)
 for s in "${!names[@]}"; do
 	for c in "${!names[@]}"; do
 		pair="${names[$s]} server x ${names[$c]} client"
 		ok=0 bad=0
-		for size in 8 1000; do
-			for slots in 0 7; do
+		for size in 8 65 4096; do
+			for slots in 0 15; do
 				for eventfd in 0 1; do
-					window=$((slots + 1))
-					if run "${servers[$s]}" "${clients[$c]}" 0 0 -t 20 -- \
-						-k "$count" -s "$size" -a "$slots" -e "$eventfd" -w "$window" -t 20; then
-						ok=$((ok + 1))
-					else
-						echo "FAIL $pair: size=$size slots=$slots eventfd=$eventfd window=$window"
-						bad=$((bad + 1))
-					fi
+					windows=1
+					[ "$slots" = 0 ] || windows="1 $((slots + 1))"
+					for window in $windows; do
+						case_args=(-k "$count" -s "$size" -a "$slots" -e "$eventfd" -w "$window" -t 20)
+						check "$pair: ${case_args[*]}" 0 0 -t 20 -- "${case_args[@]}"
+					done
 				done
 			done
 		done
-		if run "${servers[$s]}" "${clients[$c]}" 0 2 -r -- -k 10; then
-			ok=$((ok + 1))
-		else
-			echo "FAIL $pair: a rejecting server (-r)"
-			bad=$((bad + 1))
-		fi
+		check "$pair: a rejecting server (-r)" 0 2 -r -- -k 10
+		check "$pair: the client leaves without the end marker (-x)" 3 0 -t 20 -- -k 10 -x -e 1
+		check "$pair: the marker without waiting for its echo (-M)" 0 0 -- -k 10 -M
 		cell[$s,$c]="$ok/$((ok + bad))"
 		passed=$((passed + ok)) failed=$((failed + bad))
 	done

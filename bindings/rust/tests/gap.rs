@@ -111,6 +111,9 @@ fn discards() {
     for i in 1..=MESSAGES {
         set_word(out.msg(), 0, i);
         discards += (out.produce(ProduceMode::Force).unwrap() == Produced::PublishedDiscarded) as u64;
+        if i % 16 == 0 {
+            std::thread::sleep(Duration::from_micros(50)); // let the peer see some of each burst
+        }
     }
     // The end marker must not discard, or its count would be off by one.
     set_word(out.msg(), 0, u64::MAX);
