@@ -21,28 +21,26 @@ import (
 	"rtipc/internal/getopt"
 )
 
-const warmup = 10000
+const warmup = 1000
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: ping SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS]")
-	os.Exit(1)
+	os.Exit(2)
 }
 
 func fail(what string, err error) {
 	fmt.Fprintf(os.Stderr, "ping: %s: %v\n", what, err)
-	os.Exit(2)
+	os.Exit(1)
 }
 
 type pinger struct {
 	out *rtipc.Producer
 	in  *rtipc.Consumer
-	seq uint64
 }
 
-// roundtrip sends the next sequence number and busy-polls for its echo.
-func (p *pinger) roundtrip() {
-	p.seq++
-	binary.LittleEndian.PutUint64(p.out.Msg(), p.seq)
+// roundtrip sends seq and busy-polls for its echo.
+func (p *pinger) roundtrip(seq uint64) {
+	binary.LittleEndian.PutUint64(p.out.Msg(), seq)
 	if _, err := p.out.Produce(rtipc.Force); err != nil {
 		fail("produce", err)
 	}
@@ -51,18 +49,19 @@ func (p *pinger) roundtrip() {
 		if err != nil {
 			fail("consume", err)
 		}
-		if r.IsNew() && binary.LittleEndian.Uint64(p.in.Msg()) == p.seq {
+		if r.IsNew() && binary.LittleEndian.Uint64(p.in.Msg()) == seq {
 			return
 		}
 	}
 }
 
-func percentile(sorted []int64, q float64) int64 {
-	i := int(q*float64(len(sorted))+0.999999) - 1
-	if i < 0 {
-		i = 0
+// drain takes every echo that is there (pong may still be sending some).
+func (p *pinger) drain() {
+	for idle := 0; idle < 1000000; idle++ {
+		if r, _ := p.in.Consume(rtipc.Next); r.IsNew() {
+			idle = 0
+		}
 	}
-	return sorted[i]
 }
 
 func main() {
@@ -104,8 +103,8 @@ func main() {
 	}
 	group.Close()
 	p := &pinger{out: out, in: in}
-	for i := 0; i < warmup; i++ {
-		p.roundtrip()
+	for i := uint64(0); i < warmup; i++ { // warm up both sides
+		p.roundtrip(i)
 	}
 
 	// (1) per-call cost, against an empty cgo call in the same run.
@@ -122,26 +121,27 @@ func main() {
 		}
 	}
 	consumeNs := float64(time.Since(start).Nanoseconds()) / float64(calls)
+	seq := uint64(1) << 40 // apart from the round trips' numbers
 	start = time.Now()
 	for i := int64(0); i < calls; i++ {
+		binary.LittleEndian.PutUint64(out.Msg(), seq)
 		if _, err := out.Produce(rtipc.Force); err != nil {
 			fail("produce", err)
 		}
 	}
 	produceNs := float64(time.Since(start).Nanoseconds()) / float64(calls)
-	// The echoes of those carry stale sequence numbers, which the round
-	// trips below skip; drain what is there now.
-	for r, _ := in.Consume(rtipc.Next); r.IsNew(); r, _ = in.Consume(rtipc.Next) {
-	}
+	p.drain()
 
 	// (2) round trips.
 	rtt := make([]int64, roundtrips)
 	for i := range rtt {
 		t0 := time.Now()
-		p.roundtrip()
+		p.roundtrip(uint64(i) + warmup)
 		rtt[i] = time.Since(t0).Nanoseconds()
 	}
 	sort.Slice(rtt, func(a, b int) bool { return rtt[a] < rtt[b] })
+	n := len(rtt)
+	p50 := rtt[n/2]
 
 	// (3) the end marker.
 	msg := out.Msg()
@@ -156,9 +156,9 @@ func main() {
 
 	fmt.Printf("{\"lang\":\"go\",\"size\":%d,\"calls\":%d,\"consume_empty_ns\":%.2f,"+
 		"\"produce_ns\":%.2f,\"roundtrips\":%d,\"rtt_p50_ns\":%d,\"rtt_p99_ns\":%d,"+
-		"\"rtt_p999_ns\":%d,\"oneway_p50_ns\":%d,\"cgo_empty_ns\":%.2f}\n",
-		size, calls, consumeNs, produceNs, roundtrips, percentile(rtt, 0.5), percentile(rtt, 0.99),
-		percentile(rtt, 0.999), percentile(rtt, 0.5)/2, cgoNs)
+		"\"rtt_p999_ns\":%d,\"oneway_p50_ns\":%.1f,\"cgo_empty_ns\":%.2f}\n",
+		size, calls, consumeNs, produceNs, roundtrips, p50, rtt[n*99/100], rtt[n*999/1000],
+		float64(p50)/2, cgoNs)
 	if sink == -1 {
 		fmt.Println()
 	}

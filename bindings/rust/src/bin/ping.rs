@@ -13,29 +13,27 @@ use std::time::{Duration, Instant};
 
 use librtipc::{ChannelConfig, ConsumeMode, Consumer, Group, GroupConfig, ProduceMode, Producer};
 
-const WARMUP: u64 = 10000;
+const WARMUP: u64 = 1000;
 
 fn usage() -> ! {
     eprintln!("usage: ping SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS]");
-    exit(1)
+    exit(2)
 }
 
 fn fail(what: &str, e: librtipc::Error) -> ! {
     eprintln!("ping: {what}: {e}");
-    exit(2)
+    exit(1)
 }
 
 struct Pinger {
     out: Producer,
     input: Consumer,
-    seq: u64,
 }
 
 impl Pinger {
-    /// Sends the next sequence number and busy-polls for its echo.
-    fn roundtrip(&mut self) {
-        self.seq += 1;
-        self.out.msg()[..8].copy_from_slice(&self.seq.to_le_bytes());
+    /// Sends seq and busy-polls for its echo.
+    fn roundtrip(&mut self, seq: u64) {
+        self.out.msg()[..8].copy_from_slice(&seq.to_le_bytes());
         self.out
             .produce(ProduceMode::Force)
             .unwrap_or_else(|e| fail("produce", e));
@@ -44,16 +42,20 @@ impl Pinger {
                 .input
                 .consume(ConsumeMode::Next)
                 .unwrap_or_else(|e| fail("consume", e));
-            if r.is_new() && self.input.msg().is_some_and(|m| m[..8] == self.seq.to_le_bytes()) {
+            if r.is_new() && self.input.msg().is_some_and(|m| m[..8] == seq.to_le_bytes()) {
                 return;
             }
         }
     }
 }
 
-fn percentile(sorted: &[u64], q: f64) -> u64 {
-    let i = ((q * sorted.len() as f64).ceil() as usize).max(1) - 1;
-    sorted[i]
+    /// Takes every echo that is there (pong may still be sending some).
+    fn drain(&mut self) {
+        let mut idle = 0;
+        while idle < 1_000_000 {
+            idle = if self.input.consume(ConsumeMode::Next).is_ok_and(|r| r.is_new()) { 0 } else { idle + 1 };
+        }
+    }
 }
 
 fn main() {
@@ -90,9 +92,9 @@ fn main() {
         .take_consumer(0)
         .unwrap_or_else(|e| fail("take consumer", e));
     drop(group);
-    let mut p = Pinger { out, input, seq: 0 };
-    for _ in 0..WARMUP {
-        p.roundtrip();
+    let mut p = Pinger { out, input };
+    for i in 0..WARMUP {
+        p.roundtrip(i); // warm up both sides
     }
 
     // (1) per-call cost.
@@ -120,13 +122,14 @@ fn main() {
 
     // (2) round trips.
     let mut rtt: Vec<u64> = (0..roundtrips)
-        .map(|_| {
+        .map(|i| {
             let t0 = Instant::now();
-            p.roundtrip();
+            p.roundtrip(i + WARMUP);
             t0.elapsed().as_nanos() as u64
         })
         .collect();
     rtt.sort_unstable();
+    let n = rtt.len();
 
     // (3) the end marker.
     p.out.msg()[..8].fill(0xFF);
@@ -137,10 +140,10 @@ fn main() {
     println!(
         "{{\"lang\":\"rust\",\"size\":{size},\"calls\":{calls},\"consume_empty_ns\":{consume_ns:.2},\
          \"produce_ns\":{produce_ns:.2},\"roundtrips\":{roundtrips},\"rtt_p50_ns\":{},\"rtt_p99_ns\":{},\
-         \"rtt_p999_ns\":{},\"oneway_p50_ns\":{}}}",
-        percentile(&rtt, 0.5),
-        percentile(&rtt, 0.99),
-        percentile(&rtt, 0.999),
-        percentile(&rtt, 0.5) / 2
+         \"rtt_p999_ns\":{},\"oneway_p50_ns\":{:.1}}}",
+        rtt[n / 2],
+        rtt[n * 99 / 100],
+        rtt[n * 999 / 1000],
+        rtt[n / 2] as f64 / 2.0
     );
 }
