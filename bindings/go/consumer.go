@@ -98,13 +98,23 @@ func (c *Consumer) Wait(ctx context.Context) error {
 }
 
 // MsgSize is the channel's message size in bytes.
-func (c *Consumer) MsgSize() int { return c.size }
+func (c *Consumer) MsgSize() int {
+	return c.size
+}
 
 // Slots is the channel's slot count (3 + AddMsgs).
-func (c *Consumer) Slots() int { return int(C.rtipc_consumer_slots(c.c)) }
+func (c *Consumer) Slots() int {
+	if c.c == nil {
+		return 0
+	}
+	return int(C.rtipc_consumer_slots(c.c))
+}
 
 // Info is a copy of the channel's info bytes.
 func (c *Consumer) Info() []byte {
+	if c.c == nil {
+		return nil
+	}
 	var n C.size_t
 	ptr := C.rtipc_consumer_info(c.c, &n)
 	return copyBytes(unsafe.Pointer(ptr), n)
@@ -113,6 +123,9 @@ func (c *Consumer) Info() []byte {
 // Fd is the channel's eventfd for poll/epoll, or -1 when it has none.
 // Owned by the consumer.
 func (c *Consumer) Fd() int {
+	if c.c == nil {
+		return -1
+	}
 	fd := int(C.rtipc_consumer_fd(c.c))
 	if fd < 0 {
 		return -1
@@ -122,12 +135,18 @@ func (c *Consumer) Fd() int {
 
 // Pending is how many messages wait behind the one held.
 func (c *Consumer) Pending() (int, error) {
+	if c.c == nil {
+		return 0, ErrClosed
+	}
 	n := C.rtipc_consumer_pending(c.c)
 	return int(n), errorOf("pending", n)
 }
 
 // PeerAlive reports whether the peer process still runs. One poll(2).
 func (c *Consumer) PeerAlive() (bool, error) {
+	if c.c == nil {
+		return false, ErrClosed
+	}
 	r := C.rtipc_consumer_peer_alive(c.c)
 	return r == 1, errorOf("peer alive", r)
 }

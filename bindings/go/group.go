@@ -111,21 +111,43 @@ func (g *Group) TakeConsumer(index int) (*Consumer, error) {
 
 // ProducerCount and ConsumerCount are the group's channel counts, in the
 // terms of this side.
-func (g *Group) ProducerCount() int { return int(C.rtipc_group_producer_count(g.c)) }
-func (g *Group) ConsumerCount() int { return int(C.rtipc_group_consumer_count(g.c)) }
+func (g *Group) ProducerCount() int {
+	if g.c == nil {
+		return 0
+	}
+	return int(C.rtipc_group_producer_count(g.c))
+}
+
+func (g *Group) ConsumerCount() int {
+	if g.c == nil {
+		return 0
+	}
+	return int(C.rtipc_group_consumer_count(g.c))
+}
 
 // Info returns a copy of the group's info bytes (nil when none).
 func (g *Group) Info() []byte {
+	if g.c == nil {
+		return nil
+	}
 	var n C.size_t
 	p := C.rtipc_group_info(g.c, &n)
 	return copyBytes(p, n)
 }
 
 // PeerPID is the peer process's pid from the handshake.
-func (g *Group) PeerPID() int { return int(C.rtipc_group_peer_pid(g.c)) }
+func (g *Group) PeerPID() int {
+	if g.c == nil {
+		return 0
+	}
+	return int(C.rtipc_group_peer_pid(g.c))
+}
 
 // ProducerConfig and ConsumerConfig describe channel index of this side.
 func (g *Group) ProducerConfig(index int) (ChannelConfig, error) {
+	if g.c == nil {
+		return ChannelConfig{}, ErrClosed
+	}
 	c := C.struct_rtipc_channel_config{size: C.sizeof_struct_rtipc_channel_config}
 	if rc := C.rtipc_group_producer_config(g.c, C.uint32_t(index), &c); rc < 0 {
 		return ChannelConfig{}, errorOf("producer config", rc)
@@ -134,6 +156,9 @@ func (g *Group) ProducerConfig(index int) (ChannelConfig, error) {
 }
 
 func (g *Group) ConsumerConfig(index int) (ChannelConfig, error) {
+	if g.c == nil {
+		return ChannelConfig{}, ErrClosed
+	}
 	c := C.struct_rtipc_channel_config{size: C.sizeof_struct_rtipc_channel_config}
 	if rc := C.rtipc_group_consumer_config(g.c, C.uint32_t(index), &c); rc < 0 {
 		return ChannelConfig{}, errorOf("consumer config", rc)

@@ -58,13 +58,23 @@ func (p *Producer) Produce(mode ProduceMode) (ProduceResult, error) {
 }
 
 // MsgSize is the channel's message size in bytes.
-func (p *Producer) MsgSize() int { return p.size }
+func (p *Producer) MsgSize() int {
+	return p.size
+}
 
 // Slots is the channel's slot count (3 + AddMsgs).
-func (p *Producer) Slots() int { return int(C.rtipc_producer_slots(p.c)) }
+func (p *Producer) Slots() int {
+	if p.c == nil {
+		return 0
+	}
+	return int(C.rtipc_producer_slots(p.c))
+}
 
 // Info is a copy of the channel's info bytes.
 func (p *Producer) Info() []byte {
+	if p.c == nil {
+		return nil
+	}
 	var n C.size_t
 	ptr := C.rtipc_producer_info(p.c, &n)
 	return copyBytes(unsafe.Pointer(ptr), n)
@@ -72,6 +82,9 @@ func (p *Producer) Info() []byte {
 
 // Fd is the channel's eventfd, or -1 when it has none. Owned by the producer.
 func (p *Producer) Fd() int {
+	if p.c == nil {
+		return -1
+	}
 	fd := int(C.rtipc_producer_fd(p.c))
 	if fd < 0 {
 		return -1
@@ -82,6 +95,9 @@ func (p *Producer) Fd() int {
 // Pending is how many published messages the consumer has not taken yet.
 // Safe to call while another goroutine produces.
 func (p *Producer) Pending() (int, error) {
+	if p.c == nil {
+		return 0, ErrClosed
+	}
 	n := C.rtipc_producer_pending(p.c)
 	return int(n), errorOf("pending", n)
 }
@@ -89,6 +105,9 @@ func (p *Producer) Pending() (int, error) {
 // PeerAlive reports whether the peer process still runs (an error matching
 // syscall.ENOTSUP when that is unknown). One poll(2).
 func (p *Producer) PeerAlive() (bool, error) {
+	if p.c == nil {
+		return false, ErrClosed
+	}
 	r := C.rtipc_producer_peer_alive(p.c)
 	return r == 1, errorOf("peer alive", r)
 }

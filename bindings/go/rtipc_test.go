@@ -234,9 +234,15 @@ func TestClosedHandles(t *testing.T) {
 	if _, err := in.Consume(Next); !errors.Is(err, ErrClosed) || in.Msg() != nil {
 		t.Fatalf("consume after close: %v", err)
 	}
+	if n, err := out.Pending(); n != 0 || !errors.Is(err, ErrClosed) || out.Fd() != -1 || in.Slots() != 0 {
+		t.Fatalf("getters after close: %d %v", n, err)
+	}
 	client.Close()
 	if _, err := client.TakeProducer(0); !errors.Is(err, ErrClosed) {
 		t.Fatalf("take after close: %v", err)
+	}
+	if client.ProducerCount() != 0 || client.Info() != nil || client.PeerPID() != 0 {
+		t.Fatal("group getters after close")
 	}
 }
 

@@ -93,7 +93,12 @@ func (s *Server) Accept(ctx context.Context) (*Group, error) {
 
 // Fd is the listening descriptor, readable when a client waits. Owned by
 // the server.
-func (s *Server) Fd() int { return int(C.rtipc_server_fd(s.c)) }
+func (s *Server) Fd() int {
+	if s.c == nil {
+		return -1
+	}
+	return int(C.rtipc_server_fd(s.c))
+}
 
 // Close stops listening and removes the socket file.
 func (s *Server) Close() error {

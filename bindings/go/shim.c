@@ -1,3 +1,4 @@
+#include <signal.h>
 #include <string.h>
 
 #include "shim.h"
@@ -28,11 +29,23 @@ void rtipc_go_server_accept(struct rtipc_go_status *st, rtipc_server *server, in
 	keep(st, rtipc_server_accept(server, timeout_ms, group));
 }
 
+/* The Go runtime's signals (SIGURG, SIGPROF, SIGCHLD, ...) would end the
+ * handshake with -EINTR, and a handshake cannot be resumed: block them on
+ * this thread for the call (the kernel hands them to other threads). A
+ * cancel shuts the socket down instead. */
 void rtipc_go_client_connect_socket(struct rtipc_go_status *st, int sock,
 				    const struct rtipc_group_config *config, int timeout_ms,
 				    rtipc_group **group)
 {
+	sigset_t all, old;
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	keep(st, rtipc_client_connect_socket(sock, config, timeout_ms, group));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void rtipc_go_take_producer(struct rtipc_go_status *st, rtipc_group *group, uint32_t index,
