@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -323,5 +324,36 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	if alive, _ := in.PeerAlive(); alive {
 		t.Fatal("the child is reported alive after its exit")
+	}
+}
+
+// A server that takes the connection and never answers: Connect must end on
+// a cancel and on its deadline.
+func TestConnectIsCancellable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mute.sock")
+	l, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: path, Net: "unixpacket"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	if _, err := Connect(ctx, path, oneWay(8, 0, false)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled connect: %v", err)
+	}
+	short, cancelShort := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancelShort()
+	if _, err := Connect(short, path, oneWay(8, 0, false)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("connect past its deadline: %v", err)
 	}
 }
