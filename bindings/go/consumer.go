@@ -37,12 +37,13 @@ func (r ConsumeResult) IsNew() bool { return r >= New }
 // getters excepted); it is not safe for concurrent use.
 type Consumer struct {
 	c    *C.rtipc_consumer
+	h    C.uintptr_t // c as an integer, for the hot path
 	size int
 	msg  []byte
 }
 
 func newConsumer(c *C.rtipc_consumer) *Consumer {
-	return &Consumer{c: c, size: int(C.rtipc_consumer_msg_size(c))}
+	return &Consumer{c: c, h: C.uintptr_t(uintptr(unsafe.Pointer(c))), size: int(C.rtipc_consumer_msg_size(c))}
 }
 
 // Msg is the message the consumer holds, read in place in shared memory
@@ -58,7 +59,7 @@ func (c *Consumer) Consume(mode ConsumeMode) (ConsumeResult, error) {
 	if c.c == nil {
 		return 0, ErrClosed
 	}
-	s := C.rtipc_go_consume(c.c, C.uint(mode))
+	s := C.rtipc_go_consume(c.h, C.uint(mode))
 	if s.rc < 0 {
 		return 0, errorOf("consume", s.rc)
 	}

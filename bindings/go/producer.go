@@ -27,12 +27,13 @@ const (
 // getters excepted); it is not safe for concurrent use.
 type Producer struct {
 	c    *C.rtipc_producer
+	h    C.uintptr_t // c as an integer, for the hot path
 	size int
 	msg  []byte
 }
 
 func newProducer(c *C.rtipc_producer) *Producer {
-	p := &Producer{c: c, size: int(C.rtipc_producer_msg_size(c))}
+	p := &Producer{c: c, h: C.uintptr_t(uintptr(unsafe.Pointer(c))), size: int(C.rtipc_producer_msg_size(c))}
 	p.msg = unsafe.Slice((*byte)(C.rtipc_producer_msg(c)), p.size)
 	return p
 }
@@ -49,7 +50,7 @@ func (p *Producer) Produce(mode ProduceMode) (ProduceResult, error) {
 	if p.c == nil {
 		return 0, ErrClosed
 	}
-	s := C.rtipc_go_produce(p.c, C.uint(mode))
+	s := C.rtipc_go_produce(p.h, C.uint(mode))
 	if s.rc < 0 {
 		return 0, errorOf("produce", s.rc)
 	}

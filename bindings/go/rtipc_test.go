@@ -17,7 +17,7 @@ import (
 
 // pair connects a client to a server in this process and returns the
 // client's group and the server's.
-func pair(t *testing.T, config GroupConfig, sc *ServerConfig) (client, server *Group) {
+func pair(t testing.TB, config GroupConfig, sc *ServerConfig) (client, server *Group) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "s.sock")
 	srv, err := Listen(path, sc)

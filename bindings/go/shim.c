@@ -65,16 +65,18 @@ void rtipc_go_consumer_wait(struct rtipc_go_status *st, rtipc_consumer *consumer
 	keep(st, rtipc_consumer_wait(consumer, timeout_ms));
 }
 
-struct rtipc_go_slot rtipc_go_produce(rtipc_producer *producer, unsigned mode)
+struct rtipc_go_slot rtipc_go_produce(uintptr_t handle, unsigned mode)
 {
+	rtipc_producer *producer = (rtipc_producer *)handle;
 	struct rtipc_go_slot s;
 	s.rc = rtipc_produce(producer, mode);
 	s.msg = rtipc_producer_msg(producer);
 	return s;
 }
 
-struct rtipc_go_slot rtipc_go_consume(rtipc_consumer *consumer, unsigned mode)
+struct rtipc_go_slot rtipc_go_consume(uintptr_t handle, unsigned mode)
 {
+	rtipc_consumer *consumer = (rtipc_consumer *)handle;
 	struct rtipc_go_slot s;
 	s.rc = rtipc_consume(consumer, mode);
 	s.msg = (void *)rtipc_consumer_msg(consumer);

@@ -35,8 +35,10 @@ void rtipc_go_take_consumer(struct rtipc_go_status *st, rtipc_group *group, uint
 			    rtipc_consumer **consumer);
 void rtipc_go_consumer_wait(struct rtipc_go_status *st, rtipc_consumer *consumer, int timeout_ms);
 
-struct rtipc_go_slot rtipc_go_produce(rtipc_producer *producer, unsigned mode);
-struct rtipc_go_slot rtipc_go_consume(rtipc_consumer *consumer, unsigned mode);
+/* The hot path takes its handle as an integer: cgo checks every pointer
+ * argument of a call (GODEBUG=cgocheck), which costs more than the call. */
+struct rtipc_go_slot rtipc_go_produce(uintptr_t producer, unsigned mode);
+struct rtipc_go_slot rtipc_go_consume(uintptr_t consumer, unsigned mode);
 
 /* Points config at the Go filter registered under handle. */
 void rtipc_go_set_filter(struct rtipc_server_config *config, uintptr_t handle);
