@@ -136,7 +136,8 @@ impl GroupConfig {
     }
 }
 
-pub(crate) type Filter = Box<dyn FnMut(&Proposal<'_>) -> bool + Send>;
+/// A server's filter: decides on each client's proposal; true accepts.
+pub type Filter = Box<dyn FnMut(&Proposal<'_>) -> bool + Send>;
 
 /// How a server takes its clients' groups; every field left 0 (or None)
 /// takes the library's default.
@@ -160,7 +161,9 @@ pub struct ServerConfig {
     pub max_region_size: u64,
     /// Bytes the server allocates and touches for one group; 0: 16 MiB.
     pub max_private_size: u64,
-    pub(crate) filter: Option<Filter>,
+    /// Decides on each client's proposal; None accepts whatever is within
+    /// the limits. See [`ServerConfig::filter`].
+    pub filter: Option<Filter>,
 }
 
 impl ServerConfig {

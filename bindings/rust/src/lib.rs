@@ -34,7 +34,7 @@ mod producer;
 mod server;
 mod typed;
 
-pub use config::{group_flags, ChannelConfig, GroupConfig, ServerConfig};
+pub use config::{group_flags, ChannelConfig, Filter, GroupConfig, ServerConfig};
 pub use consumer::{ConsumeMode, Consumed, Consumer};
 pub use error::{errno, Error, Result};
 pub use group::Group;

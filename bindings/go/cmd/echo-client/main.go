@@ -96,6 +96,7 @@ func (s *session) send() int {
 
 // receive waits for the next echo and checks it against s.expected.
 func (s *session) receive(what string) int {
+	idlePolls, serverGone := 0, false
 	for {
 		r, err := s.in.Consume(rtipc.Next)
 		if err == nil && r == rtipc.New {
@@ -118,7 +119,18 @@ func (s *session) receive(what string) int {
 			say("no echo of %s within %.0f s\n", what, s.timeout.Seconds())
 			return exitTimeout
 		}
-		if s.in.Fd() >= 0 {
+		if s.in.Fd() < 0 {
+			if serverGone { // gone before the consume above found nothing
+				say("the server went away before the echo of %s\n", what)
+				return exitTimeout
+			}
+			// A polling consumer cannot sleep on the peer's exit: look now
+			// and then, then consume once more before giving up.
+			if idlePolls++; idlePolls%4096 == 0 {
+				alive, err := s.in.PeerAlive()
+				serverGone = !alive && err == nil
+			}
+		} else {
 			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 			err := s.in.Wait(ctx)
 			cancel()

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"syscall"
 	"time"
@@ -70,6 +71,7 @@ func serve(out *rtipc.Producer, in *rtipc.Consumer, idle time.Duration, echoed *
 	}
 	hasEventfd := in.Fd() >= 0
 	idleSince := time.Now()
+	idlePolls, clientGone := 0, false
 	for {
 		r, err := in.Consume(rtipc.Next)
 		if err != nil {
@@ -95,6 +97,16 @@ func serve(out *rtipc.Producer, in *rtipc.Consumer, idle time.Duration, echoed *
 			return exitIdle
 		}
 		if !hasEventfd {
+			if clientGone { // gone before the consume above found nothing
+				say("the client went away without the end marker\n")
+				return exitIdle
+			}
+			// A polling consumer cannot sleep on the peer's exit: look now
+			// and then, then consume once more before giving up.
+			if idlePolls++; idlePolls%1024 == 0 {
+				alive, err := in.PeerAlive()
+				clientGone = !alive && err == nil
+			}
 			time.Sleep(20 * time.Microsecond)
 			continue
 		}
@@ -120,7 +132,15 @@ func run(o options) int {
 	if st, err := os.Lstat(o.path); err == nil && st.Mode()&os.ModeSocket != 0 {
 		os.Remove(o.path)
 	}
-	server, err := rtipc.Listen(o.path, &rtipc.ServerConfig{Filter: acceptEchoGroup(o.rejectAll)})
+	// A test peer for other rtipc programs: take any group the protocol
+	// allows, up to the library's hard limits, not the modest defaults.
+	server, err := rtipc.Listen(o.path, &rtipc.ServerConfig{
+		Filter:         acceptEchoGroup(o.rejectAll),
+		MaxChannels:    1024,
+		MaxSlots:       1 << 20,
+		MaxRegionSize:  16 << 30,
+		MaxPrivateSize: math.MaxUint64,
+	})
 	if err != nil {
 		say("cannot listen on %s: %v\n", o.path, err)
 		return exitUsage

@@ -95,6 +95,7 @@ impl Session {
 
     /// Waits for the next echo and checks it against self.expected.
     fn receive(&mut self, what: &str) -> u8 {
+        let (mut idle_polls, mut server_gone) = (0u64, false);
         loop {
             match self.input.consume(ConsumeMode::Next) {
                 Ok(Consumed::New) => {
@@ -119,7 +120,19 @@ impl Session {
                 say!("no echo of {what} within {} s\n", self.timeout.as_secs());
                 return EXIT_TIMEOUT;
             }
-            if self.input.fd().is_some() {
+            if self.input.fd().is_none() {
+                if server_gone {
+                    // Gone before the consume above found nothing.
+                    say!("the server went away before the echo of {what}\n");
+                    return EXIT_TIMEOUT;
+                }
+                // A polling consumer cannot sleep on the peer's exit: look
+                // now and then, then consume once more before giving up.
+                idle_polls += 1;
+                if idle_polls % 4096 == 0 {
+                    server_gone = self.input.peer_alive() == Ok(false);
+                }
+            } else {
                 match self.input.wait(Some(Duration::from_millis(100))) {
                     Ok(_) => {}
                     Err(e) if e.is_interrupted() => {}

@@ -47,6 +47,7 @@ fn serve(out: &mut Producer, input: &mut Consumer, idle: Duration, echoed: &mut 
     let size = input.msg_size().min(out.msg_size());
     let has_eventfd = input.fd().is_some();
     let mut idle_since = Instant::now();
+    let (mut idle_polls, mut client_gone) = (0u64, false);
     loop {
         let r = match input.consume(ConsumeMode::Next) {
             Ok(r) => r,
@@ -74,6 +75,17 @@ fn serve(out: &mut Producer, input: &mut Consumer, idle: Duration, echoed: &mut 
             return EXIT_IDLE;
         }
         if !has_eventfd {
+            if client_gone {
+                // Gone before the consume above found nothing.
+                say!("the client went away without the end marker\n");
+                return EXIT_IDLE;
+            }
+            // A polling consumer cannot sleep on the peer's exit: look now
+            // and then, then consume once more before giving up.
+            idle_polls += 1;
+            if idle_polls % 1024 == 0 {
+                client_gone = input.peer_alive() == Ok(false);
+            }
             std::thread::sleep(Duration::from_micros(20));
             continue;
         }
@@ -100,7 +112,16 @@ fn run(o: &Options) -> u8 {
         let _ = std::fs::remove_file(&o.path);
     }
     let reject_all = o.reject_all;
-    let config = ServerConfig::default().filter(move |p| {
+    // A test peer for other rtipc programs: take any group the protocol
+    // allows, up to the library's hard limits, not the modest defaults.
+    let limits = ServerConfig {
+        max_channels: 1024,
+        max_slots: 1 << 20,
+        max_region_size: 16 << 30,
+        max_private_size: u64::MAX,
+        ..Default::default()
+    };
+    let config = limits.filter(move |p| {
         !reject_all
             && p.producer_count() == 1
             && p.consumer_count() == 1
