@@ -105,6 +105,7 @@ for s in "${!names[@]}"; do
 		done
 		check "$pair: a rejecting server (-r)" 0 2 -r -- -k 10
 		check "$pair: the client leaves without the end marker (-x)" 3 0 -t 20 -- -k 10 -x -e 1
+		check "$pair: ... on a polled channel (-x -e 0)" 3 0 -t 5 -- -k 10 -x -e 0
 		check "$pair: the marker without waiting for its echo (-M)" 0 0 -- -k 10 -M
 		cell[$s,$c]="$ok/$((ok + bad))"
 		passed=$((passed + ok)) failed=$((failed + bad))
