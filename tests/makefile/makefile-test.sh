@@ -7,7 +7,7 @@
 set -eu
 build=$1 meson=$2 src=$3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rtipc-makefile-test.XXXXXX")
-trap 'kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+trap '[ -z "$server" ] || kill "$server" 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
 server=
 fail() { echo "makefile-test: FAIL: $*" >&2; exit 1; }
 

@@ -145,7 +145,8 @@ pub type Filter = Box<dyn FnMut(&Proposal<'_>) -> bool + Send>;
 pub struct ServerConfig {
     /// [`group_flags`] for every accepted group.
     pub group_flags: u32,
-    /// A connected client's time to send its request; None: 1 s.
+    /// A connected client's time to send its request; None: 1 s;
+    /// `Duration::MAX`: no limit.
     pub request_timeout: Option<Duration>,
     /// listen(2) backlog; 0: SOMAXCONN.
     pub backlog: i32,

@@ -49,6 +49,9 @@ unsafe impl Send for Consumer {}
 impl Consumer {
     /// # Safety
     /// raw must be a consumer the caller owns; the Consumer destroys it.
+    ///
+    /// # Panics
+    /// When raw is NULL.
     pub unsafe fn from_raw(raw: *mut sys::rtipc_consumer) -> Consumer {
         let raw = NonNull::new(raw).expect("a consumer handle");
         Consumer {

@@ -39,6 +39,9 @@ unsafe impl Send for Producer {}
 impl Producer {
     /// # Safety
     /// raw must be a producer the caller owns; the Producer destroys it.
+    ///
+    /// # Panics
+    /// When raw is NULL.
     pub unsafe fn from_raw(raw: *mut sys::rtipc_producer) -> Producer {
         let raw = NonNull::new(raw).expect("a producer handle");
         Producer {
