@@ -9,7 +9,7 @@ use crate::{ConsumeMode, Consumed, Consumer, ProduceMode, Produced, Producer};
 ///
 /// # Safety
 /// Implement it only for `#[repr(C)]` (or primitive) types of which every
-/// bit pattern of size_of::<T>() bytes is a valid value.
+/// bit pattern of `size_of::<T>()` bytes is a valid value.
 pub unsafe trait Plain: Copy + 'static {}
 
 macro_rules! plain {
@@ -50,7 +50,7 @@ pub struct TypedProducer<T: Plain> {
 
 impl<T: Plain> TypedProducer<T> {
     /// Fails (EINVAL) unless the channel's messages are exactly
-    /// size_of::<T>() bytes and aligned for T.
+    /// `size_of::<T>()` bytes and aligned for T.
     pub fn new(inner: Producer) -> Result<Self> {
         check_fits::<T>(inner.msg_size(), inner.msg_align())?;
         Ok(TypedProducer {
@@ -88,7 +88,7 @@ pub struct TypedConsumer<T: Plain> {
 
 impl<T: Plain> TypedConsumer<T> {
     /// Fails (EINVAL) unless the channel's messages are exactly
-    /// size_of::<T>() bytes and aligned for T.
+    /// `size_of::<T>()` bytes and aligned for T.
     pub fn new(inner: Consumer) -> Result<Self> {
         check_fits::<T>(inner.msg_size(), inner.msg_align())?;
         Ok(TypedConsumer {
