@@ -1,24 +1,26 @@
 #!/usr/bin/env python3
-"""README.md shows examples/readme.c verbatim: the first ```c block after the
-line '<!-- example: examples/readme.c -->' must equal the file, so that the
-example in the README is the one that is built and run as a test."""
+"""README.md shows an example verbatim: the first ``` block after the line
+'<!-- example: NAME -->' must equal the file, so that the example in the
+README is the one that is built and run as a test. NAME is the example's
+path in the repository (default examples/readme.c).
+
+usage: check_readme_example.py README EXAMPLE_FILE [NAME]"""
 import difflib
 import sys
 
-MARKER = '<!-- example: examples/readme.c -->'
 
-
-def block_after_marker(readme):
+def block_after_marker(readme, name):
+    marker = f'<!-- example: {name} -->'
     lines = readme.splitlines(keepends=True)
-    start = next(i for i, line in enumerate(lines) if line.strip() == MARKER)
-    begin = next(i for i in range(start, len(lines)) if lines[i].startswith('```c'))
+    start = next(i for i, line in enumerate(lines) if line.strip() == marker)
+    begin = next(i for i in range(start, len(lines)) if lines[i].startswith('```'))
     end = next(i for i in range(begin + 1, len(lines)) if lines[i].startswith('```'))
     return lines[begin + 1:end]
 
 
-def main(readme_path, example_path):
+def main(readme_path, example_path, name='examples/readme.c'):
     with open(readme_path) as f:
-        shown = block_after_marker(f.read())
+        shown = block_after_marker(f.read(), name)
     with open(example_path) as f:
         built = f.read().splitlines(keepends=True)
     if shown == built:
@@ -30,4 +32,4 @@ def main(readme_path, example_path):
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))

@@ -1,0 +1,163 @@
+package rtipc
+
+// #cgo pkg-config: rtipc
+// #include <errno.h>
+// #include "shim.h"
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unsafe"
+)
+
+// ConsumeMode says which message Consume moves to.
+type ConsumeMode uint32
+
+const (
+	Next   ConsumeMode = C.RTIPC_CONSUME_NEXT   // the oldest unread message
+	Latest ConsumeMode = C.RTIPC_CONSUME_LATEST // the newest, skipping older ones
+)
+
+// ConsumeResult is what Consume found.
+type ConsumeResult int
+
+const (
+	NothingProduced ConsumeResult = C.RTIPC_NOTHING_PRODUCED // the producer has published nothing yet
+	NoNew           ConsumeResult = C.RTIPC_NO_NEW           // nothing newer than the message held
+	New             ConsumeResult = C.RTIPC_NEW              // the message after the last one
+	NewAfterGap     ConsumeResult = C.RTIPC_NEW_AFTER_GAP    // a new message; some before it were skipped
+)
+
+// IsNew reports whether Msg changed: New or NewAfterGap.
+func (r ConsumeResult) IsNew() bool { return r >= New }
+
+// Consumer reads one channel. One goroutine at a time may use it (its
+// getters excepted); it is not safe for concurrent use.
+type Consumer struct {
+	c    *C.rtipc_consumer
+	h    C.uintptr_t // c as an integer, for the hot path
+	size int
+	msg  []byte
+}
+
+func newConsumer(c *C.rtipc_consumer) *Consumer {
+	return &Consumer{c: c, h: C.uintptr_t(uintptr(unsafe.Pointer(c))), size: int(C.rtipc_consumer_msg_size(c))}
+}
+
+// Msg is the message the consumer holds, read in place in shared memory
+// (zero copy); nil before the first. It is valid until the next Consume
+// (or Close): after that the slot goes back to the producer, which writes
+// the next messages there, so copy what you keep. Treat it as read-only;
+// and the peer is untrusted, so copy what you check before trusting it.
+func (c *Consumer) Msg() []byte { return c.msg }
+
+// Consume moves to the next (or newest) message; when the result IsNew,
+// Msg holds it.
+func (c *Consumer) Consume(mode ConsumeMode) (ConsumeResult, error) {
+	if c.c == nil {
+		return 0, ErrClosed
+	}
+	s := C.rtipc_go_consume(c.h, C.uint(mode))
+	if s.rc < 0 {
+		return 0, errorOf("consume", s.rc)
+	}
+	if s.rc >= C.RTIPC_NEW {
+		c.msg = unsafe.Slice((*byte)(s.msg), c.size)
+	}
+	return ConsumeResult(s.rc), nil
+}
+
+// Wait blocks until Consume would find something new (nil), the context is
+// cancelled (its error) or its deadline passes (an error matching
+// os.ErrDeadlineExceeded and context.DeadlineExceeded), or the peer process
+// has exited with nothing new left (an *Error matching syscall.EPIPE). A
+// channel without eventfd cannot sleep: syscall.ENOTSUP. It does not consume.
+// A cancellable context is watched between waits of at most 25 ms.
+func (c *Consumer) Wait(ctx context.Context) error {
+	if c.c == nil {
+		return ErrClosed
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return deadlineError("wait")
+			}
+			return fmt.Errorf("rtipc: wait: %w", err)
+		}
+		var st C.struct_rtipc_go_status
+		C.rtipc_go_consumer_wait(&st, c.c, C.int(sliceMs(ctx)))
+		if st.rc > 0 {
+			return nil
+		}
+		if st.rc == 0 || st.rc == -C.EINTR {
+			continue // a slice ended or a signal came; the context decides
+		}
+		return errorFrom("wait", &st)
+	}
+}
+
+// MsgSize is the channel's message size in bytes.
+func (c *Consumer) MsgSize() int {
+	return c.size
+}
+
+// Slots is the channel's slot count (3 + AddMsgs).
+func (c *Consumer) Slots() int {
+	if c.c == nil {
+		return 0
+	}
+	return int(C.rtipc_consumer_slots(c.c))
+}
+
+// Info is a copy of the channel's info bytes.
+func (c *Consumer) Info() []byte {
+	if c.c == nil {
+		return nil
+	}
+	var n C.size_t
+	ptr := C.rtipc_consumer_info(c.c, &n)
+	return copyBytes(unsafe.Pointer(ptr), n)
+}
+
+// Fd is the channel's eventfd for poll/epoll, or -1 when it has none.
+// Owned by the consumer.
+func (c *Consumer) Fd() int {
+	if c.c == nil {
+		return -1
+	}
+	fd := int(C.rtipc_consumer_fd(c.c))
+	if fd < 0 {
+		return -1
+	}
+	return fd
+}
+
+// Pending is how many messages wait behind the one held.
+func (c *Consumer) Pending() (int, error) {
+	if c.c == nil {
+		return 0, ErrClosed
+	}
+	n := C.rtipc_consumer_pending(c.c)
+	return int(n), errorOf("pending", n)
+}
+
+// PeerAlive reports whether the peer process still runs. One poll(2).
+func (c *Consumer) PeerAlive() (bool, error) {
+	if c.c == nil {
+		return false, ErrClosed
+	}
+	r := C.rtipc_consumer_peer_alive(c.c)
+	return r == 1, errorOf("peer alive", r)
+}
+
+// Close destroys the consumer; Msg's slice must not be used afterwards.
+func (c *Consumer) Close() error {
+	if c.c != nil {
+		C.rtipc_consumer_destroy(c.c)
+		c.c = nil
+		c.msg = nil
+	}
+	return nil
+}

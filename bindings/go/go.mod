@@ -1,0 +1,3 @@
+module rtipc
+
+go 1.19

@@ -1,0 +1,152 @@
+//! The Rust client of the language benchmark (scripts/bench-lang): against
+//! rtipc-pong it measures the per-call cost of consume (finding nothing) and
+//! produce(Force), then busy-poll round trips, and prints one JSON line with
+//! the fields of the C reference (bench/ping.c).
+//!
+//! usage: ping SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS]
+
+mod common;
+
+use std::hint::black_box;
+use std::process::exit;
+use std::time::{Duration, Instant};
+
+use librtipc::{ChannelConfig, ConsumeMode, Consumer, Group, GroupConfig, ProduceMode, Producer};
+
+const WARMUP: u64 = 1000;
+
+fn usage() -> ! {
+    eprintln!("usage: ping SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS]");
+    exit(2)
+}
+
+fn fail(what: &str, e: librtipc::Error) -> ! {
+    eprintln!("ping: {what}: {e}");
+    exit(1)
+}
+
+struct Pinger {
+    out: Producer,
+    input: Consumer,
+}
+
+impl Pinger {
+    /// Sends seq and busy-polls for its echo.
+    fn roundtrip(&mut self, seq: u64) {
+        self.out.msg()[..8].copy_from_slice(&seq.to_le_bytes());
+        self.out
+            .produce(ProduceMode::Force)
+            .unwrap_or_else(|e| fail("produce", e));
+        loop {
+            let r = self
+                .input
+                .consume(ConsumeMode::Next)
+                .unwrap_or_else(|e| fail("consume", e));
+            if r.is_new() && self.input.msg().is_some_and(|m| m[..8] == seq.to_le_bytes()) {
+                return;
+            }
+        }
+    }
+
+    /// Takes every echo that is there (pong may still be sending some).
+    fn drain(&mut self) {
+        let mut idle = 0;
+        while idle < 1_000_000 {
+            idle = if self.input.consume(ConsumeMode::Next).is_ok_and(|r| r.is_new()) {
+                0
+            } else {
+                idle + 1
+            };
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((opts, operands)) = common::getopt("n:s:c:", &args) else {
+        usage()
+    };
+    let [path] = operands.as_slice() else { usage() };
+    let (mut roundtrips, mut size, mut calls) = (100_000u64, 16u32, 1_000_000u64);
+    for (letter, value) in opts {
+        let ok = match letter {
+            'n' => common::int(&value, 1, 1 << 40).map(|v| roundtrips = v as u64),
+            's' => common::int(&value, 8, 64 << 20).map(|v| size = v as u32),
+            'c' => common::int(&value, 1, 1 << 40).map(|v| calls = v as u64),
+            _ => None,
+        };
+        if ok.is_none() {
+            usage();
+        }
+    }
+
+    let ch = ChannelConfig::new(size);
+    let config = GroupConfig {
+        producers: vec![ch.clone()],
+        consumers: vec![ch],
+        ..Default::default()
+    };
+    let mut group =
+        Group::connect(path, &config, Some(Duration::from_secs(10))).unwrap_or_else(|e| fail("connect", e));
+    let out = group
+        .take_producer(0)
+        .unwrap_or_else(|e| fail("take producer", e));
+    let input = group
+        .take_consumer(0)
+        .unwrap_or_else(|e| fail("take consumer", e));
+    drop(group);
+    let mut p = Pinger { out, input };
+    for i in 0..WARMUP {
+        p.roundtrip(i); // warm up both sides
+    }
+
+    // (1) per-call cost.
+    let start = Instant::now();
+    for _ in 0..calls {
+        black_box(
+            p.input
+                .consume(ConsumeMode::Next)
+                .unwrap_or_else(|e| fail("consume", e)),
+        );
+    }
+    let consume_ns = start.elapsed().as_nanos() as f64 / calls as f64;
+    let seq = 1u64 << 40; // apart from the round trips' numbers
+    let start = Instant::now();
+    for _ in 0..calls {
+        p.out.msg()[..8].copy_from_slice(&seq.to_le_bytes());
+        black_box(
+            p.out
+                .produce(ProduceMode::Force)
+                .unwrap_or_else(|e| fail("produce", e)),
+        );
+    }
+    let produce_ns = start.elapsed().as_nanos() as f64 / calls as f64;
+    p.drain();
+
+    // (2) round trips.
+    let mut rtt: Vec<u64> = (0..roundtrips)
+        .map(|i| {
+            let t0 = Instant::now();
+            p.roundtrip(i + WARMUP);
+            t0.elapsed().as_nanos() as u64
+        })
+        .collect();
+    rtt.sort_unstable();
+    let n = rtt.len();
+
+    // (3) the end marker.
+    p.out.msg()[..8].fill(0xFF);
+    p.out
+        .produce(ProduceMode::Force)
+        .unwrap_or_else(|e| fail("produce", e));
+
+    println!(
+        "{{\"lang\":\"rust\",\"size\":{size},\"calls\":{calls},\"consume_empty_ns\":{consume_ns:.2},\
+         \"produce_ns\":{produce_ns:.2},\"roundtrips\":{roundtrips},\"rtt_p50_ns\":{},\"rtt_p99_ns\":{},\
+         \"rtt_p999_ns\":{},\"oneway_p50_ns\":{:.1}}}",
+        rtt[n / 2],
+        rtt[n * 99 / 100],
+        rtt[n * 999 / 1000],
+        rtt[n / 2] as f64 / 2.0
+    );
+}
