@@ -1,0 +1,167 @@
+// rtipc-ping-cpp: bench/ping.c's measurement written with rtipc.hpp, to show
+// what the C++ layer costs over the C calls. Same options, same JSON line
+// (lang "cpp"); run against rtipc-pong by scripts/bench-lang.
+//
+// usage: rtipc-ping-cpp SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS]
+#include <getopt.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include <rtipc/rtipc.hpp>
+
+namespace {
+
+std::int64_t now_ns()
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+[[noreturn]] void die(const char *what, const rtipc::error &e)
+{
+	std::fprintf(stderr, "rtipc-ping-cpp: %s: %s\n", what, e.what());
+	std::exit(1);
+}
+
+class Ping {
+public:
+	Ping(rtipc::Producer out, rtipc::Consumer in) : out_(std::move(out)), in_(std::move(in)) {}
+
+	// One round trip with a fresh sequence number; older echoes are skipped.
+	void roundtrip()
+	{
+		const std::uint64_t want = ++seq_;
+		std::memcpy(out_.msg(), &want, sizeof want);
+		if (auto p = out_.produce(); !p)
+			die("produce", p.error());
+		for (;;) {
+			auto r = in_.consume();
+			if (!r)
+				die("consume", r.error());
+			if (!rtipc::is_new(*r))
+				continue;
+			std::uint64_t got;
+			std::memcpy(&got, in_.msg(), sizeof got);
+			if (got == want)
+				return;
+		}
+	}
+
+	double consume_empty_ns(long calls)
+	{
+		long found = 0;
+		std::int64_t start = now_ns();
+		for (long i = 0; i < calls; i++) {
+			auto r = in_.consume();
+			if (__builtin_expect(!r, 0))
+				die("consume", r.error());
+			found += rtipc::is_new(*r);
+		}
+		std::int64_t end = now_ns();
+		if (found)
+			std::fprintf(stderr, "rtipc-ping-cpp: %ld stray messages while polling\n", found);
+		return double(end - start) / double(calls);
+	}
+
+	double produce_ns(long calls)
+	{
+		std::int64_t start = now_ns();
+		for (long i = 0; i < calls; i++) {
+			auto p = out_.produce();
+			if (__builtin_expect(!p, 0))
+				die("produce", p.error());
+		}
+		std::int64_t end = now_ns();
+		roundtrip(); // drains the echoes of the burst
+		return double(end - start) / double(calls);
+	}
+
+	void end()
+	{
+		std::memset(out_.msg(), 0xFF, 8);
+		(void)out_.produce();
+	}
+
+private:
+	rtipc::Producer out_;
+	rtipc::Consumer in_;
+	std::uint64_t seq_ = 0;
+};
+
+double percentile(const std::vector<std::int64_t> &sorted, double q)
+{
+	std::size_t i = std::size_t(q * double(sorted.size()));
+	return double(sorted[std::min(i, sorted.size() - 1)]);
+}
+
+bool parse_long(const char *s, long min, long &out)
+{
+	char *end;
+	errno = 0;
+	long v = std::strtol(s, &end, 10);
+	if (errno || *end || end == s || v < min)
+		return false;
+	out = v;
+	return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	long roundtrips = 100000, size = 16, calls = 1000000;
+	int c;
+	bool ok = true;
+	while (ok && (c = getopt(argc, argv, "n:s:c:h")) != -1) {
+		switch (c) {
+		case 'n': ok = parse_long(optarg, 1, roundtrips); break;
+		case 's': ok = parse_long(optarg, 8, size); break;
+		case 'c': ok = parse_long(optarg, 1, calls); break;
+		default: ok = false; break;
+		}
+	}
+	if (!ok || optind != argc - 1) {
+		std::fprintf(stderr, "usage: rtipc-ping-cpp SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS]\n");
+		return 1;
+	}
+
+	auto channel = rtipc::ChannelConfig(std::uint32_t(size));
+	auto group = rtipc::connect(argv[optind], rtipc::GroupConfig().producer(channel).consumer(channel),
+				    5000);
+	if (!group)
+		die("connect", group.error());
+	auto out = group->take_producer(0);
+	auto in = group->take_consumer(0);
+	if (!out || !in)
+		die("take", out ? in.error() : out.error());
+	Ping ping(std::move(*out), std::move(*in));
+
+	for (int i = 0; i < 10000; i++)
+		ping.roundtrip();
+	double consume_ns = ping.consume_empty_ns(calls);
+	double produce_ns = ping.produce_ns(calls);
+
+	std::vector<std::int64_t> rtt(std::size_t(roundtrips));
+	for (auto &t : rtt) {
+		std::int64_t start = now_ns();
+		ping.roundtrip();
+		t = now_ns() - start;
+	}
+	ping.end();
+	std::sort(rtt.begin(), rtt.end());
+
+	std::printf("{\"lang\":\"cpp\",\"size\":%ld,\"calls\":%ld,\"consume_empty_ns\":%.2f,"
+		    "\"produce_ns\":%.2f,\"roundtrips\":%ld,\"rtt_p50_ns\":%.0f,\"rtt_p99_ns\":%.0f,"
+		    "\"rtt_p999_ns\":%.0f,\"oneway_p50_ns\":%.1f}\n",
+		    size, calls, consume_ns, produce_ns, roundtrips, percentile(rtt, 0.5),
+		    percentile(rtt, 0.99), percentile(rtt, 0.999), percentile(rtt, 0.5) / 2);
+	return 0;
+}
