@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 	double consume_ns = ping.consume_empty_ns(calls);
 	double produce_ns = ping.produce_ns(calls);
 
-	std::vector<std::int64_t> rtt(std::size_t(roundtrips));
+	std::vector<std::int64_t> rtt(static_cast<std::size_t>(roundtrips));
 	for (auto &t : rtt) {
 		std::int64_t start = now_ns();
 		ping.roundtrip();
