@@ -18,9 +18,9 @@ import ctypes
 import enum
 import errno
 import os
-import sys
 import time
-from typing import Any, AsyncIterator, Generic, Iterator, Optional, Type, TypeVar
+import weakref
+from typing import Any, AsyncIterator, Generic, Iterator, List, Optional, Type, TypeVar
 
 from . import _lib
 from .errors import BadMessage, PeerGone, TimedOut, last_error
@@ -31,7 +31,6 @@ _consume = _L.rtipc_consume
 _producer_msg = _L.rtipc_producer_msg
 _consumer_msg = _L.rtipc_consumer_msg
 _wait = _L.rtipc_consumer_wait
-_getrefcount = sys.getrefcount
 
 _check_signals = ctypes.pythonapi.PyErr_CheckSignals
 _check_signals.restype = ctypes.c_int
@@ -90,6 +89,7 @@ class _Channel:
         self._h = handle
         self._buf: Any = None
         self._view: Optional[memoryview] = None
+        self._lent: List["weakref.ref[Any]"] = []  # buffers of views given back
         self._peer_fd = peer_fd  # a dup of the group's pidfd, for asyncio
         size = self._getters[0](handle)
         self._array = ctypes.c_ubyte * size
@@ -122,19 +122,25 @@ class _Channel:
         return self._h
 
     def _drop_view(self, check: bool = True, what: str = "") -> None:
+        """Releases the view of the message; with check, raises BufferError
+        while anything made from a view of this or an earlier message lives
+        (it holds the buffer object, which only weak references track)."""
         view = self._view
-        if view is None:
-            return
-        try:
-            view.release()
-        except BufferError:
-            raise BufferError(_STALE_VIEWS.format(what)) from None
-        self._view = None
-        # The buffer object is referenced by self._buf and by the argument.
-        if check and _getrefcount(self._buf) > 2:
+        if view is not None:
+            try:
+                view.release()
+            except BufferError:
+                raise BufferError(_STALE_VIEWS.format(what)) from None
+            self._view = None
+            self._lent.append(weakref.ref(self._buf))
             self._buf = None
+        if not check:
+            self._lent = []
+            return
+        alive = [ref for ref in self._lent if ref() is not None]
+        self._lent = alive
+        if alive:
             raise BufferError(_STALE_VIEWS.format(what))
-        self._buf = None
 
     def _new_view(self, ptr: int, readonly: bool) -> memoryview:
         self._buf = self._array.from_address(ptr)
@@ -202,7 +208,7 @@ class Producer(_Channel):
         """Publishes the message written at msg. force=True never fails and
         discards the oldest waiting message when full (PUBLISHED_DISCARDED);
         force=False reports QUEUE_FULL instead and keeps the message in place."""
-        if self._view is not None:
+        if self._view is not None or self._lent:
             self._drop_view(what="produce")
         h = self._h
         if h is None:
@@ -257,7 +263,7 @@ class Consumer(_Channel):
         """Moves to the oldest unread message (latest=True: the newest,
         skipping older ones). Returns what it found; msg changed when the
         result is_new."""
-        if self._view is not None:
+        if self._view is not None or self._lent:
             self._drop_view(what="consume")
         h = self._h
         if h is None:
