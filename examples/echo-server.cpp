@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -53,6 +54,8 @@ int serve(rtipc::Producer &out, rtipc::Consumer &in, long idle_s, unsigned long 
 	std::size_t size = std::min(in.msg_size(), out.msg_size());
 	bool has_eventfd = in.fd().has_value();
 	double idle_since = now_s();
+	unsigned long idle_polls = 0;
+	bool client_gone = false;
 
 	for (;;) {
 		auto r = in.consume();
@@ -83,11 +86,19 @@ int serve(rtipc::Producer &out, rtipc::Consumer &in, long idle_s, unsigned long 
 				say("the client went away without the end marker\n");
 				return exit_idle;
 			}
-			if (!w) {
+			if (!w && !w.error().interrupted()) {
 				say("wait failed: %s\n", w.error().what());
 				return exit_queue;
 			}
+		} else if (client_gone) {
+			// Gone before the consume above found nothing.
+			say("the client went away without the end marker\n");
+			return exit_idle;
 		} else {
+			// A polling consumer cannot sleep on the peer's exit: look now
+			// and then, then consume once more before giving up.
+			if (++idle_polls % 1024 == 0)
+				client_gone = in.peer_alive().value_or(true) == false;
 			usleep(20);
 		}
 	}
@@ -109,7 +120,10 @@ int run(const std::string &path, long clients, long idle_s, bool reject_all)
 	if (lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path.c_str());
 
+	// A test peer for other rtipc programs: take any group the protocol
+	// allows, up to the library's hard limits, not the modest defaults.
 	rtipc::ServerConfig config;
+	config.max_channels(1024).max_slots(1u << 20).max_region_size(16ull << 30).max_private_size(UINT64_MAX);
 	config.filter([reject_all](const rtipc::Proposal &p) { return !reject_all && is_echo_group(p); });
 	auto server = rtipc::Server::create(path, config);
 	if (!server) {

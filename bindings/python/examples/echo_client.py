@@ -60,6 +60,8 @@ class Session:
         return EXIT_MISMATCH
 
     def receive(self, expected, what):
+        idle_polls = 0
+        server_gone = False
         while True:
             try:
                 r = self.inbox.consume()
@@ -87,6 +89,19 @@ class Session:
                 except rtipc.Error as e:
                     say(f"wait: {e.strerror}")
                     return EXIT_MISMATCH
+            elif server_gone:
+                # Gone before the consume above, which found nothing.
+                say(f"the server went away before the echo of {what}")
+                return EXIT_TIMEOUT
+            else:
+                # A polling consumer cannot sleep on the peer's exit: look
+                # now and then, then consume once more before giving up.
+                idle_polls += 1
+                if idle_polls % 4096 == 0:
+                    try:
+                        server_gone = not self.inbox.peer_alive
+                    except rtipc.NotSupported:
+                        pass
 
 
 def exchange(s, count, window, no_marker, no_marker_wait):

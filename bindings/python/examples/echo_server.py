@@ -32,6 +32,13 @@ def is_echo_group(p):
             and p.producers[0].msg_size >= 8 and p.consumers[0].msg_size >= 8)
 
 
+def peer_alive(channel):
+    try:
+        return channel.peer_alive
+    except rtipc.NotSupported:
+        return True
+
+
 def serve(out, inbox, idle_s):
     """Echoes until the end marker. Returns (exit status, messages echoed)."""
     size = min(out.msg_size, inbox.msg_size)
@@ -42,6 +49,8 @@ def serve(out, inbox, idle_s):
         has_eventfd = False
     echoed = 0
     idle_since = time.monotonic()
+    idle_polls = 0
+    client_gone = False
     while True:
         try:
             found = inbox.consume()
@@ -73,7 +82,15 @@ def serve(out, inbox, idle_s):
             except rtipc.Error as e:
                 say(f"wait failed: {e.strerror}")
                 return EXIT_QUEUE, echoed
+        elif client_gone:
+            say("the client went away without the end marker")  # before the consume above
+            return EXIT_IDLE, echoed
         else:
+            # A polling consumer cannot sleep on the peer's exit: look now
+            # and then, then consume once more before giving up.
+            idle_polls += 1
+            if idle_polls % 1024 == 0:
+                client_gone = not peer_alive(inbox)
             time.sleep(20e-6)
 
 
@@ -85,7 +102,11 @@ def run(path, clients, idle_s, reject_all):
     except FileNotFoundError:
         pass
     try:
-        server = rtipc.Server(path, filter=lambda p: not reject_all and is_echo_group(p))
+        # A test peer for other rtipc programs: take any group the protocol
+        # allows, up to the library's hard limits, not the modest defaults.
+        server = rtipc.Server(path, filter=lambda p: not reject_all and is_echo_group(p),
+                              max_channels=1024, max_slots=1 << 20,
+                              max_region_size=16 << 30, max_private_size=2**64 - 1)
     except rtipc.Error as e:
         say(f"cannot listen on {path}: {e.strerror}")
         return EXIT_USAGE

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""ping in Python: bench/ping.c's measurement through this package, against
+"""ping in Python: bench/lang/ping.c's measurement through this package, against
 rtipc-pong (scripts/bench-lang runs it). Same options, same JSON line (lang
 "python").
 
@@ -40,48 +40,48 @@ def main(argv):
     produce, consume = out.produce, inbox.consume
     pack_into, unpack_from = struct.Struct("=Q").pack_into, struct.Struct("=Q").unpack_from
     now = time.perf_counter_ns  # CLOCK_MONOTONIC on Linux
-    seq = 0
+    new = rtipc.Consumed.NEW
 
-    def roundtrip():
-        nonlocal seq
-        seq += 1
+    def roundtrip(seq):
         pack_into(out.msg, 0, seq)
         produce()
         while True:
-            if consume() >= rtipc.Consumed.NEW and unpack_from(inbox.msg)[0] == seq:
+            if consume() >= new and unpack_from(inbox.msg)[0] == seq:
                 return
 
-    for _ in range(10000):
-        roundtrip()
+    for i in range(1000):  # warm up both sides
+        roundtrip(i)
 
     start = now()
     for _ in range(calls):
         consume()
     consume_ns = (now() - start) / calls
 
+    burst = 1 << 40  # apart from the round trips' numbers
     start = now()
     for _ in range(calls):
+        pack_into(out.msg, 0, burst)
         produce()
     produce_ns = (now() - start) / calls
-    roundtrip()  # drains the echoes of the burst
+    roundtrip(burst + 1)  # comes back after every echo of the burst
 
     rtt = [0] * roundtrips
     for i in range(roundtrips):
         start = now()
-        roundtrip()
+        roundtrip(i + 1000)
         rtt[i] = now() - start
     out.msg[:8] = b"\xff" * 8
     produce()
     rtt.sort()
 
-    def pct(q):
-        return rtt[min(int(q * len(rtt)), len(rtt) - 1)]
+    def pct(permille):  # the index ping.c takes
+        return rtt[len(rtt) * permille // 1000]
 
     print(json.dumps({
         "lang": "python", "size": size, "calls": calls,
         "consume_empty_ns": round(consume_ns, 2), "produce_ns": round(produce_ns, 2),
-        "roundtrips": roundtrips, "rtt_p50_ns": pct(0.5), "rtt_p99_ns": pct(0.99),
-        "rtt_p999_ns": pct(0.999), "oneway_p50_ns": pct(0.5) / 2,
+        "roundtrips": roundtrips, "rtt_p50_ns": pct(500), "rtt_p99_ns": pct(990),
+        "rtt_p999_ns": pct(999), "oneway_p50_ns": pct(500) / 2,
     }, separators=(",", ":")))
     out.close()
     inbox.close()

@@ -1,6 +1,6 @@
-// rtipc-ping-cpp: bench/ping.c's measurement written with rtipc.hpp, to show
-// what the C++ layer costs over the C calls. Same options, same JSON line
-// (lang "cpp"); run against rtipc-pong by scripts/bench-lang.
+// rtipc-ping-cpp: bench/lang/ping.c's measurement written with rtipc.hpp, to
+// show what the C++ layer costs over the C calls: the same loops, options and
+// JSON line (lang "cpp"); run against rtipc-pong by scripts/bench-lang.
 //
 // usage: rtipc-ping-cpp SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS]
 #include <getopt.h>
@@ -35,10 +35,9 @@ class Ping {
 public:
 	Ping(rtipc::Producer out, rtipc::Consumer in) : out_(std::move(out)), in_(std::move(in)) {}
 
-	// One round trip with a fresh sequence number; older echoes are skipped.
-	void roundtrip()
+	// One round trip; older echoes are skipped.
+	void roundtrip(std::uint64_t want)
 	{
-		const std::uint64_t want = ++seq_;
 		std::memcpy(out_.msg(), &want, sizeof want);
 		if (auto p = out_.produce(); !p)
 			die("produce", p.error());
@@ -73,15 +72,27 @@ public:
 
 	double produce_ns(long calls)
 	{
+		const std::uint64_t seq = std::uint64_t(1) << 40; // apart from the round trips'
 		std::int64_t start = now_ns();
 		for (long i = 0; i < calls; i++) {
+			std::memcpy(out_.msg(), &seq, sizeof seq);
 			auto p = out_.produce();
 			if (__builtin_expect(!p, 0))
 				die("produce", p.error());
 		}
 		std::int64_t end = now_ns();
-		roundtrip(); // drains the echoes of the burst
+		drain();
 		return double(end - start) / double(calls);
+	}
+
+	// Takes every echo that is there (pong may still be sending some).
+	void drain()
+	{
+		for (int idle = 0; idle < 1000000; idle++) {
+			auto r = in_.consume();
+			if (r && rtipc::is_new(*r))
+				idle = 0;
+		}
 	}
 
 	void end()
@@ -93,13 +104,12 @@ public:
 private:
 	rtipc::Producer out_;
 	rtipc::Consumer in_;
-	std::uint64_t seq_ = 0;
 };
 
-double percentile(const std::vector<std::int64_t> &sorted, double q)
+// The index ping.c takes: n * permille / 1000.
+double percentile(const std::vector<std::int64_t> &sorted, std::size_t permille)
 {
-	std::size_t i = std::size_t(q * double(sorted.size()));
-	return double(sorted[std::min(i, sorted.size() - 1)]);
+	return double(sorted[sorted.size() * permille / 1000]);
 }
 
 bool parse_long(const char *s, long min, long &out)
@@ -144,16 +154,16 @@ int main(int argc, char **argv)
 		die("take", out ? in.error() : out.error());
 	Ping ping(std::move(*out), std::move(*in));
 
-	for (int i = 0; i < 10000; i++)
-		ping.roundtrip();
+	for (std::uint64_t i = 0; i < 1000; i++) // warm up both sides
+		ping.roundtrip(i);
 	double consume_ns = ping.consume_empty_ns(calls);
 	double produce_ns = ping.produce_ns(calls);
 
 	std::vector<std::int64_t> rtt(static_cast<std::size_t>(roundtrips));
-	for (auto &t : rtt) {
+	for (std::size_t i = 0; i < rtt.size(); i++) {
 		std::int64_t start = now_ns();
-		ping.roundtrip();
-		t = now_ns() - start;
+		ping.roundtrip(i + 1000);
+		rtt[i] = now_ns() - start;
 	}
 	ping.end();
 	std::sort(rtt.begin(), rtt.end());
@@ -161,7 +171,7 @@ int main(int argc, char **argv)
 	std::printf("{\"lang\":\"cpp\",\"size\":%ld,\"calls\":%ld,\"consume_empty_ns\":%.2f,"
 		    "\"produce_ns\":%.2f,\"roundtrips\":%ld,\"rtt_p50_ns\":%.0f,\"rtt_p99_ns\":%.0f,"
 		    "\"rtt_p999_ns\":%.0f,\"oneway_p50_ns\":%.1f}\n",
-		    size, calls, consume_ns, produce_ns, roundtrips, percentile(rtt, 0.5),
-		    percentile(rtt, 0.99), percentile(rtt, 0.999), percentile(rtt, 0.5) / 2);
+		    size, calls, consume_ns, produce_ns, roundtrips, percentile(rtt, 500),
+		    percentile(rtt, 990), percentile(rtt, 999), percentile(rtt, 500) / 2);
 	return 0;
 }
