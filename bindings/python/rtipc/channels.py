@@ -20,7 +20,7 @@ import errno
 import os
 import time
 import weakref
-from typing import Any, AsyncIterator, Generic, Iterator, List, Optional, Type, TypeVar
+from typing import Any, AsyncIterator, Generic, Iterator, List, Optional, Tuple, Type, TypeVar
 
 from . import _lib
 from .errors import BadMessage, PeerGone, TimedOut, last_error
@@ -73,6 +73,19 @@ def _timeout_ms(deadline: Optional[float]) -> int:
         return -1
     left = deadline - time.monotonic()
     return max(0, int(left * 1000 + 0.999))
+
+
+# Python runs signal handlers (Ctrl-C) only between C calls. The library
+# returns -EINTR when one ran, but this bounds the wait before they get a
+# chance should a call retry instead.
+SIGNAL_SLICE_MS = 100
+
+
+def _slice_ms(deadline: Optional[float]) -> Tuple[int, bool]:
+    """The next wait's time and whether it is the last one before the deadline."""
+    left = _timeout_ms(deadline)
+    final = 0 <= left <= SIGNAL_SLICE_MS
+    return (left if final else SIGNAL_SLICE_MS), final
 
 
 def _deadline(timeout: Optional[float]) -> Optional[float]:
@@ -290,10 +303,11 @@ class Consumer(_Channel):
         handle = self._handle()
         deadline = _deadline(timeout)
         while True:
-            r = _wait(handle, _timeout_ms(deadline))
-            if r >= 0:
+            ms, final = _slice_ms(deadline)
+            r = _wait(handle, ms)
+            if r == 1 or (r == 0 and final):
                 return r == 1
-            if r != -errno.EINTR:
+            if r < 0 and r != -errno.EINTR:
                 raise last_error(r, "wait")
             _check_signals()  # raises what a handler raised
 

@@ -97,11 +97,11 @@ def last_error(code: int, where: str = "") -> Error:
     """The exception for a call that just returned code, with the calling
     thread's rtipc_last_error() (or rtipc_strerror() when it has none)."""
     text = _lib.lib.rtipc_last_error() or b""
-    message = text.decode(errors="replace")
+    message = text.decode(errors="replace")  # names the function already
     if not message:
         message = (_lib.lib.rtipc_strerror(code) or b"").decode(errors="replace")
-    if where:
-        message = f"{where}: {message}"
+        if where:
+            message = f"{where}: {message}"
     return error_for(code, message)
 
 

@@ -10,7 +10,7 @@ import os
 from typing import Any, Callable, List, Optional, Union
 
 from . import _lib
-from .channels import _check_signals, _deadline, _timeout_ms
+from .channels import _check_signals, _deadline, _slice_ms
 from .errors import last_error
 from .group import ChannelConfig, Group
 
@@ -188,11 +188,12 @@ class Server:
         deadline = _deadline(timeout)
         while True:
             handle = _lib.group_p()
-            r = _L.rtipc_server_accept(self._h, _timeout_ms(deadline), ctypes.byref(handle))
+            ms, final = _slice_ms(deadline)
+            r = _L.rtipc_server_accept(self._h, ms, ctypes.byref(handle))
             self._settings.raise_pending()
             if r >= 0:
                 return Group(handle)
-            if r != -errno.EINTR:
+            if r != -errno.EINTR and not (r == -errno.ETIMEDOUT and not final):
                 raise last_error(r, "accept")
             _check_signals()
 

@@ -40,6 +40,11 @@ def pair(producers, consumers, info=b"", **server_settings):
     try:
         client = rtipc.connect_socket(a, producers=producers, consumers=consumers, info=info,
                                       timeout=5)
+    except rtipc.Error:
+        t.join()
+        if "error" in accepted:  # the server's reason is the more precise
+            raise accepted["error"] from None
+        raise
     finally:
         t.join()
         a.close()

@@ -86,7 +86,8 @@ class Asyncio(unittest.TestCase):
                 self.assertEqual(bytes(msg[:4]), b"ping")
                 with self.assertRaises(TimeoutError):
                     await inbox.receive_async(0.01)
-                self.assertTrue(msg.released)  # given back by that consume
+                with self.assertRaises(ValueError):  # given back by that consume
+                    bytes(msg)
 
             asyncio.run(main())
 
