@@ -20,16 +20,17 @@ import errno
 import os
 import time
 import weakref
+from sys import getrefcount as _getrefcount
 from typing import Any, AsyncIterator, Generic, Iterator, List, Optional, Tuple, Type, TypeVar
 
 from . import _lib
 from .errors import BadMessage, PeerGone, TimedOut, last_error
 
 _L = _lib.lib
-_produce = _L.rtipc_produce
-_consume = _L.rtipc_consume
-_producer_msg = _L.rtipc_producer_msg
-_consumer_msg = _L.rtipc_consumer_msg
+_produce = _lib.hot_produce
+_consume = _lib.hot_consume
+_producer_msg = _lib.hot_producer_msg
+_consumer_msg = _lib.hot_consumer_msg
 _wait = _L.rtipc_consumer_wait
 
 _check_signals = ctypes.pythonapi.PyErr_CheckSignals
@@ -59,6 +60,8 @@ class Consumed(enum.IntEnum):
         return self >= Consumed.NEW
 
 
+_FORCE, _TRY, _NEXT, _LATEST = (_lib.PRODUCE_FORCE, _lib.PRODUCE_TRY, _lib.CONSUME_NEXT,
+                                 _lib.CONSUME_LATEST)
 _PRODUCED = tuple(Produced)
 _CONSUMED = tuple(Consumed)
 _STALE_VIEWS = (
@@ -100,6 +103,7 @@ class _Channel:
 
     def __init__(self, handle: Any, peer_fd: int = -1) -> None:
         self._h = handle
+        self._hv: Optional[ctypes.c_void_p] = ctypes.cast(handle, ctypes.c_void_p)  # hot path
         self._buf: Any = None
         self._view: Optional[memoryview] = None
         self._lent: List["weakref.ref[Any]"] = []  # buffers of views given back
@@ -112,7 +116,7 @@ class _Channel:
         if self._h is not None:
             self._drop_view(check=False)
             type(self)._destroy(self._h)
-            self._h = None
+            self._h = self._hv = None
         if self._peer_fd >= 0:
             os.close(self._peer_fd)
             self._peer_fd = -1
@@ -134,10 +138,16 @@ class _Channel:
             raise ValueError("the channel is closed")
         return self._h
 
+    def _hot(self) -> Any:
+        if self._hv is None:
+            raise ValueError("the channel is closed")
+        return self._hv
+
     def _drop_view(self, check: bool = True, what: str = "") -> None:
         """Releases the view of the message; with check, raises BufferError
         while anything made from a view of this or an earlier message lives
-        (it holds the buffer object, which only weak references track)."""
+        (it holds the buffer object, which from then on only a weak
+        reference tracks)."""
         view = self._view
         if view is not None:
             try:
@@ -145,15 +155,16 @@ class _Channel:
             except BufferError:
                 raise BufferError(_STALE_VIEWS.format(what)) from None
             self._view = None
-            self._lent.append(weakref.ref(self._buf))
-            self._buf = None
+            buf, self._buf = self._buf, None
+            if _getrefcount(buf) > 2:  # more than `buf` and the argument
+                self._lent.append(weakref.ref(buf))
+            del buf
         if not check:
             self._lent = []
-            return
-        alive = [ref for ref in self._lent if ref() is not None]
-        self._lent = alive
-        if alive:
-            raise BufferError(_STALE_VIEWS.format(what))
+        elif self._lent:
+            self._lent = [ref for ref in self._lent if ref() is not None]
+            if self._lent:
+                raise BufferError(_STALE_VIEWS.format(what))
 
     def _new_view(self, ptr: int, readonly: bool) -> memoryview:
         self._buf = self._array.from_address(ptr)
@@ -214,7 +225,10 @@ class Producer(_Channel):
         """The next message, writable, msg_size bytes; valid until a produce."""
         view = self._view
         if view is None:
-            view = self._new_view(_producer_msg(self._handle()), readonly=False)
+            h = self._hv
+            if h is None:
+                raise ValueError("the channel is closed")
+            view = self._new_view(_producer_msg(h), readonly=False)
         return view
 
     def produce(self, force: bool = True) -> Produced:
@@ -223,10 +237,10 @@ class Producer(_Channel):
         force=False reports QUEUE_FULL instead and keeps the message in place."""
         if self._view is not None or self._lent:
             self._drop_view(what="produce")
-        h = self._h
+        h = self._hv
         if h is None:
             raise ValueError("the channel is closed")
-        r = _produce(h, _lib.PRODUCE_FORCE if force else _lib.PRODUCE_TRY)
+        r = _produce(h, _FORCE if force else _TRY)
         if r < 0:
             raise last_error(r, "produce")
         return _PRODUCED[r]
@@ -266,7 +280,10 @@ class Consumer(_Channel):
         change while you read them, so copy what you check."""
         view = self._view
         if view is None:
-            ptr = _consumer_msg(self._handle())
+            h = self._hv
+            if h is None:
+                raise ValueError("the channel is closed")
+            ptr = _consumer_msg(h)
             if not ptr:
                 return None
             view = self._new_view(ptr, readonly=True)
@@ -278,10 +295,10 @@ class Consumer(_Channel):
         result is_new."""
         if self._view is not None or self._lent:
             self._drop_view(what="consume")
-        h = self._h
+        h = self._hv
         if h is None:
             raise ValueError("the channel is closed")
-        r = _consume(h, _lib.CONSUME_LATEST if latest else _lib.CONSUME_NEXT)
+        r = _consume(h, _LATEST if latest else _NEXT)
         if r < 0:
             raise last_error(r, "consume")
         return _CONSUMED[r]
@@ -451,7 +468,7 @@ class TypedProducer(Producer, Generic[T]):
     def msg(self) -> Message[T]:  # type: ignore[override]
         m = self._msg
         if m is None:
-            struct = self._cls.from_address(_producer_msg(self._handle()))
+            struct = self._cls.from_address(_producer_msg(self._hot()))
             m = self._msg = Message(struct, self)
         return m
 
@@ -467,7 +484,7 @@ class TypedProducer(Producer, Generic[T]):
 
     def send(self, value: Any, force: bool = True) -> Produced:  # type: ignore[override]
         """Copies value (a T) into the slot and produces it."""
-        ctypes.memmove(_producer_msg(self._handle()), ctypes.addressof(value),
+        ctypes.memmove(_producer_msg(self._hot()), ctypes.addressof(value),
                        ctypes.sizeof(self._cls))
         return self.produce(force)
 
@@ -485,7 +502,7 @@ class TypedConsumer(Consumer, Generic[T]):
     def msg(self) -> Optional[Message[T]]:  # type: ignore[override]
         m = self._msg
         if m is None:
-            ptr = _consumer_msg(self._handle())
+            ptr = _consumer_msg(self._hot())
             if not ptr:
                 return None
             m = self._msg = Message(self._cls.from_address(ptr), self)
