@@ -21,7 +21,8 @@ import os
 import time
 import weakref
 from sys import getrefcount as _getrefcount
-from typing import Any, AsyncIterator, Generic, Iterator, List, Optional, Tuple, Type, TypeVar
+from typing import (Any, AsyncIterator, Dict, Generic, Iterator, List, Optional, Tuple, Type,
+                    TypeVar)
 
 from . import _lib
 from .errors import BadMessage, PeerGone, TimedOut, last_error
@@ -62,6 +63,7 @@ class Consumed(enum.IntEnum):
 
 _FORCE, _TRY, _NEXT, _LATEST = (_lib.PRODUCE_FORCE, _lib.PRODUCE_TRY, _lib.CONSUME_NEXT,
                                  _lib.CONSUME_LATEST)
+_MAX_CACHED_BUFFERS = 64  # slots whose buffer object is kept between messages
 _PRODUCED = tuple(Produced)
 _CONSUMED = tuple(Consumed)
 _STALE_VIEWS = (
@@ -107,6 +109,8 @@ class _Channel:
         self._buf: Any = None
         self._view: Optional[memoryview] = None
         self._lent: List["weakref.ref[Any]"] = []  # buffers of views given back
+        self._bufs: Dict[int, Any] = {}  # slot address -> its buffer object, made once
+        self._buf_at = 0
         self._peer_fd = peer_fd  # a dup of the group's pidfd, for asyncio
         size = self._getters[0](handle)
         self._array = ctypes.c_ubyte * size
@@ -156,19 +160,28 @@ class _Channel:
                 raise BufferError(_STALE_VIEWS.format(what)) from None
             self._view = None
             buf, self._buf = self._buf, None
-            if _getrefcount(buf) > 2:  # more than `buf` and the argument
+            cached = self._bufs.get(self._buf_at) is buf
+            if _getrefcount(buf) > 2 + cached:  # more than `buf`, the argument, the cache
+                if cached:  # the slot's next message gets a buffer of its own
+                    del self._bufs[self._buf_at]
                 self._lent.append(weakref.ref(buf))
             del buf
         if not check:
             self._lent = []
+            self._bufs = {}
         elif self._lent:
             self._lent = [ref for ref in self._lent if ref() is not None]
             if self._lent:
                 raise BufferError(_STALE_VIEWS.format(what))
 
     def _new_view(self, ptr: int, readonly: bool) -> memoryview:
-        self._buf = self._array.from_address(ptr)
-        view = memoryview(self._buf).cast("B")
+        buf = self._bufs.get(ptr)
+        if buf is None:
+            buf = self._array.from_address(ptr)
+            if len(self._bufs) < _MAX_CACHED_BUFFERS:
+                self._bufs[ptr] = buf
+        self._buf, self._buf_at = buf, ptr
+        view = memoryview(buf).cast("B")
         if readonly:
             view = view.toreadonly()
         self._view = view
