@@ -2,7 +2,6 @@
 // hot path, every error a setup call reports, typed channels' size check, a
 // filter as a lambda, and an exchange with a fork()ed process.
 #include <gtest/gtest.h>
-#include <rtipc/rtipc.hpp>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,6 +10,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <rtipc/rtipc.hpp>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -293,8 +293,8 @@ TEST(Filter, ALambdaSeesTheProposalAndDecides) {
   std::string path = temp_socket("filter");
   int calls = 0;
   std::string seen;
-  auto server = rtipc::Server::create(
-      path, rtipc::ServerConfig().filter([&](const rtipc::Proposal& p) {
+  auto server =
+      rtipc::Server::create(path, rtipc::ServerConfig().filter([&](const rtipc::Proposal& p) {
         ++calls;
         auto up = p.consumer(0);
         seen = std::string(p.info().str()) + "/" + std::string(up ? up->info.str() : "?") + "/" +

@@ -29,8 +29,7 @@ int rtipc_hpp_check() {
   rtipc::result<void> nothing;
   auto client = rtipc::connect(
       "/nonexistent/x.sock",
-      rtipc::GroupConfig().info("g").producer(rtipc::ChannelConfig(16).eventfd().info("c")),
-      100);
+      rtipc::GroupConfig().info("g").producer(rtipc::ChannelConfig(16).eventfd().info("c")), 100);
   rtipc::Group fallback = std::move(client).value_or(rtipc::Group());
   return int(nothing.has_value()) + int(sent && *sent == rtipc::Produced::published) +
          int(got && rtipc::is_new(*got)) + int(in->copy().seq) + int(fallback.get() != nullptr);
