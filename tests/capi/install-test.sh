@@ -30,12 +30,13 @@ one() { # the single installed path matching a pattern
 }
 header=$(one '/include/rtipc/rtipc\.h$')
 one '/include/rtipc/version\.h$' >/dev/null
+hpp=$(one '/include/rtipc/rtipc\.hpp$')
 lib=$(one '/librtipc\.so$')
 one "/librtipc\.so\.${version%%.*}$" >/dev/null
 one "/librtipc\.so\.$version$" >/dev/null
 pc=$(one '/pkgconfig/rtipc\.pc$')
 [ "$with_examples" = true ] && one '/bin/rtipc-demo$' >/dev/null
-unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/librtipc\.so\(\.[0-9.]*\)\?$' \
+unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/include/rtipc/rtipc\.hpp$' -e '/librtipc\.so\(\.[0-9.]*\)\?$' \
   -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc-[a-z-]*$' "$tmp/files" || true)
 [ -z "$unexpected" ] || fail "unexpected installed files: $unexpected"
 [ "$(readlink "$root$lib")" = "$soname" ] || fail "librtipc.so does not point to $soname"
@@ -63,4 +64,13 @@ out=$(LD_LIBRARY_PATH=$libdir "$tmp/example") || fail "the example failed: $out"
 echo "$out"
 [ "$(echo "$out" | sed -n 1p)" = "header $version library $version" ] || fail "version line"
 [ "$(echo "$out" | sed -n 2p)" = "received: hello through shared memory" ] || fail "message line"
+# The C++ header through the same flags, where a C++ compiler is installed.
+if command -v c++ >/dev/null 2>&1; then
+  echo '#include <rtipc/rtipc.hpp>
+int main() { return rtipc::version()[0] == 0; }' >"$tmp/example.cpp"
+  # shellcheck disable=SC2086 # the flags are words
+  c++ -std=c++17 -Wall -Wextra -Werror -o "$tmp/example-cpp" "$tmp/example.cpp" $flags ||
+    fail "building a C++ program with the installed $hpp"
+  LD_LIBRARY_PATH=$libdir "$tmp/example-cpp" || fail "the C++ program failed"
+fi
 echo "install-test: ok ($header and the rest)"

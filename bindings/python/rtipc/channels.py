@@ -1,0 +1,542 @@
+"""Producers and consumers: the hot path.
+
+A message is read and written in place, in the shared memory of its slot:
+``producer.msg`` is a writable memoryview, ``consumer.msg`` a read-only one.
+The view belongs to one message. The next produce() or consume() gives the
+slot back and releases the view, so a view kept from an earlier message
+raises ValueError on use instead of showing another message. Views made
+from it (slices, numpy arrays, ``Structure.from_buffer``) cannot be released
+by the library: while one of them is alive, produce() and consume() raise
+BufferError and do nothing. Drop them (or copy what you need, e.g.
+``bytes(msg)``) before the next call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import enum
+import errno
+import os
+import time
+import weakref
+from sys import getrefcount as _getrefcount
+from typing import (Any, AsyncIterator, Dict, Generic, Iterator, List, Optional, Tuple, Type,
+                    TypeVar)
+
+from . import _lib
+from .errors import BadMessage, PeerGone, TimedOut, last_error
+
+_L = _lib.lib
+_produce = _lib.hot_produce
+_consume = _lib.hot_consume
+_producer_msg = _lib.hot_producer_msg
+_consumer_msg = _lib.hot_consumer_msg
+_wait = _L.rtipc_consumer_wait
+
+_check_signals = ctypes.pythonapi.PyErr_CheckSignals
+_check_signals.restype = ctypes.c_int
+_check_signals.argtypes = []
+
+
+class Produced(enum.IntEnum):
+    """What a produce did."""
+
+    PUBLISHED = _lib.PUBLISHED
+    PUBLISHED_DISCARDED = _lib.PUBLISHED_DISCARDED  # the oldest waiting message was dropped
+    QUEUE_FULL = _lib.QUEUE_FULL  # nothing published (try_produce); the message stays
+
+
+class Consumed(enum.IntEnum):
+    """What a consume found."""
+
+    NOTHING_PRODUCED = _lib.NOTHING_PRODUCED
+    NO_NEW = _lib.NO_NEW
+    NEW = _lib.NEW
+    NEW_AFTER_GAP = _lib.NEW_AFTER_GAP  # new, and messages before it were skipped
+
+    @property
+    def is_new(self) -> bool:
+        """Whether the consumer's message changed (NEW or NEW_AFTER_GAP)."""
+        return self >= Consumed.NEW
+
+
+_FORCE, _TRY, _NEXT, _LATEST = (_lib.PRODUCE_FORCE, _lib.PRODUCE_TRY, _lib.CONSUME_NEXT,
+                                 _lib.CONSUME_LATEST)
+_MAX_CACHED_BUFFERS = 64  # slots whose buffer object is kept between messages
+_PRODUCED = tuple(Produced)
+_CONSUMED = tuple(Consumed)
+_STALE_VIEWS = (
+    "a view made from the previous message (a slice, numpy array or ctypes "
+    "object) is still alive; delete it, or copy what you need, before the next "
+    "{}()"
+)
+
+
+def _timeout_ms(deadline: Optional[float]) -> int:
+    if deadline is None:
+        return -1
+    left = deadline - time.monotonic()
+    return max(0, int(left * 1000 + 0.999))
+
+
+# Python runs signal handlers (Ctrl-C) only between C calls. The library
+# returns -EINTR when one ran, but this bounds the wait before they get a
+# chance should a call retry instead.
+SIGNAL_SLICE_MS = 100
+
+
+def _slice_ms(deadline: Optional[float]) -> Tuple[int, bool]:
+    """The next wait's time and whether it is the last one before the deadline."""
+    left = _timeout_ms(deadline)
+    final = 0 <= left <= SIGNAL_SLICE_MS
+    return (left if final else SIGNAL_SLICE_MS), final
+
+
+def _deadline(timeout: Optional[float]) -> Optional[float]:
+    return None if timeout is None else time.monotonic() + max(0.0, timeout)
+
+
+class _Channel:
+    """What producers and consumers share: the handle and its getters."""
+
+    _destroy: Any
+    _getters: Any
+
+    def __init__(self, handle: Any, peer_fd: int = -1) -> None:
+        self._h = handle
+        self._hv: Optional[ctypes.c_void_p] = ctypes.cast(handle, ctypes.c_void_p)  # hot path
+        self._buf: Any = None
+        self._view: Optional[memoryview] = None
+        self._lent: List["weakref.ref[Any]"] = []  # buffers of views given back
+        self._bufs: Dict[int, Any] = {}  # slot address -> its buffer object, made once
+        self._buf_at = 0
+        self._peer_fd = peer_fd  # a dup of the group's pidfd, for asyncio
+        size = self._getters[0](handle)
+        self._array = ctypes.c_ubyte * size
+
+    def close(self) -> None:
+        """Destroys the channel. Views of its message raise afterwards."""
+        if self._h is not None:
+            self._drop_view(check=False)
+            type(self)._destroy(self._h)
+            self._h = self._hv = None
+        if self._peer_fd >= 0:
+            os.close(self._peer_fd)
+            self._peer_fd = -1
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _handle(self) -> Any:
+        if self._h is None:
+            raise ValueError("the channel is closed")
+        return self._h
+
+    def _hot(self) -> Any:
+        if self._hv is None:
+            raise ValueError("the channel is closed")
+        return self._hv
+
+    def _drop_view(self, check: bool = True, what: str = "") -> None:
+        """Releases the view of the message; with check, raises BufferError
+        while anything made from a view of this or an earlier message lives
+        (it holds the buffer object, which from then on only a weak
+        reference tracks)."""
+        view = self._view
+        if view is not None:
+            try:
+                view.release()
+            except BufferError:
+                raise BufferError(_STALE_VIEWS.format(what)) from None
+            self._view = None
+            buf, self._buf = self._buf, None
+            cached = self._bufs.get(self._buf_at) is buf
+            if _getrefcount(buf) > 2 + cached:  # more than `buf`, the argument, the cache
+                if cached:  # the slot's next message gets a buffer of its own
+                    del self._bufs[self._buf_at]
+                self._lent.append(weakref.ref(buf))
+            del buf
+        if not check:
+            self._lent = []
+            self._bufs = {}
+        elif self._lent:
+            self._lent = [ref for ref in self._lent if ref() is not None]
+            if self._lent:
+                raise BufferError(_STALE_VIEWS.format(what))
+
+    def _new_view(self, ptr: int, readonly: bool) -> memoryview:
+        buf = self._bufs.get(ptr)
+        if buf is None:
+            buf = self._array.from_address(ptr)
+            if len(self._bufs) < _MAX_CACHED_BUFFERS:
+                self._bufs[ptr] = buf
+        self._buf, self._buf_at = buf, ptr
+        view = memoryview(buf).cast("B")
+        if readonly:
+            view = view.toreadonly()
+        self._view = view
+        return view
+
+    @property
+    def msg_size(self) -> int:
+        """Bytes per message."""
+        return self._getters[0](self._handle())
+
+    @property
+    def slots(self) -> int:
+        """Slots of the queue: 3 + add_msgs."""
+        return self._getters[1](self._handle())
+
+    @property
+    def msg_align(self) -> int:
+        """Alignment of the message (the layout's cache line)."""
+        return self._getters[2](self._handle())
+
+    @property
+    def info(self) -> bytes:
+        """The channel's info bytes (a copy)."""
+        return _lib.info_bytes(self._getters[3], self._handle())
+
+    def fileno(self) -> int:
+        """The channel's eventfd (owned by the channel), for selectors and
+        poll; rtipc.NotSupported when it has none."""
+        return self._getters[4](self._handle())
+
+    @property
+    def pending(self) -> int:
+        """Messages published that the consumer has not taken yet (a snapshot)."""
+        return self._getters[5](self._handle())
+
+    @property
+    def peer_alive(self) -> bool:
+        """Whether the peer process still runs (rtipc.NotSupported when unknown)."""
+        return self._getters[6](self._handle()) == 1
+
+
+class Producer(_Channel):
+    """Writes messages into one channel. Use as a context manager or close()."""
+
+    _destroy = _L.rtipc_producer_destroy
+    _getters = (
+        _L.rtipc_producer_msg_size, _L.rtipc_producer_slots, _L.rtipc_producer_msg_align,
+        _L.rtipc_producer_info, _L.rtipc_producer_fd, _L.rtipc_producer_pending,
+        _L.rtipc_producer_peer_alive,
+    )
+
+    @property
+    def msg(self) -> memoryview:
+        """The next message, writable, msg_size bytes; valid until a produce."""
+        view = self._view
+        if view is None:
+            h = self._hv
+            if h is None:
+                raise ValueError("the channel is closed")
+            view = self._new_view(_producer_msg(h), readonly=False)
+        return view
+
+    def produce(self, force: bool = True) -> Produced:
+        """Publishes the message written at msg. force=True never fails and
+        discards the oldest waiting message when full (PUBLISHED_DISCARDED);
+        force=False reports QUEUE_FULL instead and keeps the message in place."""
+        if self._view is not None or self._lent:
+            self._drop_view(what="produce")
+        h = self._hv
+        if h is None:
+            raise ValueError("the channel is closed")
+        r = _produce(h, _FORCE if force else _TRY)
+        if r < 0:
+            raise last_error(r, "produce")
+        return _PRODUCED[r]
+
+    def try_produce(self) -> Produced:
+        """produce(force=False)."""
+        return self.produce(False)
+
+    def send(self, data: Any, force: bool = True) -> Produced:
+        """Copies data (bytes-like, at most msg_size bytes) into the message and
+        produces it."""
+        view = self.msg
+        n = len(data) if not isinstance(data, memoryview) else data.nbytes
+        view[:n] = data
+        return self.produce(force)
+
+
+class Consumer(_Channel):
+    """Reads messages from one channel. Use as a context manager or close().
+
+    Iterating (``for msg in consumer``, ``async for msg in consumer``) yields
+    each new message as a read-only view, valid until the next one, and ends
+    when the producing process has exited and every message it sent was
+    read. Waiting needs a channel with an eventfd."""
+
+    _destroy = _L.rtipc_consumer_destroy
+    _getters = (
+        _L.rtipc_consumer_msg_size, _L.rtipc_consumer_slots, _L.rtipc_consumer_msg_align,
+        _L.rtipc_consumer_info, _L.rtipc_consumer_fd, _L.rtipc_consumer_pending,
+        _L.rtipc_consumer_peer_alive,
+    )
+
+    @property
+    def msg(self) -> Optional[memoryview]:
+        """The message held, read-only, msg_size bytes; None before the first.
+        Valid until the next consume. The peer is untrusted: its bytes may
+        change while you read them, so copy what you check."""
+        view = self._view
+        if view is None:
+            h = self._hv
+            if h is None:
+                raise ValueError("the channel is closed")
+            ptr = _consumer_msg(h)
+            if not ptr:
+                return None
+            view = self._new_view(ptr, readonly=True)
+        return view
+
+    def consume(self, latest: bool = False) -> Consumed:
+        """Moves to the oldest unread message (latest=True: the newest,
+        skipping older ones). Returns what it found; msg changed when the
+        result is_new."""
+        if self._view is not None or self._lent:
+            self._drop_view(what="consume")
+        h = self._hv
+        if h is None:
+            raise ValueError("the channel is closed")
+        r = _consume(h, _LATEST if latest else _NEXT)
+        if r < 0:
+            raise last_error(r, "consume")
+        return _CONSUMED[r]
+
+    def consume_latest(self) -> Consumed:
+        """consume(latest=True)."""
+        return self.consume(True)
+
+    def set_spin(self, spin_ns: int) -> None:
+        """How long wait_blocking busy-polls before it sleeps (0: sleep at once)."""
+        _L.rtipc_consumer_set_spin(self._handle(), spin_ns)
+
+    def wait_blocking(self, timeout: Optional[float] = None) -> bool:
+        """Blocks (without the GIL) until consume would find something new
+        (True) or timeout seconds pass (False; None: no limit). Raises
+        rtipc.PeerGone when the producing process has exited and nothing new
+        is left, rtipc.NotSupported without an eventfd. Signal handlers run
+        while it waits (Ctrl-C raises KeyboardInterrupt); others resume it."""
+        handle = self._handle()
+        deadline = _deadline(timeout)
+        while True:
+            ms, final = _slice_ms(deadline)
+            r = _wait(handle, ms)
+            if r == 1 or (r == 0 and final):
+                return r == 1
+            if r < 0 and r != -errno.EINTR:
+                raise last_error(r, "wait")
+            _check_signals()  # raises what a handler raised
+
+    def receive(self, timeout: Optional[float] = None, latest: bool = False) -> memoryview:
+        """The next new message (as consume, then msg), waiting up to timeout
+        seconds for it: rtipc.TimedOut when none came, rtipc.PeerGone when
+        the producer has exited."""
+        deadline = _deadline(timeout)
+        while True:
+            if self.consume(latest).is_new:
+                return self.msg  # type: ignore[return-value]
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self.wait_blocking(left):
+                raise TimedOut(errno.ETIMEDOUT, "no message within the timeout")
+
+    def __iter__(self) -> Iterator[memoryview]:
+        while True:
+            try:
+                yield self.receive()
+            except PeerGone:
+                return
+
+    async def wait(self, timeout: Optional[float] = None) -> bool:
+        """Waits on the running event loop (loop.add_reader on the eventfd
+        and the peer's pidfd: no thread) until consume would find something
+        new (True) or timeout seconds pass (False). Raises as wait_blocking."""
+        handle = self._handle()
+        loop = asyncio.get_running_loop()
+        fds = [self.fileno()] + ([self._peer_fd] if self._peer_fd >= 0 else [])
+        deadline = _deadline(timeout)
+        while True:
+            r = _wait(handle, 0)  # also takes stale counts so the fd goes quiet
+            if r == 1:
+                return True
+            if r < 0 and r != -errno.EINTR:
+                raise last_error(r, "wait")
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            ready = loop.create_future()
+            for fd in fds:
+                loop.add_reader(fd, _set_ready, ready)
+            try:
+                left = None if deadline is None else deadline - time.monotonic()
+                await asyncio.wait_for(ready, left)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                for fd in fds:
+                    loop.remove_reader(fd)
+
+    async def receive_async(self, timeout: Optional[float] = None,
+                            latest: bool = False) -> memoryview:
+        """receive() on the running event loop."""
+        deadline = _deadline(timeout)
+        while True:
+            if self.consume(latest).is_new:
+                return self.msg  # type: ignore[return-value]
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not await self.wait(left):
+                raise TimedOut(errno.ETIMEDOUT, "no message within the timeout")
+
+    def __aiter__(self) -> AsyncIterator[memoryview]:
+        return self
+
+    async def __anext__(self) -> memoryview:
+        try:
+            return await self.receive_async()
+        except PeerGone:
+            raise StopAsyncIteration from None
+
+
+def _set_ready(future: "asyncio.Future[None]") -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+T = TypeVar("T", bound=ctypes.Structure)
+
+
+class Message(Generic[T]):
+    """A typed message in its slot: attribute access reads and writes the
+    ctypes structure in place, until the next produce/consume, after which
+    any use raises ValueError. copy() detaches a copy of the structure."""
+
+    __slots__ = ("_struct", "_owner", "_gen")
+
+    def __init__(self, struct: T, owner: Any) -> None:
+        object.__setattr__(self, "_struct", struct)
+        object.__setattr__(self, "_owner", owner)
+        object.__setattr__(self, "_gen", owner._gen)
+
+    def _live(self) -> T:
+        if self._owner._gen != self._gen:
+            raise ValueError("this message was given back by a later produce or consume")
+        return self._struct
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._live(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._live(), name, value)
+
+    def copy(self) -> T:
+        """The message as a structure of its own (a copy)."""
+        struct = self._live()
+        return type(struct).from_buffer_copy(struct)
+
+    @property
+    def struct(self) -> T:
+        """The ctypes structure over the slot itself (valid until the next
+        produce/consume, and not checked: prefer attribute access)."""
+        return self._live()
+
+    def __repr__(self) -> str:
+        if self._owner._gen != self._gen:
+            return "<rtipc.Message (given back)>"
+        fields = ", ".join(f"{f[0]}={getattr(self._struct, f[0])!r}"
+                           for f in type(self._struct)._fields_)
+        return f"<rtipc.Message {type(self._struct).__name__}({fields})>"
+
+
+def _check_type(cls: Type[ctypes.Structure], msg_size: int, align: int, where: str) -> None:
+    need, need_align = ctypes.sizeof(cls), ctypes.alignment(cls)
+    if msg_size != need or need_align > align:
+        raise BadMessage(
+            errno.EMSGSIZE,
+            f"{where} carries {msg_size}-byte messages aligned to {align}; "
+            f"{cls.__name__} needs {need} bytes aligned to {need_align}")
+
+
+class TypedProducer(Producer, Generic[T]):
+    """A producer of ctypes structures T; msg is a Message[T] over the slot."""
+
+    def __init__(self, handle: Any, cls: Type[T], peer_fd: int = -1) -> None:
+        super().__init__(handle, peer_fd)
+        self._cls = cls
+        self._gen = 0
+        self._msg: Optional[Message[T]] = None
+
+    @property
+    def msg(self) -> Message[T]:  # type: ignore[override]
+        m = self._msg
+        if m is None:
+            struct = self._cls.from_address(_producer_msg(self._hot()))
+            m = self._msg = Message(struct, self)
+        return m
+
+    @property
+    def view(self) -> memoryview:
+        """The message as bytes (as Producer.msg)."""
+        return Producer.msg.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    def produce(self, force: bool = True) -> Produced:
+        self._gen += 1
+        self._msg = None
+        return super().produce(force)
+
+    def send(self, value: Any, force: bool = True) -> Produced:  # type: ignore[override]
+        """Copies value (a T) into the slot and produces it."""
+        ctypes.memmove(_producer_msg(self._hot()), ctypes.addressof(value),
+                       ctypes.sizeof(self._cls))
+        return self.produce(force)
+
+
+class TypedConsumer(Consumer, Generic[T]):
+    """A consumer of ctypes structures T; msg is a Message[T] over the slot."""
+
+    def __init__(self, handle: Any, cls: Type[T], peer_fd: int = -1) -> None:
+        super().__init__(handle, peer_fd)
+        self._cls = cls
+        self._gen = 0
+        self._msg: Optional[Message[T]] = None
+
+    @property
+    def msg(self) -> Optional[Message[T]]:  # type: ignore[override]
+        m = self._msg
+        if m is None:
+            ptr = _consumer_msg(self._hot())
+            if not ptr:
+                return None
+            m = self._msg = Message(self._cls.from_address(ptr), self)
+        return m
+
+    @property
+    def view(self) -> Optional[memoryview]:
+        """The message as bytes (as Consumer.msg)."""
+        return Consumer.msg.fget(self)  # type: ignore[attr-defined,no-any-return]
+
+    def consume(self, latest: bool = False) -> Consumed:
+        self._gen += 1
+        self._msg = None
+        return super().consume(latest)
+
+    def receive(self, timeout: Optional[float] = None,  # type: ignore[override]
+                latest: bool = False) -> Message[T]:
+        super().receive(timeout, latest)
+        return self.msg  # type: ignore[return-value]
+
+    async def receive_async(self, timeout: Optional[float] = None,  # type: ignore[override]
+                            latest: bool = False) -> Message[T]:
+        await super().receive_async(timeout, latest)
+        return self.msg  # type: ignore[return-value]
