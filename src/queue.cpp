@@ -262,6 +262,10 @@ PopResult ConsumerQueue::flush() {
 
 int pending_messages(const QueueIndices& q) {
   const uint32_t n = q.slots();
+  // A walk that races the producer can meet a link it is rewriting and go
+  // round the ring; a corrupt chain does so every time. So a cycle is only
+  // an error when every attempt finds one with tail and head unchanged.
+  bool stable_cycle = false;
   for (int attempt = 0; attempt < 4; ++attempt) {
     const uint32_t t = q.tail().load(std::memory_order_acquire);
     if (t == kInvalid) return 0;
@@ -272,21 +276,18 @@ int pending_messages(const QueueIndices& q) {
     int count = (t & kConsumed) ? 0 : 1;
     for (uint32_t steps = 0;; ++steps) {
       const uint32_t next = q.chain(s).load(std::memory_order_acquire);
-      // A walk that races the producer can pass a link it has just
-      // rewritten; no queue holds more than n - 1 messages.
+      // No queue holds more than n - 1 messages, whatever a racing walk saw.
       if (next == kInvalid) return std::min(count, static_cast<int>(n - 1));
       if (next >= n) return -EPROTO;
       if (steps >= n) break;  // more links than slots
       ++count;
       s = next;
     }
-    // A cycle, unless the producer lapped the walk: then tail or head moved.
-    if (q.tail().load(std::memory_order_acquire) == t &&
-        q.head().load(std::memory_order_acquire) == h)
-      return -EPROTO;
+    stable_cycle = q.tail().load(std::memory_order_acquire) == t &&
+                   q.head().load(std::memory_order_acquire) == h;
   }
   // Lapped every time: the queue is as full as it gets.
-  return static_cast<int>(n - 1);
+  return stable_cycle ? -EPROTO : static_cast<int>(n - 1);
 }
 
 }  // namespace rtipc
