@@ -29,17 +29,21 @@ one() { # the single installed path matching a pattern
 }
 header=$(one '/include/rtipc/rtipc\.h$')
 one '/include/rtipc/version\.h$' >/dev/null
+major=${version%%.*}
 lib=$(one '/librtipc\.so$')
-one "/librtipc\.so\.0$" >/dev/null
+one "/librtipc\.so\.$major$" >/dev/null
 one "/librtipc\.so\.$version$" >/dev/null
 pc=$(one '/pkgconfig/rtipc\.pc$')
 [ "$with_examples" = true ] && one '/bin/rtipc-demo$' >/dev/null
 unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/librtipc\.so\(\.[0-9.]*\)\?$' \
-  -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc-[a-z-]*$' "$tmp/files" || true)
+  -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc-[a-z-]*$' -e '/librtipc\.a$' \
+  -e '/cmake/rtipc/rtipcConfig\(Version\)\?\.cmake$' -e '/share/man/man[13]/rtipc[a-z_-]*\.[13]$' \
+  -e '/share/doc/librtipc/' "$tmp/files" || true)
 [ -z "$unexpected" ] || fail "unexpected installed files: $unexpected"
-[ "$(readlink "$root$lib")" = librtipc.so.0 ] || fail "librtipc.so does not point to librtipc.so.0"
-[ "$(readlink "$root${lib}.0")" = "librtipc.so.$version" ] ||
-  fail "librtipc.so.0 does not point to librtipc.so.$version"
+[ "$(readlink "$root$lib")" = "librtipc.so.$major" ] ||
+  fail "librtipc.so does not point to librtipc.so.$major"
+[ "$(readlink "$root${lib}.$major")" = "librtipc.so.$version" ] ||
+  fail "librtipc.so.$major does not point to librtipc.so.$version"
 
 # pkg-config sees only the installed tree; the sysroot maps the build's
 # prefix into the DESTDIR.
@@ -56,10 +60,26 @@ case "$flags" in *"-I$root"*) ;; *) fail "cflags do not point into the install: 
 $cc -std=c11 -Wall -Wextra -Werror -o "$tmp/example" "$example" $flags ||
   fail "building $example against the installed library"
 libdir=$root$(dirname "$lib")
-LD_LIBRARY_PATH=$libdir ldd "$tmp/example" | grep -q "librtipc.so.0 => $libdir/" ||
-  fail "the example does not load the installed librtipc.so.0"
+LD_LIBRARY_PATH=$libdir ldd "$tmp/example" | grep -q "librtipc.so.$major => $libdir/" ||
+  fail "the example does not load the installed librtipc.so.$major"
 out=$(LD_LIBRARY_PATH=$libdir "$tmp/example") || fail "the example failed: $out"
 echo "$out"
 [ "$(echo "$out" | sed -n 1p)" = "header $version library $version" ] || fail "version line"
 [ "$(echo "$out" | sed -n 2p)" = "received: hello through shared memory" ] || fail "message line"
+
+# The static library alone: a fully static program from nothing but
+# pkg-config --static (the archive carries the core; Libs.private the C++
+# runtime).
+if grep -q '/librtipc\.a$' "$tmp/files"; then
+  static_flags=$(pkg-config --static --cflags --libs rtipc)
+  echo "pkg-config --static --cflags --libs rtipc: $static_flags"
+  # shellcheck disable=SC2086 # the flags are words
+  $cc -std=c11 -Wall -Wextra -Werror -static -o "$tmp/example-static" "$example" $static_flags ||
+    fail "building $example statically against the installed librtipc.a"
+  ldd "$tmp/example-static" 2>&1 | grep -q librtipc && fail "the static example loads librtipc.so"
+  out=$("$tmp/example-static") || fail "the static example failed: $out"
+  [ "$(echo "$out" | sed -n 2p)" = "received: hello through shared memory" ] ||
+    fail "message line of the static example"
+  echo "static: $(echo "$out" | sed -n 2p)"
+fi
 echo "install-test: ok ($header and the rest)"
