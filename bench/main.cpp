@@ -51,7 +51,7 @@ const Set kSets[] = {
       "  --smoke        a few seconds per set: checks that everything runs, the\n"
       "                 figures mean nothing\n"
       "  --quick        a shorter full pass (3 repetitions instead of 5)\n"
-      "  --cpus A,B     the two CPUs to pin the processes to (default 2,3); two\n"
+      "  --cpus A,B     the two CPUs to pin the processes to (default 0,1); two\n"
       "                 distinct CPUs, or the figures are not meaningful\n"
       "  --reps N       repetitions of each measurement (default 5)\n"
       "  --out DIR      also write DIR/results.json and the data files of the plots\n"
