@@ -27,6 +27,7 @@
 #include <rtipc/rtipc.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,23 +92,41 @@ static void backoff(unsigned* spins) {
 /* ---- Setup: every call that depends on the shape of the API ------------- */
 
 static int listen_on(const char* path, rtipc_server** listener) {
-  return rtipc_server_create(path, 1, 0600, listener);
+  struct rtipc_server_config config = RTIPC_SERVER_CONFIG_INIT;
+  config.backlog = 1;
+  config.socket_mode = 0600;
+  return rtipc_server_create(path, &config, listener);
 }
 
 static int accept_group(rtipc_server* listener, rtipc_group** group) {
-  return rtipc_server_accept(listener, 10000, NULL, NULL, 0, group);
+  return rtipc_server_accept(listener, 10000, group);
+}
+
+static struct rtipc_channel_config channel(const char* name, uint32_t msg_size,
+                                           uint32_t add_msgs, uint32_t flags) {
+  struct rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
+  c.info = name;
+  c.info_size = (uint32_t)strlen(name);
+  c.msg_size = msg_size;
+  c.add_msgs = add_msgs;
+  c.flags = flags;
+  return c;
 }
 
 static int connect_group(const char* path, rtipc_group** group) {
   struct rtipc_channel_config produced[] = {
-      {"stream", 6, sizeof(struct message), 100, 0},
-      {"ping", 4, sizeof(struct message), 0, 0},
+      channel("stream", sizeof(struct message), 100, 0),
+      channel("ping", sizeof(struct message), 0, 0),
   };
   struct rtipc_channel_config consumed[] = {
-      {"report", 6, sizeof(struct report), 0, RTIPC_CHANNEL_EVENTFD},
-      {"pong", 4, sizeof(struct message), 0, 0},
+      channel("report", sizeof(struct report), 0, RTIPC_CHANNEL_EVENTFD),
+      channel("pong", sizeof(struct message), 0, 0),
   };
-  struct rtipc_group_config config = {produced, consumed, NULL, 2, 2, 0, 0};
+  struct rtipc_group_config config = RTIPC_GROUP_CONFIG_INIT;
+  config.producers = produced;
+  config.producer_count = 2;
+  config.consumers = consumed;
+  config.consumer_count = 2;
   return rtipc_client_connect(path, &config, 10000, group);
 }
 
@@ -152,6 +171,7 @@ static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t 
   uint64_t expected = 0; /* the next sequence number */
   int64_t first = 0;
   unsigned spins = 0;
+  bool producer_gone = false;
   for (;;) {
     int result = rtipc_consume(stream, RTIPC_CONSUME_NEXT);
     if (result < 0) {
@@ -159,6 +179,14 @@ static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t 
       exit(EXIT_FAILED);
     }
     if (result < RTIPC_NEW) {
+      if (producer_gone) {
+        /* It left before the consume above, which found nothing. */
+        fprintf(stderr, "consumer: the producer went away\n");
+        exit(EXIT_FAILED);
+      }
+      /* Polling cannot sleep on the peer's exit: look now and then. */
+      if (++spins % (64 * SPINS_BEFORE_YIELD) == 0)
+        producer_gone = rtipc_consumer_peer_alive(stream) == 0;
       backoff(&spins);
       continue;
     }

@@ -1,6 +1,6 @@
 /*
  * librtipc: real-time inter-process communication through shared memory,
- * speaking the rtipc wire protocol, version 2.
+ * speaking the rtipc wire protocol, version 2 (docs/protocol.md).
  *
  * Two processes on one host exchange fixed-size messages through wait-free
  * single-producer single-consumer queues in one sealed memfd. A client
@@ -13,22 +13,42 @@
  *           accepts NULL. Pointers that a function returns into a handle
  *           (messages, info bytes) stay valid until that handle is destroyed
  *           unless the function says otherwise.
+ * Structs   Every struct starts with a `size` field that the caller sets to
+ *           sizeof the struct as its header knows it: use the *_INIT macros,
+ *           which also zero every other field. The library reads (and, for
+ *           structs it fills, writes) only the first `size` bytes, so a
+ *           program built against an older, shorter struct keeps working
+ *           when the struct grows; fields it does not know keep their
+ *           zero defaults. A struct larger than the library knows is
+ *           accepted when the extra bytes are zero, else -E2BIG; one smaller
+ *           than its first published layout is -EINVAL.
+ * Integers  Modes, flags and results are unsigned or int values with macros,
+ *           never enum types, so their width is fixed for every FFI.
  * Errors    Functions returning int return a negative errno value, or the
  *           negated library code RTIPC_EREJECTED, on failure, and 0 or a
  *           non-negative result on success. rtipc_strerror() names any such
- *           value; rtipc_last_error() holds the calling thread's detailed
- *           message for its last failed setup call. By default errors are
- *           also logged to stderr (see rtipc_set_log).
+ *           value; rtipc_last_error() describes the calling thread's last
+ *           failed call. The library prints nothing unless asked to (see
+ *           rtipc_set_log and the RTIPC_LOG environment variable).
  * Pointers  No argument may be NULL unless its comment says so.
  * Threads   Different handles may be used from different threads at once,
  *           including the producers and consumers of one group. One handle
- *           is used from one thread at a time. rtipc_set_log() is
- *           thread-safe.
- * Blocking  Only functions that say so block. The hot path
- *           (rtipc_producer_msg, rtipc_produce, rtipc_consumer_msg,
- *           rtipc_consume) never blocks, never allocates and makes no system
- *           call, except that rtipc_produce on a channel with an eventfd
- *           signals it with one write(2).
+ *           is used from one thread at a time, except the calls marked
+ *           "any thread", which may run while another thread uses the same
+ *           handle, hot path included. rtipc_set_log(), rtipc_strerror(),
+ *           rtipc_last_error() and the version getters are thread-safe.
+ * Blocking  Only functions that say so block. Every blocking call returns
+ *           -EINTR when a signal handler ran while it waited (whatever
+ *           SA_RESTART says), so a handler can stop it; call it again to go
+ *           on. The hot path (rtipc_producer_msg, rtipc_produce,
+ *           rtipc_consumer_msg, rtipc_consume) never blocks, never allocates
+ *           and makes no system call, except that rtipc_produce on a channel
+ *           with an eventfd signals it (see rtipc_produce).
+ * Peers     The peer process is untrusted: whatever it writes to the shared
+ *           region or does to the descriptors it shares with us (including
+ *           their file status flags), our calls return an error or go on,
+ *           on time, and never crash. Message bytes are the peer's too: they
+ *           may change while you read them, so copy what you check.
  * Descriptors
  *           Every descriptor the library creates is close-on-exec.
  */
@@ -50,339 +70,448 @@ extern "C" {
 #define RTIPC_EXPORT
 #endif
 
+/* No function throws: C++ callers see them noexcept. */
+#if defined(__cplusplus)
+#define RTIPC_NOEXCEPT noexcept
+#else
+#define RTIPC_NOEXCEPT
+#endif
+
 typedef struct rtipc_group rtipc_group;
 typedef struct rtipc_producer rtipc_producer;
 typedef struct rtipc_consumer rtipc_consumer;
 typedef struct rtipc_server rtipc_server;
+typedef struct rtipc_proposal rtipc_proposal;
 
 /* ------------------------------------------------------------------------
- * Version, errors, logging
+ * Version, run-time facts, errors, logging
  */
 
-/* The library's version, "MAJOR.MINOR.MICRO"; compare with RTIPC_VERSION. */
-RTIPC_EXPORT const char *rtipc_version(void);
+/** The library's version, "MAJOR.MINOR.MICRO", and its parts; compare with
+ * RTIPC_VERSION and RTIPC_VERSION_MAJOR etc. from the header you built with. */
+RTIPC_EXPORT const char *rtipc_version(void) RTIPC_NOEXCEPT;
+RTIPC_EXPORT unsigned rtipc_version_major(void) RTIPC_NOEXCEPT;
+RTIPC_EXPORT unsigned rtipc_version_minor(void) RTIPC_NOEXCEPT;
+RTIPC_EXPORT unsigned rtipc_version_micro(void) RTIPC_NOEXCEPT;
 
-/* Library codes beyond errno; functions return them negated. */
-enum {
-	RTIPC_EREJECTED = 4096, /* the server (or its filter) said no */
-};
+/** The cache-line size this library lays out a client's group with when its
+ * config says 0 (a build option of the library, 64 unless changed). */
+RTIPC_EXPORT uint32_t rtipc_default_cacheline(void) RTIPC_NOEXCEPT;
 
-/* A static description of err (negative or positive errno, or library code). */
-RTIPC_EXPORT const char *rtipc_strerror(int err);
+/** Library codes beyond errno; functions return them negated. */
+#define RTIPC_EREJECTED 4096 /**< the server (or its filter) said no */
 
-/* The calling thread's message for its last failed setup call, or "". Valid
- * until the thread's next failing call. */
-RTIPC_EXPORT const char *rtipc_last_error(void);
+/** A static description of err (negative or positive errno, or library code). */
+RTIPC_EXPORT const char *rtipc_strerror(int err) RTIPC_NOEXCEPT;
 
-enum rtipc_log_level {
-	RTIPC_LOG_NONE = 0,
-	RTIPC_LOG_ERROR = 1,
-	RTIPC_LOG_WARNING = 2,
-	RTIPC_LOG_INFO = 3,
-	RTIPC_LOG_DEBUG = 4,
-};
+/** The calling thread's message for its last failed call (any call that
+ * returned a negative value, hot path included), or "" before the first.
+ * Valid until the thread's next failing call. */
+RTIPC_EXPORT const char *rtipc_last_error(void) RTIPC_NOEXCEPT;
 
-typedef void (*rtipc_log_fn)(enum rtipc_log_level level, const char *text, void *user);
+#define RTIPC_LOG_NONE 0u
+#define RTIPC_LOG_ERROR 1u
+#define RTIPC_LOG_WARNING 2u
+#define RTIPC_LOG_INFO 3u
+#define RTIPC_LOG_DEBUG 4u
 
-/* Sends messages up to max_level to fn (called under a lock, from whichever
- * thread logs). fn NULL restores the default sink, stderr. The default is
- * (NULL, NULL, RTIPC_LOG_ERROR); RTIPC_LOG_NONE silences the library. */
-RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void *user, enum rtipc_log_level max_level);
+typedef void (*rtipc_log_fn)(unsigned level, const char *text, void *user);
+
+/** Sends messages up to max_level (RTIPC_LOG_*) to fn, from whichever thread
+ * logs; fn may call rtipc_set_log itself. fn NULL means stderr. The default
+ * is silence, unless the environment variable RTIPC_LOG names a level
+ * (error, warning, info or debug) when the library first logs: then that
+ * level goes to stderr. */
+RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void *user, unsigned max_level) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Configuration
  */
 
-#define RTIPC_CHANNEL_EVENTFD 0x1u /* the channel has an eventfd for wake-ups */
+#define RTIPC_CHANNEL_EVENTFD 0x1u /**< the channel has an eventfd for wake-ups */
 
 struct rtipc_channel_config {
-	const void *info;   /* opaque metadata for the peer; NULL when info_size is 0 */
-	uint32_t info_size; /* at most 65536 */
-	uint32_t msg_size;  /* bytes per message, 1 .. 64 MiB */
-	uint32_t add_msgs;  /* slots beyond the minimum of 3 */
-	uint32_t flags;     /* RTIPC_CHANNEL_* */
+	uint32_t size;      /**< sizeof(struct rtipc_channel_config): RTIPC_CHANNEL_CONFIG_INIT */
+	uint32_t flags;     /**< RTIPC_CHANNEL_* */
+	uint32_t msg_size;  /**< bytes per message, 1 .. 64 MiB */
+	uint32_t add_msgs;  /**< slots beyond the minimum of 3 */
+	const void *info;   /**< opaque metadata for the peer; NULL when info_size is 0 */
+	uint32_t info_size; /**< at most 65536 */
+	uint32_t reserved;  /**< 0 */
 };
 
-#define RTIPC_GROUP_MLOCK 0x1u          /* mlock the region; a failure is a warning */
-#define RTIPC_GROUP_MLOCK_REQUIRED 0x2u /* mlock the region; a failure fails the setup */
-#define RTIPC_GROUP_PRODUCER_CACHE 0x4u /* producers write a private copy, copied on produce */
+#define RTIPC_GROUP_MLOCK 0x1u          /**< mlock the region; a failure is a warning */
+#define RTIPC_GROUP_MLOCK_REQUIRED 0x2u /**< mlock the region; a failure fails the setup */
+#define RTIPC_GROUP_PRODUCER_CACHE 0x4u /**< producers write a private copy, copied on produce */
 
-/* A group in the terms of the side that holds it: its producers are the
- * channels this process writes. Up to 1024 channels in all. */
+/** A group in the terms of the side that holds it: its producers are the
+ * channels this process writes. Up to 1024 channels in all. The channel
+ * arrays are read element by element with the stride of their first
+ * element's size; every element must carry the same size. */
 struct rtipc_group_config {
-	const struct rtipc_channel_config *producers; /* NULL when producer_count is 0 */
-	const struct rtipc_channel_config *consumers; /* NULL when consumer_count is 0 */
-	const void *info;                             /* group metadata; NULL when info_size is 0 */
+	uint32_t size;                                /**< RTIPC_GROUP_CONFIG_INIT */
+	uint32_t flags;                               /**< RTIPC_GROUP_*: local, never sent */
+	const struct rtipc_channel_config *producers; /**< NULL when producer_count is 0 */
+	const struct rtipc_channel_config *consumers; /**< NULL when consumer_count is 0 */
 	uint32_t producer_count;
 	uint32_t consumer_count;
-	uint32_t info_size; /* at most 65536 */
-	uint32_t flags;     /* RTIPC_GROUP_*: local, never sent to the peer */
+	const void *info;   /**< group metadata; NULL when info_size is 0 */
+	uint32_t info_size; /**< at most 65536 */
+	uint32_t cacheline; /**< layout cache line, power of two 8..4096; 0: rtipc_default_cacheline() */
 };
+
+/** Decides on a client's proposal before anything of it is mapped or
+ * written; see the rtipc_proposal_* getters. The proposal is valid during
+ * the call only. Returns nonzero to accept. */
+typedef int (*rtipc_filter_fn)(const rtipc_proposal *proposal, void *user);
+
+/** Defaults of the server limits (a field left 0 takes these). Each bounds
+ * what one client can make the server map, touch or allocate. */
+#define RTIPC_DEFAULT_MAX_CHANNELS 64u
+#define RTIPC_DEFAULT_MAX_SLOTS 4096u
+#define RTIPC_DEFAULT_MAX_REGION_SIZE (64ull << 20)
+#define RTIPC_DEFAULT_MAX_PRIVATE_SIZE (16ull << 20)
+#define RTIPC_DEFAULT_REQUEST_TIMEOUT_MS 1000
+
+/** How a server (or rtipc_group_from_request) takes a client's group. Every
+ * field left 0 takes its default. Limits above the library's hard limits
+ * (1024 channels, 2^20 slots, 16 GiB region) are -EINVAL. */
+struct rtipc_server_config {
+	uint32_t size;               /**< RTIPC_SERVER_CONFIG_INIT */
+	uint32_t group_flags;        /**< RTIPC_GROUP_* for every accepted group */
+	rtipc_filter_fn filter;      /**< NULL: accept whatever is within the limits */
+	void *filter_user;           /**< passed to filter */
+	int32_t request_timeout_ms;  /**< time a connected client has to send its request;
+	                                0: RTIPC_DEFAULT_REQUEST_TIMEOUT_MS, -1: no limit */
+	int32_t backlog;             /**< listen(2) backlog; 0: SOMAXCONN */
+	uint32_t socket_mode;        /**< permission bits of the socket file; 0: the umask's */
+	uint32_t min_cacheline;      /**< refuse layouts with a smaller cache line; 0: 8 (any) */
+	uint32_t max_channels;       /**< per group, both directions */
+	uint32_t max_slots;          /**< per channel (3 + add_msgs) */
+	uint64_t max_region_size;    /**< bytes of the shared region */
+	uint64_t max_private_size;   /**< bytes the server allocates and touches for one group:
+	                                its producers' pages of the region, chain copies,
+	                                producer caches, mlocked memory */
+};
+
+#if defined(__cplusplus)
+#define RTIPC_CHANNEL_CONFIG_INIT {sizeof(struct rtipc_channel_config), 0, 0, 0, NULL, 0, 0}
+#define RTIPC_GROUP_CONFIG_INIT {sizeof(struct rtipc_group_config), 0, NULL, NULL, 0, 0, NULL, 0, 0}
+#define RTIPC_SERVER_CONFIG_INIT \
+	{sizeof(struct rtipc_server_config), 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0}
+#else
+#define RTIPC_CHANNEL_CONFIG_INIT {.size = sizeof(struct rtipc_channel_config)}
+#define RTIPC_GROUP_CONFIG_INIT {.size = sizeof(struct rtipc_group_config)}
+#define RTIPC_SERVER_CONFIG_INIT {.size = sizeof(struct rtipc_server_config)}
+#endif
+
+/* ------------------------------------------------------------------------
+ * Proposals: what a server's filter sees, in the server's terms (its
+ * producers are the channels the client consumes). The request has been
+ * decoded, checked against the limits and its descriptor count checked;
+ * nothing has been mapped yet, and the descriptors themselves are checked
+ * only after an accept.
+ */
+
+RTIPC_EXPORT uint32_t rtipc_proposal_producer_count(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_consumer_count(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+/** Fills the first config->size bytes of *config with channel index's
+ * configuration (flags 0 or RTIPC_CHANNEL_EVENTFD; info points into the
+ * proposal). Returns 0, -EINVAL (no such index, or a bad size). */
+RTIPC_EXPORT int rtipc_proposal_producer_config(const rtipc_proposal *proposal, uint32_t index,
+						struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_proposal_consumer_config(const rtipc_proposal *proposal, uint32_t index,
+						struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
+/** The group's info bytes (NULL when none); *size receives their count. */
+RTIPC_EXPORT const void *rtipc_proposal_info(const rtipc_proposal *proposal, size_t *size) RTIPC_NOEXCEPT;
+/** Bytes of the shared region the layout needs, and its cache line. */
+RTIPC_EXPORT uint64_t rtipc_proposal_region_size(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_cacheline(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+/** The client process from SO_PEERCRED at connect time; pid 0 and uid/gid
+ * (uint32_t)-1 when unknown (rtipc_group_from_request saw no socket). */
+RTIPC_EXPORT int32_t rtipc_proposal_peer_pid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_peer_uid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Channel groups
  */
 
-/* Creates a group as a client: a sealed memfd holding every channel and the
+/** Largest request a group may need (what one SOCK_SEQPACKET message of a
+ * default Linux socket carries, with room to spare). rtipc_group_create
+ * refuses a larger configuration with -EMSGSIZE; a server refuses a larger
+ * request. */
+#define RTIPC_MAX_REQUEST_SIZE 65536u
+
+/** Creates a group as a client: a sealed memfd holding every channel and the
  * eventfds the configuration asks for. The configuration is copied.
- * Returns 0 and *group, or -EINVAL (bad configuration), -ENOMEM, -errno of a
- * failed system call. Makes system calls; does not block. */
-RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config *config, rtipc_group **group);
+ * Returns 0 and *group, or -EINVAL (bad configuration), -E2BIG (see
+ * Structs), -EMSGSIZE (the request would exceed RTIPC_MAX_REQUEST_SIZE),
+ * -ENOMEM, -errno of a failed system call. Makes system calls; does not
+ * block. */
+RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config *config, rtipc_group **group) RTIPC_NOEXCEPT;
 
-/* The protocol request that describes the group (PROTOCOL.md section 3).
- * Writes it to buf when size is enough, and returns its length either way
- * (like snprintf). buf may be NULL when size is 0. */
-RTIPC_EXPORT int rtipc_group_request(const rtipc_group *group, void *buf, size_t size);
+/** The protocol request that describes the group (docs/protocol.md). Writes
+ * it to buf when size is enough, and returns its length either way (like
+ * snprintf). buf may be NULL when size is 0. */
+RTIPC_EXPORT int rtipc_group_request(const rtipc_group *group, void *buf, size_t size) RTIPC_NOEXCEPT;
 
-/* The descriptors to send with the request: the memfd, then the eventfds in
+/** The descriptors to send with the request: the memfd, then the eventfds in
  * table order. Writes them to fds when count is enough and returns how many
  * there are. They stay owned by the group. fds may be NULL when count is 0. */
-RTIPC_EXPORT int rtipc_group_fds(const rtipc_group *group, int *fds, size_t count);
+RTIPC_EXPORT int rtipc_group_fds(const rtipc_group *group, int *fds, size_t count) RTIPC_NOEXCEPT;
 
-/* Builds the server side of a group from a client's request bytes and the
+/** Builds the server side of a group from a client's request bytes and the
  * descriptors that came with them, checking everything (a hostile peer gets
- * an error, never a crash). flags: RTIPC_GROUP_*.
- * Takes ownership of all fd_count descriptors and closes them also on
- * failure. Returns 0 and *group, or -EBADMSG (malformed request or wrong
- * descriptor count), -EINVAL (a size beyond the limits), -EBADF or -EPERM (a
- * descriptor that is not a sealed memfd or not an eventfd), -errno. */
+ * an error, never a crash) against config (NULL: defaults), whose filter,
+ * if any, decides with an unknown peer. Takes ownership of all fd_count
+ * descriptors and closes them also on failure. Returns 0 and *group, or
+ * -EBADMSG (malformed request or wrong descriptor count), -EINVAL (a size
+ * beyond the hard limits), -E2BIG (beyond config's limits), -EBADF or
+ * -EPERM (a descriptor that is not a sealed tmpfs memfd or not an eventfd),
+ * -RTIPC_EREJECTED (the filter), -errno. */
 RTIPC_EXPORT int rtipc_group_from_request(const void *request, size_t size, const int *fds,
-					  size_t fd_count, uint32_t flags, rtipc_group **group);
+					  size_t fd_count, const struct rtipc_server_config *config,
+					  rtipc_group **group) RTIPC_NOEXCEPT;
 
-/* Destroys the group and the channels not taken out of it. Channels taken
+/** Destroys the group and the channels not taken out of it. Channels taken
  * out live on: the shared memory stays mapped until the last one is gone. */
-RTIPC_EXPORT void rtipc_group_destroy(rtipc_group *group);
+RTIPC_EXPORT void rtipc_group_destroy(rtipc_group *group) RTIPC_NOEXCEPT;
 
-RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group *group);
-RTIPC_EXPORT uint32_t rtipc_group_consumer_count(const rtipc_group *group);
+RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group *group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_group_consumer_count(const rtipc_group *group) RTIPC_NOEXCEPT;
 
-/* The group's info bytes; *size receives their count. NULL when there are none. */
-RTIPC_EXPORT const void *rtipc_group_info(const rtipc_group *group, size_t *size);
+/** The group's info bytes; *size receives their count. NULL when there are none. */
+RTIPC_EXPORT const void *rtipc_group_info(const rtipc_group *group, size_t *size) RTIPC_NOEXCEPT;
 
-/* Fills *config with producer (or consumer) channel index's configuration,
- * info included (valid while the group lives). Returns 0 or -EINVAL. */
+/** The layout's cache line and the region's size in bytes. */
+RTIPC_EXPORT uint32_t rtipc_group_cacheline(const rtipc_group *group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint64_t rtipc_group_region_size(const rtipc_group *group) RTIPC_NOEXCEPT;
+
+/** Fills the first config->size bytes of *config with producer (or consumer)
+ * channel index's configuration, info included (valid while the group
+ * lives). Returns 0 or -EINVAL. */
 RTIPC_EXPORT int rtipc_group_producer_config(const rtipc_group *group, uint32_t index,
-					     struct rtipc_channel_config *config);
+					     struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
 RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group *group, uint32_t index,
-					     struct rtipc_channel_config *config);
+					     struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
 
-/* The peer process's pid, as the handshake's SO_PEERCRED gave it, or 0 when
+/** The peer process's pid, as the handshake's SO_PEERCRED gave it, or 0 when
  * unknown (a group built by rtipc_group_create or rtipc_group_from_request,
  * which saw no handshake). These are the kernel's credentials of the socket:
  * a client's peer is the process that called rtipc_server_create, and both
  * ends of a socketpair name the process that created it. */
-RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group *group);
+RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group *group) RTIPC_NOEXCEPT;
 
-/* A descriptor that turns readable (POLLIN) once the peer process has
+/** A descriptor that turns readable (POLLIN) once the peer process has
  * exited, however it went, for poll/epoll/select: a pidfd, taken during the
  * handshake (SO_PEERPIDFD, Linux 6.5+, or pidfd_open, Linux 5.3+). Owned by
  * the group; the producers and consumers taken out of it watch the same
  * process on their own. Returns -ENOTSUP when unknown (no handshake, or a
  * kernel without pidfds). */
-RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group *group);
+RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group *group) RTIPC_NOEXCEPT;
 
-/* Takes producer (or consumer) index out of the group; the caller owns it and
+/** Takes producer (or consumer) index out of the group; the caller owns it and
  * destroys it with rtipc_producer_destroy (rtipc_consumer_destroy). Returns
  * 0, -EINVAL (no such index) or -EBUSY (taken already). */
 RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group *group, uint32_t index,
-					   rtipc_producer **producer);
+					   rtipc_producer **producer) RTIPC_NOEXCEPT;
 RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group *group, uint32_t index,
-					   rtipc_consumer **consumer);
+					   rtipc_consumer **consumer) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Producing
  */
 
-enum rtipc_produce_mode {
-	RTIPC_PRODUCE_FORCE = 0, /* never fails: discards the oldest waiting message when full */
-	RTIPC_PRODUCE_TRY = 1,   /* never discards: reports RTIPC_QUEUE_FULL */
-};
+/** Modes of rtipc_produce. */
+#define RTIPC_PRODUCE_FORCE 0u /**< never fails: discards the oldest waiting message when full */
+#define RTIPC_PRODUCE_TRY 1u   /**< never discards: reports RTIPC_QUEUE_FULL */
 
-enum rtipc_produce_result {
-	RTIPC_PUBLISHED = 0,           /* the message is in the queue */
-	RTIPC_PUBLISHED_DISCARDED = 1, /* ... and the oldest waiting message was dropped */
-	RTIPC_QUEUE_FULL = 2,          /* nothing published; the message stays in place */
-};
+/** Results of rtipc_produce. */
+#define RTIPC_PUBLISHED 0           /**< the message is in the queue */
+#define RTIPC_PUBLISHED_DISCARDED 1 /**< ... and the oldest waiting message was dropped */
+#define RTIPC_QUEUE_FULL 2          /**< nothing published; the message stays in place */
 
-RTIPC_EXPORT void rtipc_producer_destroy(rtipc_producer *producer);
+RTIPC_EXPORT void rtipc_producer_destroy(rtipc_producer *producer) RTIPC_NOEXCEPT;
 
-/* Where to write the next message: rtipc_producer_msg_size() bytes, aligned
- * to the cache line. Valid until the next rtipc_produce that publishes. The
- * slot is shared memory the peer can see (unless the group has
- * RTIPC_GROUP_PRODUCER_CACHE), so write the message, then produce. */
-RTIPC_EXPORT void *rtipc_producer_msg(const rtipc_producer *producer);
+/** Where to write the next message: rtipc_producer_msg_size() bytes, aligned
+ * to rtipc_producer_msg_align(). Valid until the next rtipc_produce that
+ * publishes. The slot is shared memory the peer can see (unless the group
+ * has RTIPC_GROUP_PRODUCER_CACHE), so write the message, then produce. */
+RTIPC_EXPORT void *rtipc_producer_msg(rtipc_producer *producer) RTIPC_NOEXCEPT;
 
-/* Publishes the message at rtipc_producer_msg(). Returns an
- * enum rtipc_produce_result, or -EPROTO when the shared indices are corrupt
- * (nothing is written outside the region), -EINVAL for a bad mode.
- * Wait-free; no system call unless the channel has an eventfd. */
-RTIPC_EXPORT int rtipc_produce(rtipc_producer *producer, enum rtipc_produce_mode mode);
+/** Publishes the message at rtipc_producer_msg(). Returns RTIPC_PUBLISHED,
+ * RTIPC_PUBLISHED_DISCARDED or RTIPC_QUEUE_FULL, or -EPROTO when the shared
+ * indices are corrupt (nothing is written outside the region), -EINVAL for
+ * a bad mode. Wait-free. On a channel with an eventfd a publishing push
+ * signals it: one poll(2) and one write(2), or none when the counter is
+ * already full (a full counter guarantees the wake-up), and it never waits
+ * whatever the peer did to the descriptor's flags. */
+RTIPC_EXPORT int rtipc_produce(rtipc_producer *producer, unsigned mode) RTIPC_NOEXCEPT;
 
-RTIPC_EXPORT size_t rtipc_producer_msg_size(const rtipc_producer *producer);
-/* n = 3 + add_msgs. Before the consumer's first message n - 1 messages fit;
- * after it, n - 2 wait behind the one the consumer reads. */
-RTIPC_EXPORT uint32_t rtipc_producer_slots(const rtipc_producer *producer);
-/* The channel's info bytes (NULL when none); *size receives their count. */
-RTIPC_EXPORT const void *rtipc_producer_info(const rtipc_producer *producer, size_t *size);
-/* The channel's eventfd, or -1. Owned by the producer. */
-RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer *producer);
+/** Any thread: message size, slot count n = 3 + add_msgs (before the
+ * consumer's first message n - 1 messages fit; after it, n - 2 wait behind
+ * the one the consumer reads), the alignment of rtipc_producer_msg() (the
+ * layout's cache line, which the client chose; a server can refuse small
+ * ones with min_cacheline), info bytes (NULL when none; *size receives
+ * their count) and the eventfd (-ENOTSUP when the channel has none; owned
+ * by the producer). */
+RTIPC_EXPORT size_t rtipc_producer_msg_size(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_producer_slots(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT size_t rtipc_producer_msg_align(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const void *rtipc_producer_info(const rtipc_producer *producer, size_t *size) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
-/* Whether the peer process still runs: 1 while it does, 0 once it has
- * exited, -ENOTSUP when unknown (see rtipc_group_peer_fd), -errno. Works
- * after the group is destroyed. One poll(2): not for the hot path. */
-RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer *producer);
+/** Any thread: how many published messages the consumer has not taken yet
+ * (a snapshot; the one it holds does not count). Reads shared memory only,
+ * writes nothing, no system call. Returns the count or -EPROTO. */
+RTIPC_EXPORT int rtipc_producer_pending(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+
+/** Any thread: whether the peer process still runs: 1 while it does, 0 once
+ * it has exited, -ENOTSUP when unknown (see rtipc_group_peer_fd), -errno.
+ * Works after the group is destroyed. One poll(2): not for the hot path. */
+RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Consuming
  */
 
-enum rtipc_consume_mode {
-	RTIPC_CONSUME_NEXT = 0,   /* the oldest unread message */
-	RTIPC_CONSUME_LATEST = 1, /* the newest message, skipping older ones */
-};
+/** Modes of rtipc_consume. */
+#define RTIPC_CONSUME_NEXT 0u   /**< the oldest unread message */
+#define RTIPC_CONSUME_LATEST 1u /**< the newest message, skipping older ones */
 
-enum rtipc_consume_result {
-	RTIPC_NOTHING_PRODUCED = 0, /* the producer has not published anything yet */
-	RTIPC_NO_NEW = 1,           /* nothing newer than the message held */
-	RTIPC_NEW = 2,              /* a new message, directly after the last one */
-	RTIPC_NEW_AFTER_GAP = 3,    /* a new message; messages before it were skipped */
-};
+/** Results of rtipc_consume. */
+#define RTIPC_NOTHING_PRODUCED 0 /**< the producer has not published anything yet */
+#define RTIPC_NO_NEW 1           /**< nothing newer than the message held */
+#define RTIPC_NEW 2              /**< a new message, directly after the last one */
+#define RTIPC_NEW_AFTER_GAP 3    /**< a new message; messages before it were skipped */
 
-RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer *consumer);
+RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
-/* The message the consumer holds, read in place; NULL before the first
+/** The message the consumer holds, read in place; NULL before the first
  * message. Valid until the next rtipc_consume; the producer never writes it
- * meanwhile. */
-RTIPC_EXPORT const void *rtipc_consumer_msg(const rtipc_consumer *consumer);
+ * meanwhile (a hostile one could: see Peers). */
+RTIPC_EXPORT const void *rtipc_consumer_msg(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
-/* Moves to the next (or newest) message. Returns an
- * enum rtipc_consume_result (>= RTIPC_NEW: rtipc_consumer_msg() changed), or
- * -EPROTO when the shared indices are corrupt, -EINVAL for a bad mode.
- * Wait-free, no system call; finding nothing new writes no shared memory. */
-RTIPC_EXPORT int rtipc_consume(rtipc_consumer *consumer, enum rtipc_consume_mode mode);
+/** Moves to the next (or newest) message. Returns RTIPC_NOTHING_PRODUCED,
+ * RTIPC_NO_NEW, RTIPC_NEW or RTIPC_NEW_AFTER_GAP (>= RTIPC_NEW:
+ * rtipc_consumer_msg() changed), or -EPROTO when the shared indices are
+ * corrupt, -EINVAL for a bad mode. No system call; finding nothing new
+ * writes no shared memory, in either mode. NEXT is wait-free; LATEST retries
+ * while the producer overruns it, at most 4 times, and then takes the next
+ * message as NEXT would (a gap is still reported), so it is wait-free too. */
+RTIPC_EXPORT int rtipc_consume(rtipc_consumer *consumer, unsigned mode) RTIPC_NOEXCEPT;
 
-RTIPC_EXPORT size_t rtipc_consumer_msg_size(const rtipc_consumer *consumer);
-RTIPC_EXPORT uint32_t rtipc_consumer_slots(const rtipc_consumer *consumer);
-RTIPC_EXPORT const void *rtipc_consumer_info(const rtipc_consumer *consumer, size_t *size);
+/** Any thread: as the producer's getters. */
+RTIPC_EXPORT size_t rtipc_consumer_msg_size(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_consumer_slots(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT size_t rtipc_consumer_msg_align(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const void *rtipc_consumer_info(const rtipc_consumer *consumer, size_t *size) RTIPC_NOEXCEPT;
 
-/* The channel's eventfd, for poll/epoll/select, or -1. Owned by the consumer.
- * Readable means "maybe a new message": call rtipc_consume until it reports
- * nothing new, then rtipc_consumer_wait(consumer, 0) to take stale counts so
- * that the descriptor does not stay readable for nothing. */
-RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer);
+/** Any thread: the channel's eventfd, for poll/epoll/select, or -ENOTSUP
+ * when it has none. Owned by the consumer. Readable means "maybe a new
+ * message": call rtipc_consume until it reports nothing new, then
+ * rtipc_consumer_wait(consumer, 0) to take stale counts so that a
+ * level-triggered poll does not report it again for nothing. A peer can
+ * keep the counter full: register it edge-triggered (EPOLLET), as the
+ * library's own waits do, to sleep through that. */
+RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
-/* Blocks until rtipc_consume would find something new, or timeout_ms passes
- * (-1: no limit; 0: just check), or the peer process exits. Spins first if
- * rtipc_consumer_set_spin asked for it (never longer than timeout_ms), then
- * sleeps on the eventfd and the peer's pidfd (when known, see
- * rtipc_group_peer_fd). Counts left in the eventfd by messages already
- * consumed are taken on the way (up to 4096 before it heeds timeout_ms, so
- * that a peer flooding the eventfd cannot hold it) and never make it return
- * early. Returns 1
- * when something is there, 0 on timeout, -EPIPE when the peer has exited and
- * nothing new is left (what it published before it went is still reported
- * first), -ENOTSUP when the channel has no eventfd and no message came while
- * spinning, -errno. Does not consume. */
-RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer *consumer, int timeout_ms);
+/** Any thread: as rtipc_producer_pending, from the consumer's side. */
+RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
-/* As rtipc_producer_peer_alive. */
-RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer *consumer);
+/** Blocks until rtipc_consume would find something new, or timeout_ms passes
+ * (-1: no limit; 0: just check), or the peer process exits, or a signal
+ * handler runs. Spins first if rtipc_consumer_set_spin asked for it (never
+ * longer than timeout_ms), then sleeps on the eventfd and the peer's pidfd
+ * (when known). Counts left in the eventfd by messages already consumed
+ * are taken with O(1) system calls per call, however many there are, and
+ * never make it return early or keep it awake. Returns 1 when something is
+ * there, 0 on timeout, -EPIPE when the peer has exited and nothing new is
+ * left (what it published before it went is still reported first), -EINTR,
+ * -ENOTSUP when the channel has no eventfd and no message came while
+ * spinning, -errno. Does not consume.
+ * A channel without eventfd cannot sleep: poll it with rtipc_consume and
+ * watch rtipc_consumer_peer_alive (or rtipc_group_peer_fd) every so often
+ * to notice a peer that is gone. */
+RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer *consumer, int timeout_ms) RTIPC_NOEXCEPT;
 
-/* How long rtipc_consumer_wait busy-polls before it sleeps; 0 (the default)
+/** Any thread: as rtipc_producer_peer_alive. */
+RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+
+/** How long rtipc_consumer_wait busy-polls before it sleeps; 0 (the default)
  * sleeps at once. */
-RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer *consumer, uint32_t spin_ns);
+RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer *consumer, uint32_t spin_ns) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
- * Handshake over a Unix SOCK_SEQPACKET socket (PROTOCOL.md sections 2-5)
+ * Handshake over a Unix SOCK_SEQPACKET socket (docs/protocol.md)
  */
 
-/* The peer process, from SO_PEERCRED at connect time. */
-struct rtipc_peer {
-	int32_t pid;
-	uint32_t uid;
-	uint32_t gid;
-};
+/** Listens on path, with the settings of config (NULL: defaults; copied). A
+ * stale socket file that nobody listens on (connect refused) is replaced;
+ * if a server listens there, fails with -EADDRINUSE (that server sees a
+ * connection that hangs up at once, which its accept skips); anything there
+ * that is not a socket fails with -EEXIST and is never removed. Returns 0
+ * and *server, or -EINVAL, -E2BIG (see Structs), -ENAMETOOLONG, -errno. A
+ * child forked without exec inherits the listening descriptor and keeps it
+ * alive. */
+RTIPC_EXPORT int rtipc_server_create(const char *path, const struct rtipc_server_config *config,
+				     rtipc_server **server) RTIPC_NOEXCEPT;
 
-/* Decides on a client's proposal. proposal is in the server's terms (its
- * producers are the channels the client consumes; flags is 0); it and its
- * info bytes are valid during the call only. The request has been decoded
- * and its descriptor count checked, but nothing has been mapped or written
- * yet, and the descriptors themselves are checked only after an accept.
- * Returns nonzero to accept. */
-typedef int (*rtipc_filter_fn)(const struct rtipc_group_config *proposal,
-			       const struct rtipc_peer *peer, void *user);
+/** Any thread: the listening descriptor, readable when a client waits to be
+ * accepted. Owned by the server. */
+RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server) RTIPC_NOEXCEPT;
 
-/* Listens on path. A stale socket file that nobody listens on (connect
- * refused) is replaced; if a server listens there, fails with -EADDRINUSE
- * (that server sees a connection that hangs up at once, which its accept
- * skips); anything there that is not a socket fails with -EEXIST and is
- * never removed. mode: permission bits for the socket file, set before
- * listening (0 keeps what the umask gives). backlog <= 0 means SOMAXCONN.
- * Returns 0 and *server, or -EINVAL, -ENAMETOOLONG, -errno. A child forked
- * without exec inherits the listening descriptor and keeps it alive. */
-RTIPC_EXPORT int rtipc_server_create(const char *path, int backlog, uint32_t mode,
-				     rtipc_server **server);
+/** Accepts one client: waits up to timeout_ms in all for a connection (-1: no
+ * limit, 0: only one already waiting), reads and checks its request against
+ * the limits, asks the filter, builds the group, replies, and closes the
+ * connection. The deadline holds however many clients come and go
+ * meanwhile. Blocks. Returns 0 and *group; -ETIMEDOUT when no client was
+ * accepted in time; -EINTR; -RTIPC_EREJECTED when the filter said no;
+ * -E2BIG when the request exceeds the server's limits; -EBADMSG, -EINVAL,
+ * -EBADF, -EPERM for a bad request or bad descriptors; -EPROTO when a
+ * client connected but sent no request within the request timeout; -EPIPE
+ * (or -ECONNRESET) when it left before the reply; -EMFILE (or -ENFILE,
+ * -ENOMEM) when this process ran out of descriptors or memory (a client
+ * caught in it got -1). A connection that hangs up without sending anything
+ * is skipped. In every rejection the client got -1 where the socket
+ * allowed. Every failure that concerns one client leaves the server ready
+ * for the next, with every received descriptor closed. */
+RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
-/* The listening descriptor, readable when a client waits to be accepted.
- * Owned by the server. */
-RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server);
+/** The server side of the handshake on an already connected SOCK_SEQPACKET
+ * socket (socketpair, inherited descriptor), with the settings of config
+ * (NULL: defaults; backlog and socket_mode do not apply). timeout_ms bounds
+ * the wait for the request (-EPROTO when it passes; -ECONNABORTED when the
+ * peer hangs up without sending anything). Does not take ownership of sock
+ * and does not close it. Returns as rtipc_server_accept. */
+RTIPC_EXPORT int rtipc_server_accept_socket(int sock, const struct rtipc_server_config *config,
+					    int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
-/* How long a connected client may take to send its request before the
- * server drops it (default 1000 ms; -1: no limit); bounds what a silent or
- * slow peer costs. */
-RTIPC_EXPORT void rtipc_server_set_request_timeout(rtipc_server *server, int timeout_ms);
-
-/* Accepts one client: waits up to timeout_ms for a connection (-1: no limit,
- * 0: only one already waiting), reads and checks its request, asks filter
- * (NULL accepts everything), builds the group (flags: RTIPC_GROUP_*),
- * replies, and closes the connection. Blocks. Returns 0 and *group;
- * -ETIMEDOUT when no client came in time; -RTIPC_EREJECTED when the filter
- * said no; -EBADMSG, -EINVAL, -EBADF, -EPERM for a bad request or bad
- * descriptors; -EPROTO when a client connected but sent no request within
- * the request timeout; -EPIPE (or -ECONNRESET) when it left before the
- * reply; -EMFILE (or -ENFILE, -ENOMEM) when this process ran out of
- * descriptors or memory (a client caught in it got -1). A connection that
- * hangs up without sending anything is skipped.
- * In every rejection the client got -1 where the socket allowed. Every
- * failure that concerns one client is logged as a warning (not an error)
- * and leaves the server ready for the next, with every received descriptor
- * closed. */
-RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms,
-				     rtipc_filter_fn filter, void *user, uint32_t flags,
-				     rtipc_group **group);
-
-/* The server side of the handshake on an already connected SOCK_SEQPACKET
- * socket (socketpair, inherited descriptor). timeout_ms bounds the wait for
- * the request (-EPROTO when it passes; -ECONNABORTED when the peer hangs up
- * without sending anything). Does not take ownership of sock and does not
- * close it. Returns as rtipc_server_accept. */
-RTIPC_EXPORT int rtipc_server_accept_socket(int sock, int timeout_ms, rtipc_filter_fn filter,
-					    void *user, uint32_t flags, rtipc_group **group);
-
-/* Stops listening and frees the server. Removes the socket file if it is
+/** Stops listening and frees the server. Removes the socket file if it is
  * still the one the server created and this is the process that created it:
  * a process that inherited the server through fork() may destroy its copy
  * without taking the path away from the original. */
-RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server);
+RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server) RTIPC_NOEXCEPT;
 
-/* Creates a group from config (as rtipc_group_create), connects to the server
+/** Creates a group from config (as rtipc_group_create), connects to the server
  * at path, sends the request and waits for the answer, all within timeout_ms
  * (-1: no limit). Blocks. Returns 0 and *group; -ENOENT or -ECONNREFUSED
  * when no server is there; -RTIPC_EREJECTED when the server said no (any
  * answer but 00 00 00 00, including a hang-up); -ECONNRESET when the server
- * went away with the connection unanswered; -ETIMEDOUT; -EINVAL when the
- * group has more than 252 eventfds (the kernel passes at most 253
+ * went away with the connection unanswered; -ETIMEDOUT; -EINTR; -EINVAL
+ * when the group has more than 252 eventfds (the kernel passes at most 253
  * descriptors in one message); -errno. */
 RTIPC_EXPORT int rtipc_client_connect(const char *path, const struct rtipc_group_config *config,
-				      int timeout_ms, rtipc_group **group);
+				      int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
-/* The same on an already connected SOCK_SEQPACKET socket. Does not take
+/** The same on an already connected SOCK_SEQPACKET socket. Does not take
  * ownership of sock. */
 RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config *config,
-					     int timeout_ms, rtipc_group **group);
+					     int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* RTIPC_H */
+#endif /**< RTIPC_H */

@@ -9,6 +9,7 @@
 set -eu
 
 build=$1 version=$2 example=$3 cc=$4 meson=$5 with_examples=$6
+soname=librtipc.so.${version%%.*} # the soversion is the major version (semver)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rtipc-install-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 root=$tmp/root
@@ -29,9 +30,8 @@ one() { # the single installed path matching a pattern
 }
 header=$(one '/include/rtipc/rtipc\.h$')
 one '/include/rtipc/version\.h$' >/dev/null
-major=${version%%.*}
 lib=$(one '/librtipc\.so$')
-one "/librtipc\.so\.$major$" >/dev/null
+one "/librtipc\.so\.${version%%.*}$" >/dev/null
 one "/librtipc\.so\.$version$" >/dev/null
 pc=$(one '/pkgconfig/rtipc\.pc$')
 [ "$with_examples" = true ] && one '/bin/rtipc-demo$' >/dev/null
@@ -40,10 +40,9 @@ unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/librtipc\.s
   -e '/cmake/rtipc/rtipcConfig\(Version\)\?\.cmake$' -e '/share/man/man[13]/rtipc[a-z_-]*\.[13]$' \
   -e '/share/doc/librtipc/' "$tmp/files" || true)
 [ -z "$unexpected" ] || fail "unexpected installed files: $unexpected"
-[ "$(readlink "$root$lib")" = "librtipc.so.$major" ] ||
-  fail "librtipc.so does not point to librtipc.so.$major"
-[ "$(readlink "$root${lib}.$major")" = "librtipc.so.$version" ] ||
-  fail "librtipc.so.$major does not point to librtipc.so.$version"
+[ "$(readlink "$root$lib")" = "$soname" ] || fail "librtipc.so does not point to $soname"
+[ "$(readlink "$root${lib}.${version%%.*}")" = "librtipc.so.$version" ] ||
+  fail "$soname does not point to librtipc.so.$version"
 
 # pkg-config sees only the installed tree; the sysroot maps the build's
 # prefix into the DESTDIR.
@@ -60,8 +59,8 @@ case "$flags" in *"-I$root"*) ;; *) fail "cflags do not point into the install: 
 $cc -std=c11 -Wall -Wextra -Werror -o "$tmp/example" "$example" $flags ||
   fail "building $example against the installed library"
 libdir=$root$(dirname "$lib")
-LD_LIBRARY_PATH=$libdir ldd "$tmp/example" | grep -q "librtipc.so.$major => $libdir/" ||
-  fail "the example does not load the installed librtipc.so.$major"
+LD_LIBRARY_PATH=$libdir ldd "$tmp/example" | grep -q "$soname => $libdir/" ||
+  fail "the example does not load the installed $soname"
 out=$(LD_LIBRARY_PATH=$libdir "$tmp/example") || fail "the example failed: $out"
 echo "$out"
 [ "$(echo "$out" | sed -n 1p)" = "header $version library $version" ] || fail "version line"
