@@ -102,8 +102,8 @@ static int accept_group(rtipc_server* listener, rtipc_group** group) {
   return rtipc_server_accept(listener, 10000, group);
 }
 
-static struct rtipc_channel_config channel(const char* name, uint32_t msg_size,
-                                           uint32_t add_msgs, uint32_t flags) {
+static struct rtipc_channel_config channel(const char* name, uint32_t msg_size, uint32_t add_msgs,
+                                           uint32_t flags) {
   struct rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
   c.info = name;
   c.info_size = (uint32_t)strlen(name);
@@ -411,9 +411,9 @@ static int client(const char* path, pid_t child, const struct options* o) {
     printf(
         "\nping-pong: %llu round trips of %zu bytes, busy polling (no eventfd):\n"
         "  round trip p50 %.2f us, p99 %.2f us, p99.9 %.2f us, max %.2f us\n",
-        (unsigned long long)o->pings, sizeof(struct message),
-        percentile_us(rtt, o->pings, 50), percentile_us(rtt, o->pings, 99),
-        percentile_us(rtt, o->pings, 99.9), (double)rtt[o->pings - 1] / 1e3);
+        (unsigned long long)o->pings, sizeof(struct message), percentile_us(rtt, o->pings, 50),
+        percentile_us(rtt, o->pings, 99), percentile_us(rtt, o->pings, 99.9),
+        (double)rtt[o->pings - 1] / 1e3);
     free(rtt);
   } else if (ok && o->pings) {
     fprintf(stderr, "ping-pong failed: the server stopped answering\n");
