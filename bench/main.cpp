@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "rtipc/rtipc.h"
 #include "sets.hpp"
 
 namespace bench {
@@ -34,12 +35,33 @@ const Set kSets[] = {
 };
 
 [[noreturn]] void usage(int status) {
-  std::fprintf(status ? stderr : stdout,
-               "usage: rtipc-bench [--smoke|--quick] [--cpus A,B] [--reps N] [--out DIR] "
-               "[set...]\nsets:");
-  for (const auto& s : kSets) std::fprintf(status ? stderr : stdout, " %s", s.name);
-  std::fprintf(status ? stderr : stdout, " (default: all)\n");
-  std::exit(status);
+  if (status != 0) {
+    std::fprintf(stderr,
+                 "usage: rtipc-bench [--smoke|--quick] [--cpus A,B] [--reps N] [--out DIR] "
+                 "[SET...] (--help for more)\n");
+    std::exit(status);
+  }
+  std::printf(
+      "usage: rtipc-bench [OPTION...] [SET...]\n"
+      "\n"
+      "Measures librtipc beside the physical limits of the machine and the kernel's\n"
+      "own IPC (pipes, Unix sockets): each set runs two processes pinned to two CPUs\n"
+      "and prints a table; speeds are ratios to a baseline measured in the same run.\n"
+      "\n"
+      "  --smoke        a few seconds per set: checks that everything runs, the\n"
+      "                 figures mean nothing\n"
+      "  --quick        a shorter full pass (3 repetitions instead of 5)\n"
+      "  --cpus A,B     the two CPUs to pin the processes to (default 0,1); two\n"
+      "                 distinct CPUs, or the figures are not meaningful\n"
+      "  --reps N       repetitions of each measurement (default 5)\n"
+      "  --out DIR      also write DIR/results.json and the data files of the plots\n"
+      "  -h, --help     print this help and exit\n"
+      "  --version      print the library version and exit\n"
+      "\n"
+      "Sets (default: all):");
+  for (const auto& s : kSets) std::printf(" %s", s.name);
+  std::printf("\n");
+  std::exit(0);
 }
 
 bool cpu_allowed(int cpu) {
@@ -73,6 +95,9 @@ int run(int argc, char** argv) {
       g_options.out_dir = argv[++i];
     } else if (a == "-h" || a == "--help") {
       usage(0);
+    } else if (a == "--version") {
+      std::printf("rtipc-bench (librtipc) %s\n", rtipc_version());
+      return 0;
     } else if (a == "all") {
       for (const auto& s : kSets) chosen.push_back(&s);
     } else {

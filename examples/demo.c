@@ -1,24 +1,29 @@
-/* rtipc-demo: two processes, one stream of sequence-numbered messages.
+/* rtipc-demo: two processes, a stream of sequence-numbered messages in both
+ * produce modes side by side, then a ping-pong for latency.
  *
  * The parent listens on a socket in a fresh temporary directory and forks the
  * server, which accepts one client. The parent then connects as the client:
  * it creates a channel group with a stream channel (16-byte messages,
- * add_msgs 100) that it produces and a report channel that it consumes, and
- * hands it over in the handshake (docs/protocol.md sections 2-5). The server reads
- * the stream, checks every sequence number, and sends its counts back on the
- * report channel. Two runs: force mode (the producer never waits and may
- * discard the oldest waiting message) and try mode (it never discards and
- * retries while the queue is full).
+ * add_msgs 100) and a ping channel that it produces, and a report channel and
+ * a pong channel that it consumes, and hands it over in the handshake
+ * (docs/protocol.md). The server reads the stream, checks every sequence
+ * number and sends its counts back on the report channel; then it answers
+ * every ping with a pong.
  *
- * In force mode every message is accounted for: the consumer receives some
- * and sees the others as gaps in the sequence numbers, and the number it
- * skipped equals the number of discards the producer was told about. In try
- * mode it receives every message. The demo exits with 1 if either fails.
+ * Force mode never waits: a full queue drops its oldest waiting message
+ * (overwrite-oldest). A consumer slower than the producer then sees only some
+ * messages, and how many depends on scheduling, so it changes from run to
+ * run. Every message is still accounted for: received + skipped = sent, and
+ * skipped = the discards the producer was told about. Try mode never
+ * discards and runs at the consumer's pace. The demo exits with 1 if any
+ * count does not add up.
  *
- * usage: rtipc-demo [MESSAGES]   (default 10000000)
+ * The API calls are in the small helpers at the top (setup) and in the
+ * produce/consume loops; the rest is bookkeeping and printing.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <rtipc/rtipc.h>
 #include <sched.h>
 #include <signal.h>
@@ -27,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +55,23 @@ struct report {
 
 enum { RUN_FORCE = 0, RUN_TRY = 1, RUNS = 2 };
 enum { SPINS_BEFORE_YIELD = 1024 };
+enum { EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+/* The group's channels, as the client sees them. */
+enum { OUT_STREAM = 0, OUT_PING = 1, IN_REPORT = 0, IN_PONG = 1 };
+
+struct channels {
+  rtipc_producer* stream; /* client: produces; server: NULL */
+  rtipc_producer* out;    /* client: ping; server: report */
+  rtipc_producer* pong;   /* server only */
+  rtipc_consumer* in;     /* client: report; server: stream */
+  rtipc_consumer* reply;  /* client: pong; server: ping */
+};
+
+struct options {
+  uint64_t messages;
+  uint64_t pings;
+};
 
 static uint32_t check_of(uint64_t seq, uint32_t run) {
   return (uint32_t)(seq * 2654435761u) ^ run;
@@ -66,7 +89,82 @@ static void backoff(unsigned* spins) {
   if (++*spins % SPINS_BEFORE_YIELD == 0) sched_yield();
 }
 
-/* ---- The server: reads the stream, reports on the report channel -------- */
+/* ---- Setup: every call that depends on the shape of the API ------------- */
+
+static int listen_on(const char* path, rtipc_server** listener) {
+  struct rtipc_server_config config = RTIPC_SERVER_CONFIG_INIT;
+  config.backlog = 1;
+  config.socket_mode = 0600;
+  return rtipc_server_create(path, &config, listener);
+}
+
+static int accept_group(rtipc_server* listener, rtipc_group** group) {
+  return rtipc_server_accept(listener, 10000, group);
+}
+
+static struct rtipc_channel_config channel(const char* name, uint32_t msg_size, uint32_t add_msgs,
+                                           uint32_t flags) {
+  struct rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
+  c.info = name;
+  c.info_size = (uint32_t)strlen(name);
+  c.msg_size = msg_size;
+  c.add_msgs = add_msgs;
+  c.flags = flags;
+  return c;
+}
+
+static int connect_group(const char* path, rtipc_group** group) {
+  struct rtipc_channel_config produced[] = {
+      channel("stream", sizeof(struct message), 100, 0),
+      channel("ping", sizeof(struct message), 0, 0),
+  };
+  struct rtipc_channel_config consumed[] = {
+      channel("report", sizeof(struct report), 0, RTIPC_CHANNEL_EVENTFD),
+      channel("pong", sizeof(struct message), 0, 0),
+  };
+  struct rtipc_group_config config = RTIPC_GROUP_CONFIG_INIT;
+  config.producers = produced;
+  config.producer_count = 2;
+  config.consumers = consumed;
+  config.consumer_count = 2;
+  return rtipc_client_connect(path, &config, 10000, group);
+}
+
+/* Takes the channels out of the group and destroys it. */
+static int take_channels(rtipc_group* group, int is_client, struct channels* c) {
+  int rc = 0;
+  if (is_client) {
+    if ((rc = rtipc_group_take_producer(group, OUT_STREAM, &c->stream)) < 0 ||
+        (rc = rtipc_group_take_producer(group, OUT_PING, &c->out)) < 0 ||
+        (rc = rtipc_group_take_consumer(group, IN_REPORT, &c->in)) < 0 ||
+        (rc = rtipc_group_take_consumer(group, IN_PONG, &c->reply)) < 0)
+      goto out;
+  } else {
+    /* The server's producers are the client's consumers, in the same order. */
+    if ((rc = rtipc_group_take_consumer(group, OUT_STREAM, &c->in)) < 0 ||
+        (rc = rtipc_group_take_consumer(group, OUT_PING, &c->reply)) < 0 ||
+        (rc = rtipc_group_take_producer(group, IN_REPORT, &c->out)) < 0 ||
+        (rc = rtipc_group_take_producer(group, IN_PONG, &c->pong)) < 0)
+      goto out;
+  }
+out:
+  rtipc_group_destroy(group);
+  return rc;
+}
+
+static void destroy_channels(struct channels* c) {
+  rtipc_producer_destroy(c->stream);
+  rtipc_producer_destroy(c->out);
+  rtipc_producer_destroy(c->pong);
+  rtipc_consumer_destroy(c->in);
+  rtipc_consumer_destroy(c->reply);
+}
+
+static unsigned produce_mode(uint32_t run) {
+  return run == RUN_FORCE ? RTIPC_PRODUCE_FORCE : RTIPC_PRODUCE_TRY;
+}
+
+/* ---- The server: reads the stream, reports, answers pings --------------- */
 
 static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t messages) {
   struct report r = {0};
@@ -78,13 +176,13 @@ static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t 
     int result = rtipc_consume(stream, RTIPC_CONSUME_NEXT);
     if (result < 0) {
       fprintf(stderr, "consumer: %s\n", rtipc_strerror(result));
-      exit(1);
+      exit(EXIT_FAILED);
     }
     if (result < RTIPC_NEW) {
       if (producer_gone) {
         /* It left before the consume above, which found nothing. */
         fprintf(stderr, "consumer: the producer went away\n");
-        exit(1);
+        exit(EXIT_FAILED);
       }
       /* Polling cannot sleep on the peer's exit: look now and then. */
       if (++spins % (64 * SPINS_BEFORE_YIELD) == 0)
@@ -111,32 +209,44 @@ static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t 
   return r;
 }
 
-static int server(rtipc_server* listener, uint64_t messages) {
+/* Echoes every ping until the last one; the client waits for each pong, so
+ * one slot each way is enough. */
+static void answer_pings(rtipc_consumer* ping, rtipc_producer* pong, uint64_t pings) {
+  unsigned spins = 0;
+  for (uint64_t answered = 0; answered < pings;) {
+    int result = rtipc_consume(ping, RTIPC_CONSUME_NEXT);
+    if (result < 0) exit(EXIT_FAILED);
+    if (result < RTIPC_NEW) {
+      backoff(&spins);
+      continue;
+    }
+    memcpy(rtipc_producer_msg(pong), rtipc_consumer_msg(ping), sizeof(struct message));
+    if (rtipc_produce(pong, RTIPC_PRODUCE_FORCE) < 0) exit(EXIT_FAILED);
+    answered++;
+  }
+}
+
+static int server(rtipc_server* listener, const struct options* o) {
   rtipc_group* group = NULL;
-  int rc = rtipc_server_accept(listener, 10000, &group);
+  int rc = accept_group(listener, &group);
   rtipc_server_destroy(listener);
   if (rc < 0) {
     fprintf(stderr, "server: %s (%s)\n", rtipc_strerror(rc), rtipc_last_error());
-    return 1;
+    return EXIT_FAILED;
   }
-  rtipc_consumer* stream = NULL;
-  rtipc_producer* reports = NULL;
-  if (rtipc_group_take_consumer(group, 0, &stream) < 0 ||
-      rtipc_group_take_producer(group, 0, &reports) < 0)
-    return 1;
-  rtipc_group_destroy(group);
-
+  struct channels c = {0};
+  if (take_channels(group, 0, &c) < 0) return EXIT_FAILED;
   for (uint32_t run = 0; run < RUNS; ++run) {
-    struct report r = consume_run(stream, run, messages);
-    memcpy(rtipc_producer_msg(reports), &r, sizeof r);
-    rtipc_produce(reports, RTIPC_PRODUCE_FORCE);
+    struct report r = consume_run(c.in, run, o->messages);
+    memcpy(rtipc_producer_msg(c.out), &r, sizeof r);
+    rtipc_produce(c.out, RTIPC_PRODUCE_FORCE);
   }
-  rtipc_consumer_destroy(stream);
-  rtipc_producer_destroy(reports);
+  answer_pings(c.reply, c.pong, o->pings);
+  destroy_channels(&c);
   return 0;
 }
 
-/* ---- The client: produces the stream, prints both sides ----------------- */
+/* ---- The client: produces the stream, pings, prints --------------------- */
 
 struct produced {
   uint64_t discarded; /* RTIPC_PUBLISHED_DISCARDED results */
@@ -146,7 +256,7 @@ struct produced {
 
 static struct produced produce_run(rtipc_producer* stream, uint32_t run, uint64_t messages) {
   struct produced p = {0};
-  unsigned mode = run == RUN_FORCE ? RTIPC_PRODUCE_FORCE : RTIPC_PRODUCE_TRY;
+  unsigned mode = produce_mode(run);
   unsigned spins = 0;
   int64_t start = now_ns();
   for (uint64_t seq = 0; seq < messages; ++seq) {
@@ -160,7 +270,7 @@ static struct produced produce_run(rtipc_producer* stream, uint32_t run, uint64_
     }
     if (result < 0) {
       fprintf(stderr, "producer: %s\n", rtipc_strerror(result));
-      exit(1);
+      exit(EXIT_FAILED);
     }
     p.discarded += result == RTIPC_PUBLISHED_DISCARDED;
   }
@@ -181,126 +291,237 @@ static int wait_report(rtipc_consumer* reports, pid_t child, struct report* r) {
   }
 }
 
-static void print_rate(const char* who, uint64_t count, int64_t ns) {
-  double s = ns > 0 ? (double)ns / 1e9 : 1e-9;
-  printf("  %-9s %.3f s, %.2f M msg/s, %.1f MB/s\n", who, s, (double)count / s / 1e6,
-         (double)count * sizeof(struct message) / s / 1e6);
+static int compare_i64(const void* a, const void* b) {
+  int64_t x = *(const int64_t*)a, y = *(const int64_t*)b;
+  return (x > y) - (x < y);
 }
 
-static int client(const char* path, pid_t child, uint64_t messages) {
-  struct rtipc_channel_config stream_config = {.size = sizeof stream_config,
-                                               .info = "stream",
-                                               .info_size = 6,
-                                               .msg_size = sizeof(struct message),
-                                               .add_msgs = 100};
-  struct rtipc_channel_config report_config = {.size = sizeof report_config,
-                                               .info = "report",
-                                               .info_size = 6,
-                                               .msg_size = sizeof(struct report),
-                                               .flags = RTIPC_CHANNEL_EVENTFD};
-  struct rtipc_group_config config = {.size = sizeof config,
-                                      .producers = &stream_config,
-                                      .producer_count = 1,
-                                      .consumers = &report_config,
-                                      .consumer_count = 1};
+/* Round trips in ns, sorted; NULL if the server stopped answering. */
+static int64_t* ping_pong(rtipc_producer* ping, rtipc_consumer* pong, pid_t child, uint64_t pings) {
+  int64_t* rtt = malloc(pings * sizeof *rtt);
+  if (!rtt) return NULL;
+  for (uint64_t seq = 0; seq < pings; ++seq) {
+    struct message m = {seq, RUNS, check_of(seq, RUNS)};
+    int64_t start = now_ns();
+    memcpy(rtipc_producer_msg(ping), &m, sizeof m);
+    if (rtipc_produce(ping, RTIPC_PRODUCE_FORCE) < 0) goto fail;
+    unsigned spins = 0;
+    for (;;) {
+      int result = rtipc_consume(pong, RTIPC_CONSUME_NEXT);
+      if (result < 0) goto fail;
+      if (result >= RTIPC_NEW && ((const struct message*)rtipc_consumer_msg(pong))->seq == seq)
+        break;
+      backoff(&spins);
+      if (spins % (1u << 20) == 0 && waitpid(child, NULL, WNOHANG) == child) goto fail;
+    }
+    rtt[seq] = now_ns() - start;
+  }
+  qsort(rtt, pings, sizeof *rtt, compare_i64);
+  return rtt;
+fail:
+  free(rtt);
+  return NULL;
+}
+
+static double percentile_us(const int64_t* sorted, uint64_t n, double p) {
+  uint64_t i = (uint64_t)(p / 100.0 * (double)(n - 1) + 0.5);
+  return (double)sorted[i] / 1e3;
+}
+
+static double rate_m(uint64_t count, int64_t ns) {
+  return ns > 0 ? (double)count / ((double)ns / 1e9) / 1e6 : 0.0;
+}
+
+static int run_ok(const struct report* r, const struct produced* p, uint32_t run, uint64_t sent) {
+  return r->received + r->skipped == sent && r->skipped == p->discarded && r->silent_gaps == 0 &&
+         r->false_gaps == 0 && r->bad_messages == 0 && (run == RUN_FORCE || r->skipped == 0);
+}
+
+static void row(const char* label, uint64_t force, uint64_t try_) {
+  printf("  %-32s %14llu %14llu\n", label, (unsigned long long)force, (unsigned long long)try_);
+}
+
+static void print_table(const struct produced p[RUNS], const struct report r[RUNS], uint64_t sent) {
+  printf("\n%-34s %14s %14s\n", "", "force mode", "try mode");
+  row("sent", sent, sent);
+  row("received by the consumer", r[0].received, r[1].received);
+  row("discarded (producer was told)", p[0].discarded, p[1].discarded);
+  row("skipped (consumer saw gaps)", r[0].skipped, r[1].skipped);
+  row("  in this many gaps", r[0].gap_results, r[1].gap_results);
+  row("queue full, produced again", p[0].full, p[1].full);
+  printf("  %-32s %12.2f M %12.2f M\n", "producer rate (msg/s)", rate_m(sent, p[0].elapsed_ns),
+         rate_m(sent, p[1].elapsed_ns));
+  printf("  %-32s %12.2f M %12.2f M\n", "consumer rate (msg/s)",
+         rate_m(r[0].received, r[0].elapsed_ns), rate_m(r[1].received, r[1].elapsed_ns));
+  printf("  %-32s %14s %14s\n", "every message accounted for",
+         run_ok(&r[0], &p[0], RUN_FORCE, sent) ? "yes" : "NO",
+         run_ok(&r[1], &p[1], RUN_TRY, sent) ? "yes" : "NO");
+}
+
+static void explain(void) {
+  printf(
+      "\nForce mode never waits: when the queue is full, publishing drops the oldest\n"
+      "waiting message (overwrite-oldest), so a consumer slower than the producer gets\n"
+      "only part of the stream, always the newest. How much depends on how the two\n"
+      "processes are scheduled, and it changes from run to run: that is the mode\n"
+      "working, not failing. Nothing is lost silently: received + skipped = sent, and\n"
+      "the consumer skipped exactly what the producer was told it discarded.\n"
+      "Try mode never drops a message: the producer retries while the queue is full,\n"
+      "so it runs at the consumer's pace. Use force for state (latest value wins),\n"
+      "try for events that must all arrive.\n");
+}
+
+static int client(const char* path, pid_t child, const struct options* o) {
   rtipc_group* group = NULL;
   int64_t start = now_ns();
-  int rc = rtipc_client_connect(path, &config, 10000, &group);
+  int rc = connect_group(path, &group);
   int64_t handshake_ns = now_ns() - start;
   if (rc < 0) {
     fprintf(stderr, "client: %s (%s)\n", rtipc_strerror(rc), rtipc_last_error());
-    return 1;
+    return EXIT_FAILED;
   }
-  rtipc_producer* stream = NULL;
-  rtipc_consumer* reports = NULL;
-  if (rtipc_group_take_producer(group, 0, &stream) < 0 ||
-      rtipc_group_take_consumer(group, 0, &reports) < 0)
-    return 1;
-  rtipc_group_destroy(group);
+  struct channels c = {0};
+  if (take_channels(group, 1, &c) < 0) return EXIT_FAILED;
 
   printf("rtipc-demo %s: connected to %s in %.0f us\n", rtipc_version(), path,
          (double)handshake_ns / 1e3);
-  printf("%llu messages of %zu bytes per run, %u slots (add_msgs 100)\n",
-         (unsigned long long)messages, rtipc_producer_msg_size(stream),
-         rtipc_producer_slots(stream));
+  printf("stream: %llu messages of %zu bytes per mode, %u slots (add_msgs 100)\n",
+         (unsigned long long)o->messages, rtipc_producer_msg_size(c.stream),
+         rtipc_producer_slots(c.stream));
+  fflush(stdout);
+  struct produced p[RUNS];
+  struct report r[RUNS];
   int ok = 1;
-  for (uint32_t run = 0; run < RUNS; ++run) {
-    struct produced p = produce_run(stream, run, messages);
-    struct report r;
-    if ((rc = wait_report(reports, child, &r)) < 0) {
+  for (uint32_t run = 0; run < RUNS && ok; ++run) {
+    p[run] = produce_run(c.stream, run, o->messages);
+    if ((rc = wait_report(c.in, child, &r[run])) < 0) {
       fprintf(stderr, "no report from the consumer: %s\n", rtipc_strerror(rc));
-      return 1;
+      ok = 0;
+      break;
     }
-    if (run == RUN_FORCE)
-      printf(
-          "force mode (never waits, may discard the oldest waiting message):\n"
-          "  producer: sent %llu, %llu discards reported\n",
-          (unsigned long long)messages, (unsigned long long)p.discarded);
-    else
-      printf(
-          "try mode (never discards, retries while the queue is full):\n"
-          "  producer: sent %llu, queue full %llu times\n",
-          (unsigned long long)messages, (unsigned long long)p.full);
-    printf("  consumer: received %llu, skipped %llu in %llu gaps\n", (unsigned long long)r.received,
-           (unsigned long long)r.skipped, (unsigned long long)r.gap_results);
-    print_rate("producer:", messages, p.elapsed_ns);
-    print_rate("consumer:", r.received, r.elapsed_ns);
-
-    int run_ok = r.received + r.skipped == messages && r.skipped == p.discarded &&
-                 r.silent_gaps == 0 && r.false_gaps == 0 && r.bad_messages == 0 &&
-                 (run == RUN_FORCE || r.skipped == 0);
-    if (run_ok)
-      printf("  check: every message accounted for\n");
-    else
-      printf(
-          "  check FAILED: received + skipped = %llu of %llu, %llu discards, %llu silent "
-          "gaps, %llu false gaps, %llu bad messages\n",
-          (unsigned long long)(r.received + r.skipped), (unsigned long long)messages,
-          (unsigned long long)p.discarded, (unsigned long long)r.silent_gaps,
-          (unsigned long long)r.false_gaps, (unsigned long long)r.bad_messages);
-    ok &= run_ok;
+    ok &= run_ok(&r[run], &p[run], run, o->messages);
   }
-  rtipc_producer_destroy(stream);
-  rtipc_consumer_destroy(reports);
-  return ok ? 0 : 1;
+  if (rc >= 0) {
+    print_table(p, r, o->messages);
+    explain();
+  }
+
+  int64_t* rtt = ok && o->pings ? ping_pong(c.out, c.reply, child, o->pings) : NULL;
+  if (rtt) {
+    printf(
+        "\nping-pong: %llu round trips of %zu bytes, busy polling (no eventfd):\n"
+        "  round trip p50 %.2f us, p99 %.2f us, p99.9 %.2f us, max %.2f us\n",
+        (unsigned long long)o->pings, sizeof(struct message), percentile_us(rtt, o->pings, 50),
+        percentile_us(rtt, o->pings, 99), percentile_us(rtt, o->pings, 99.9),
+        (double)rtt[o->pings - 1] / 1e3);
+    free(rtt);
+  } else if (ok && o->pings) {
+    fprintf(stderr, "ping-pong failed: the server stopped answering\n");
+    ok = 0;
+  }
+  destroy_channels(&c);
+  return ok ? 0 : EXIT_FAILED;
+}
+
+/* ---- Options ------------------------------------------------------------ */
+
+static void usage(void) {
+  fprintf(stderr, "usage: rtipc-demo [-n MESSAGES] [-p PINGS] [MESSAGES] (--help for more)\n");
+}
+
+static void help(void) {
+  printf(
+      "usage: rtipc-demo [OPTION...] [MESSAGES]\n"
+      "\n"
+      "Runs a server and a client in two processes on one machine. The client streams\n"
+      "MESSAGES sequence-numbered messages to the server, once in force mode (never\n"
+      "waits, drops the oldest waiting message when the queue is full) and once in\n"
+      "try mode (never drops, retries while full), and prints both side by side;\n"
+      "then it measures round trips in a ping-pong. Exits 1 if a count is wrong.\n"
+      "\n"
+      "  -n, --messages N  messages per mode (default 10000000)\n"
+      "  -p, --pings N     ping-pong round trips (default 100000; 0: none)\n"
+      "  -h, --help        print this help and exit\n"
+      "      --version     print the library version and exit\n"
+      "\n"
+      "Environment: RTIPC_LOG=debug|info|warning|error makes the library log to stderr.\n");
+}
+
+static int parse_count(const char* s, uint64_t min, uint64_t* out) {
+  char* end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || *end || end == s || s[0] == '-' || v < min) return 0;
+  *out = v;
+  return 1;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char** argv, struct options* o) {
+  static const struct option long_options[] = {
+      {"messages", required_argument, NULL, 'n'},
+      {"pings", required_argument, NULL, 'p'},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {0},
+  };
+  int c;
+  while ((c = getopt_long(argc, argv, "n:p:h", long_options, NULL)) != -1) {
+    switch (c) {
+      case 'n':
+        if (!parse_count(optarg, 1, &o->messages)) return usage(), EXIT_USAGE;
+        break;
+      case 'p':
+        if (!parse_count(optarg, 0, &o->pings)) return usage(), EXIT_USAGE;
+        break;
+      case 'h':
+        return help(), 0;
+      case 'V':
+        return printf("rtipc-demo (librtipc) %s\n", rtipc_version()), 0;
+      default:
+        return usage(), EXIT_USAGE;
+    }
+  }
+  if (optind < argc && !parse_count(argv[optind++], 1, &o->messages)) return usage(), EXIT_USAGE;
+  if (optind != argc) return usage(), EXIT_USAGE;
+  return -1;
 }
 
 int main(int argc, char** argv) {
-  uint64_t messages = 10000000;
-  if (argc > 2 || (argc == 2 && (messages = strtoull(argv[1], NULL, 10)) == 0)) {
-    fprintf(stderr, "usage: %s [MESSAGES]   (default 10000000, at least 1)\n", argv[0]);
-    return 2;
-  }
+  struct options o = {10000000, 100000};
+  int status = parse_options(argc, argv, &o);
+  if (status >= 0) return status;
+
   char dir[] = "/tmp/rtipc-demo-XXXXXX";
   if (!mkdtemp(dir)) {
     perror("mkdtemp");
-    return 1;
+    return EXIT_FAILED;
   }
   char path[sizeof dir + 16];
   snprintf(path, sizeof path, "%s/demo.sock", dir);
   rtipc_server* listener;
-  struct rtipc_server_config server_config = RTIPC_SERVER_CONFIG_INIT;
-  server_config.backlog = 1;
-  server_config.socket_mode = 0600;
-  int rc = rtipc_server_create(path, &server_config, &listener);
+  int rc = listen_on(path, &listener);
   if (rc < 0) {
     fprintf(stderr, "listen on %s: %s\n", path, rtipc_strerror(rc));
     rmdir(dir);
-    return 1;
+    return EXIT_FAILED;
   }
   fflush(NULL);
   pid_t child = fork();
   if (child < 0) {
     perror("fork");
-    return 1;
+    return EXIT_FAILED;
   }
-  if (child == 0) _exit(server(listener, messages));
-  rc = client(path, child, messages);
+  if (child == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never spin on after the client is gone */
+    _exit(server(listener, &o));
+  }
+  rc = client(path, child, &o);
   rtipc_server_destroy(listener); /* removes the socket file: we created it */
   if (rc != 0) kill(child, SIGTERM);
-  int status = 0;
-  waitpid(child, &status, 0);
-  if (rc == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) rc = 1;
+  int child_status = 0;
+  waitpid(child, &child_status, 0);
+  if (rc == 0 && !(WIFEXITED(child_status) && WEXITSTATUS(child_status) == 0)) rc = EXIT_FAILED;
   rmdir(dir);
   return rc;
 }

@@ -185,7 +185,28 @@ static int run(const struct options *o)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rtipc-echo-server SOCKET [-n CLIENTS] [-t IDLE_S] [-r] [-q]\n");
+	fprintf(stderr, "usage: rtipc-echo-server SOCKET [-n CLIENTS] [-t IDLE_S] [-r] [-q] "
+			"(--help for more)\n");
+}
+
+static void help(void)
+{
+	printf("usage: rtipc-echo-server SOCKET [OPTION...]\n"
+	       "\n"
+	       "Listens on the Unix socket SOCKET and serves echo clients one after another:\n"
+	       "each must offer one channel each way with messages of at least 8 bytes, and\n"
+	       "every message it sends comes back on the other channel until its end marker.\n"
+	       "\n"
+	       "  -n CLIENTS    clients to serve before exiting (default 1)\n"
+	       "  -t IDLE_S     give up after this many seconds without a client or a\n"
+	       "                message (default 30)\n"
+	       "  -r            reject every client (tests a client's rejection path)\n"
+	       "  -q            print nothing but errors\n"
+	       "  -h, --help    print this help and exit\n"
+	       "  --version     print the library version and exit\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 usage or setup, 2 accept failed or rejected, 3 idle\n"
+	       "timeout (or the client exited without the end marker), 4 queue error.\n");
 }
 
 static bool parse_long(const char *s, long min, long *out)
@@ -203,8 +224,19 @@ int main(int argc, char **argv)
 {
 	struct options o = { .clients = 1, .idle_s = 30 };
 	int c;
-	while ((c = getopt(argc, argv, "n:t:rqh")) != -1) {
+	static const struct option long_options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	while ((c = getopt_long(argc, argv, "n:t:rqh", long_options, NULL)) != -1) {
 		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case 'V':
+			printf("rtipc-echo-server (librtipc) %s\n", rtipc_version());
+			return 0;
 		case 'n':
 			if (!parse_long(optarg, 1, &o.clients))
 				return usage(), EXIT_USAGE;

@@ -37,7 +37,9 @@ one "/librtipc\.so\.$version$" >/dev/null
 pc=$(one '/pkgconfig/rtipc\.pc$')
 [ "$with_examples" = true ] && one '/bin/rtipc-demo$' >/dev/null
 unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/include/rtipc/rtipc\.hpp$' -e '/librtipc\.so\(\.[0-9.]*\)\?$' \
-  -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc-[a-z-]*$' "$tmp/files" || true)
+  -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc-[a-z-]*$' -e '/librtipc\.a$' \
+  -e '/cmake/rtipc/rtipcConfig\(Version\)\?\.cmake$' -e '/share/man/man[13]/rtipc[a-z_-]*\.[13]$' \
+  -e '/share/doc/librtipc[a-z-]*/' "$tmp/files" || true)
 [ -z "$unexpected" ] || fail "unexpected installed files: $unexpected"
 [ "$(readlink "$root$lib")" = "$soname" ] || fail "librtipc.so does not point to $soname"
 [ "$(readlink "$root${lib}.${version%%.*}")" = "librtipc.so.$version" ] ||
@@ -72,5 +74,21 @@ int main() { return rtipc::version()[0] == 0; }' >"$tmp/example.cpp"
   c++ -std=c++17 -Wall -Wextra -Werror -o "$tmp/example-cpp" "$tmp/example.cpp" $flags ||
     fail "building a C++ program with the installed $hpp"
   LD_LIBRARY_PATH=$libdir "$tmp/example-cpp" || fail "the C++ program failed"
+fi
+
+# The static library alone: a fully static program from nothing but
+# pkg-config --static (the archive carries the core; Libs.private the C++
+# runtime).
+if grep -q '/librtipc\.a$' "$tmp/files"; then
+  static_flags=$(pkg-config --static --cflags --libs rtipc)
+  echo "pkg-config --static --cflags --libs rtipc: $static_flags"
+  # shellcheck disable=SC2086 # the flags are words
+  $cc -std=c11 -Wall -Wextra -Werror -static -o "$tmp/example-static" "$example" $static_flags ||
+    fail "building $example statically against the installed librtipc.a"
+  ldd "$tmp/example-static" 2>&1 | grep -q librtipc && fail "the static example loads librtipc.so"
+  out=$("$tmp/example-static") || fail "the static example failed: $out"
+  [ "$(echo "$out" | sed -n 2p)" = "received: hello through shared memory" ] ||
+    fail "message line of the static example"
+  echo "static: $(echo "$out" | sed -n 2p)"
 fi
 echo "install-test: ok ($header and the rest)"
