@@ -13,6 +13,7 @@
 
 #include "eventfd.hpp"
 #include "layout.hpp"
+#include "notifier.hpp"
 #include "peer.hpp"
 #include "queue.hpp"
 #include "region.hpp"
@@ -31,6 +32,8 @@ class Channel {
   void set_peer(std::shared_ptr<Peer> peer) { peer_ = std::move(peer); }
   // 1 while the peer runs, 0 once it has exited, -ENOTSUP when unknown.
   int peer_alive() const { return peer_ ? peer_->alive() : -ENOTSUP; }
+  // The peer's pidfd (owned by the peer), or -1.
+  int peer_fd() const { return peer_ ? peer_->fd() : -1; }
 
  protected:
   Channel(std::shared_ptr<Region> region, const ChannelLayout& layout,
@@ -61,6 +64,11 @@ class Producer : public Channel {
   // published, whether or not it discarded.
   PushResult push(bool force);
 
+  // Routes the eventfd signal of push() through a notifier's slot (an
+  // io_uring poller) instead of write(2); null restores the direct write.
+  void set_notify(std::shared_ptr<Notifier::Slot> slot) { notify_ = std::move(slot); }
+  const Notifier::Slot* notify() const { return notify_.get(); }
+
  private:
   // Aligned like a slot, as the C API promises for rtipc_producer_msg().
   struct AlignedDelete {
@@ -69,6 +77,7 @@ class Producer : public Channel {
 
   ProducerQueue queue_;
   std::unique_ptr<std::byte[], AlignedDelete> cache_;
+  std::shared_ptr<Notifier::Slot> notify_;
 };
 
 class Consumer : public Channel {
@@ -82,6 +91,10 @@ class Consumer : public Channel {
   }
 
   PopResult pop(bool latest) { return latest ? queue_.flush() : queue_.pop(); }
+
+  // Whether pop() would find something now; shared memory only (a waitset
+  // looks at its consumers' queues before it sleeps).
+  bool has_news() const { return queue_.has_news(); }
 
   // Blocks until pop() would find something new, or timeout_ms passes (-1:
   // forever), or the peer exits. Spins up to `spin_ns` first (never past the
