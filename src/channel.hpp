@@ -26,6 +26,7 @@ class Channel {
   uint32_t slots() const { return layout_.slots; }
   const std::vector<std::byte>& info() const { return info_; }
   int eventfd() const { return eventfd_ ? eventfd_->fd() : -1; }
+  const EventFd* event_fd() const { return eventfd_.get(); }
 
   // The process at the other end, shared with the group; null when no
   // handshake told us. Set once, before the channel leaves its group.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <algorithm>
@@ -83,6 +84,12 @@ void Waitset::add_consumer(const Consumer& consumer, uint64_t key) {
 
 void Waitset::add_fd(int fd, uint32_t events, uint64_t key) {
   if (fd < 0 || events == 0) fail(-EINVAL, "a descriptor >= 0 and some events, please");
+  // epoll refuses files that are always ready; io_uring would report them
+  // on every wait. Both backends refuse them alike.
+  struct stat st;
+  if (::fstat(fd, &st) != 0) fail_errno("fstat");
+  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+    fail(-EPERM, "descriptor {} is a regular file or directory, which cannot be polled", fd);
   add(Entry{0, Kind::kFd, key, nullptr, fd, UniqueFd(), 0, false}, events);
 }
 
