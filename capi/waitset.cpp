@@ -17,7 +17,6 @@ static_assert(sizeof(rtipc_waitset_event) == sizeof(rtipc::WaitEvent));
 static_assert(offsetof(rtipc_waitset_event, ready) == offsetof(rtipc::WaitEvent, ready));
 static_assert(RTIPC_READY_MESSAGE == rtipc::kReadyMessage &&
               RTIPC_READY_PEER_GONE == rtipc::kReadyPeerGone && RTIPC_READY_FD == rtipc::kReadyFd);
-static_assert(RTIPC_NOTIFIER_MAX_PRODUCERS == rtipc::Notifier::kMaxProducers);
 
 namespace {
 
@@ -51,7 +50,7 @@ int sized_error(const char* function, int code) {
 extern "C" {
 
 RTIPC_EXPORT int rtipc_waitset_create(const rtipc_waitset_config* config,
-                                      rtipc_waitset** waitset) {
+                                      rtipc_waitset** waitset) noexcept {
   rtipc_waitset_config c;
   if (int r = read_sized(config, sizeof(rtipc_waitset_config), &c); r < 0)
     return sized_error("rtipc_waitset_create", r);
@@ -67,18 +66,18 @@ RTIPC_EXPORT int rtipc_waitset_create(const rtipc_waitset_config* config,
   });
 }
 
-RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset* waitset) { delete waitset; }
+RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset* waitset) noexcept { delete waitset; }
 
-RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset* waitset) {
+RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset* waitset) noexcept {
   return static_cast<unsigned>(waitset->impl->backend());
 }
 
-RTIPC_EXPORT int rtipc_waitset_fd(const rtipc_waitset* waitset) {
+RTIPC_EXPORT int rtipc_waitset_fd(const rtipc_waitset* waitset) noexcept {
   return waitset->impl->fd();
 }
 
 RTIPC_EXPORT int rtipc_waitset_add_consumer(rtipc_waitset* waitset, rtipc_consumer* consumer,
-                                            uint64_t key) {
+                                            uint64_t key) noexcept {
   return rtipc::capi::guard("rtipc_waitset_add_consumer", [&] {
     waitset->impl->add_consumer(*consumer->impl, key);
     return 0;
@@ -86,14 +85,14 @@ RTIPC_EXPORT int rtipc_waitset_add_consumer(rtipc_waitset* waitset, rtipc_consum
 }
 
 RTIPC_EXPORT int rtipc_waitset_add_fd(rtipc_waitset* waitset, int fd, uint32_t events,
-                                      uint64_t key) {
+                                      uint64_t key) noexcept {
   return rtipc::capi::guard("rtipc_waitset_add_fd", [&] {
     waitset->impl->add_fd(fd, events, key);
     return 0;
   });
 }
 
-RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset* waitset, int pidfd, uint64_t key) {
+RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset* waitset, int pidfd, uint64_t key) noexcept {
   return rtipc::capi::guard("rtipc_waitset_add_peer", [&] {
     waitset->impl->add_peer(pidfd, key);
     return 0;
@@ -101,18 +100,18 @@ RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset* waitset, int pidfd, uint6
 }
 
 RTIPC_EXPORT int rtipc_waitset_remove_consumer(rtipc_waitset* waitset,
-                                               const rtipc_consumer* consumer) {
+                                               const rtipc_consumer* consumer) noexcept {
   const int r = waitset->impl->remove_consumer(*consumer->impl);
   return r < 0 ? rtipc::capi::report("rtipc_waitset_remove_consumer", r, "not in the waitset") : 0;
 }
 
-RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset* waitset, int fd) {
+RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset* waitset, int fd) noexcept {
   const int r = waitset->impl->remove_fd(fd);
   return r < 0 ? rtipc::capi::report("rtipc_waitset_remove_fd", r, "not in the waitset") : 0;
 }
 
 RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset* waitset, rtipc_waitset_event* events,
-                                    uint32_t max, int timeout_ms) {
+                                    uint32_t max, int timeout_ms) noexcept {
   const int r =
       waitset->impl->wait(reinterpret_cast<rtipc::WaitEvent*>(events), max, timeout_ms);
   if (r < 0)
@@ -125,7 +124,7 @@ RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset* waitset, rtipc_waitset_event*
 }
 
 RTIPC_EXPORT int rtipc_notifier_create(const rtipc_notifier_config* config,
-                                       rtipc_notifier** notifier) {
+                                       rtipc_notifier** notifier) noexcept {
   rtipc_notifier_config c;
   if (int r = read_sized(config, sizeof(rtipc_notifier_config), &c); r < 0)
     return sized_error("rtipc_notifier_create", r);
@@ -146,14 +145,14 @@ RTIPC_EXPORT int rtipc_notifier_create(const rtipc_notifier_config* config,
   });
 }
 
-RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier* notifier) { delete notifier; }
+RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier* notifier) noexcept { delete notifier; }
 
-RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier* notifier) {
+RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier* notifier) noexcept {
   return notifier->impl->uses_io_uring() ? RTIPC_NOTIFY_IO_URING : RTIPC_NOTIFY_DIRECT;
 }
 
 RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer* producer,
-                                             rtipc_notifier* notifier) {
+                                             rtipc_notifier* notifier) noexcept {
   return rtipc::capi::guard("rtipc_producer_set_notifier", [&] {
     rtipc::Producer& p = *producer->impl;
     if (!p.event_fd()) rtipc::fail(-ENOTSUP, "the channel has no eventfd");
@@ -163,7 +162,7 @@ RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer* producer,
   });
 }
 
-RTIPC_EXPORT int rtipc_producer_notify_mode(const rtipc_producer* producer) {
+RTIPC_EXPORT int rtipc_producer_notify_mode(const rtipc_producer* producer) noexcept {
   const rtipc::Producer& p = *producer->impl;
   if (!p.event_fd())
     return rtipc::capi::report("rtipc_producer_notify_mode", -ENOTSUP, "the channel has no eventfd");

@@ -8,10 +8,10 @@
 // the kernel, a Notifier is in direct mode: its producers write(2) their
 // eventfds as if they had none.
 //
-// Thread rules: one SQPOLL ring has one submission queue, so the producers
-// attached to one Notifier push (and attach, detach) from one thread at a
-// time. Different notifiers are independent. A ring is not usable in a child
-// forked after it was created.
+// Thread rules: a Notifier is immutable once created, and each Slot has its
+// own ring, so producers attached to one Notifier may push (attach, detach)
+// from different threads at once, each producer from one thread at a time.
+// A ring is not usable in a child forked after it was created.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +29,6 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
     int cpu = -1;             // pin the poller to this CPU; -1: anywhere
     bool require = false;     // throw instead of falling back to direct mode
   };
-  static constexpr uint32_t kMaxProducers = 256;
-
   // Throws Error only with options.require (-ENOTSUP where io_uring is not
   // built or forbidden, else the kernel's -errno); otherwise falls back to
   // direct mode and logs one warning that says why.
@@ -43,30 +41,32 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
   // Why direct mode was chosen ("" in io_uring mode).
   const std::string& fallback_reason() const { return reason_; }
 
-  // One producer's route to its eventfd through this notifier: holds a slot
-  // of the ring's registered-file table (so a write never lands on a reused
-  // descriptor number) and the notifier itself. Detaches on destruction.
+  struct SlotRing;
+
+  // One producer's route to its eventfd through this notifier: its ring,
+  // which holds the eventfd itself (never a descriptor number that could be
+  // reused), and the notifier. Detaches on destruction, after the poller
+  // has taken every queued write.
   class Slot {
    public:
     ~Slot();
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
-    bool uses_io_uring() const { return notifier_->uses_io_uring(); }
+    bool uses_io_uring() const { return ring_ != nullptr; }
     // The hot path: queues one count for `efd` (the eventfd this slot was
-    // made for). Writes it directly when the ring is in direct mode or its
+    // made for). Writes it directly in direct mode or when the ring's
     // submission queue is full. Returns 0 or -errno of a direct write.
     int signal(const EventFd& efd);
 
    private:
     friend class Notifier;
-    Slot(std::shared_ptr<Notifier> notifier, int index)
-        : notifier_(std::move(notifier)), index_(index) {}
+    Slot(std::shared_ptr<Notifier> notifier, std::unique_ptr<SlotRing> ring);
     std::shared_ptr<Notifier> notifier_;
-    int index_;  // registered-file index, -1 in direct mode
+    std::unique_ptr<SlotRing> ring_;  // null in direct mode
   };
 
-  // Registers efd with the ring (one system call). Throws Error(-ENOSPC)
-  // beyond kMaxProducers, or the kernel's -errno.
+  // Sets up efd's ring (a few system calls). Throws Error with the kernel's
+  // -errno (-EMFILE, -ENOMEM...).
   std::shared_ptr<Slot> attach(const EventFd& efd);
 
  // The io_uring itself (opaque; defined by notifier.cpp).
@@ -74,9 +74,9 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
 
  private:
   Notifier() = default;
-  void detach(int index);
 
-  std::unique_ptr<Ring> ring_;
+  std::unique_ptr<Ring> ring_;  // owns the poller thread; null in direct mode
+  uint32_t idle_ms_ = 0;
   std::string reason_;
 };
 

@@ -36,7 +36,8 @@ class WaitBackend {
 
   // Waits up to timeout_ms (-1: no limit, 0: just look) for any
   // registration to fire; fills up to max events and returns their count,
-  // or -EINTR, -errno. One thread at a time.
+  // or -EINTR, -errno. One thread at a time; io_uring: the thread that
+  // created the backend (-EPERM from any other).
   virtual int sleep(RawEvent* raw, int max, int timeout_ms) = 0;
 };
 

@@ -657,8 +657,6 @@ typedef struct rtipc_notifier rtipc_notifier;
 #define RTIPC_NOTIFIER_PIN_CPU 0x2u /**< run the poller on CPU cpu */
 
 #define RTIPC_DEFAULT_NOTIFIER_IDLE_MS 1000u
-/** Producers one notifier serves at most. */
-#define RTIPC_NOTIFIER_MAX_PRODUCERS 256u
 
 struct rtipc_notifier_config {
 	uint32_t size;    /**< RTIPC_NOTIFIER_CONFIG_INIT */
