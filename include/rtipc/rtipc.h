@@ -524,14 +524,16 @@ RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_
  *           waitset never touches that consumer or descriptor again, so it
  *           may be destroyed or closed; a wait that was running meanwhile
  *           may still report its key once. Remove a consumer before
- *           destroying it.
+ *           destroying it. With the io_uring backend, rtipc_waitset_wait
+ *           runs on the thread that created the waitset (the ring is
+ *           single-issuer), -EPERM elsewhere.
  */
 
 typedef struct rtipc_waitset rtipc_waitset;
 
 /** Backends of a waitset. */
 #define RTIPC_WAITSET_EPOLL 0u    /**< epoll(7): the default */
-#define RTIPC_WAITSET_IO_URING 1u /**< poll requests on an io_uring */
+#define RTIPC_WAITSET_IO_URING 1u /**< poll requests on an io_uring (Linux 6.1+) */
 
 /** Flags of struct rtipc_waitset_config. */
 #define RTIPC_WAITSET_REQUIRE 0x1u /**< fail rather than fall back to epoll */
@@ -569,19 +571,24 @@ struct rtipc_waitset_event {
  * warning; with RTIPC_WAITSET_REQUIRE it fails instead: -ENOTSUP (not built,
  * or RTIPC_NO_IO_URING) or the kernel's -errno (-EPERM, -ENOSYS, -ENOMEM).
  * rtipc_waitset_backend tells which backend it got. Returns 0 and *waitset,
- * or -EINVAL, -E2BIG (see Structs), -errno. */
+ * or -EINVAL, -E2BIG (see Structs), -errno. The kernel notifies the thread
+ * that created an io_uring waitset when the ring is torn down as if by a
+ * signal; rtipc_waitset_destroy waits up to 200 ms to absorb that, else the
+ * thread's next blocking call may return EINTR once. */
 RTIPC_EXPORT int rtipc_waitset_create(const struct rtipc_waitset_config *config,
 				      rtipc_waitset **waitset);
 
 /** Frees the waitset. Its consumers and descriptors stay the caller's.
- * Not while another thread waits on it. Accepts NULL. */
+ * Not while another thread waits on it. Accepts NULL. May block briefly
+ * (io_uring: see rtipc_waitset_create). */
 RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset *waitset);
 
 /** Any thread: RTIPC_WAITSET_EPOLL or RTIPC_WAITSET_IO_URING. */
 RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset *waitset);
 
 /** Any thread: a descriptor for an outer event loop (the epoll descriptor,
- * or the io_uring's), readable when something fired since the last wait.
+ * or an eventfd the io_uring signals), readable when something fired since
+ * the last wait.
  * When it is readable, call rtipc_waitset_wait with timeout 0 and consume
  * each reported consumer until rtipc_consume finds nothing new: like any
  * edge-triggered source, a message left in a queue does not make the
@@ -640,10 +647,19 @@ RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset *waitset, struct rtipc_waitset
  * (a CPU kept busy), then sleeps; the first push after that makes one
  * io_uring_enter(2) to wake it.
  *
- * Threads   The producers attached to one notifier push from one thread at a
- *           time (one ring, one submission queue): use one notifier per
- *           producing thread. A notifier is not usable in a child forked
- *           after its creation.
+ * How       Each attached producer gets a small ring of its own on the
+ *           notifier's poller (IORING_SETUP_ATTACH_WQ) with its eventfd as
+ *           the ring's registered file; a push queues the 8-byte write of 1
+ *           there (RWF_NOWAIT, no completion on success) and returns. The
+ *           peer sees one count per publishing push, exactly as with
+ *           write(2). A write that fails (a full counter, which already
+ *           guarantees the wake-up, or a peer that cleared O_NONBLOCK on the
+ *           shared file, which costs that peer its own wake-ups) is dropped
+ *           without a system call. When a ring's queue (64) is full because
+ *           the poller lags, the push writes directly.
+ * Threads   Producers attached to one notifier may push from different
+ *           threads at once (each has its own ring). A notifier is not
+ *           usable in a child forked after its creation.
  */
 
 typedef struct rtipc_notifier rtipc_notifier;
@@ -672,8 +688,10 @@ struct rtipc_notifier_config {
 #endif
 
 /** Creates a notifier (config NULL: defaults) and starts its poller thread.
- * Checks at once that the kernel writes an eventfd through io_uring without
- * blocking (Linux 6.8+). Where it cannot (built with -Dio_uring=disabled,
+ * Checks at once, with an eventfd of its own, that the kernel writes an
+ * eventfd through io_uring as pushes will (RWF_NOWAIT, IOSQE_CQE_SKIP_SUCCESS:
+ * Linux 5.17+; kernels whose eventfd refuses RWF_NOWAIT fail it). Where it
+ * cannot (built with -Dio_uring=disabled,
  * RTIPC_NO_IO_URING set, io_uring refused by the kernel or by limits) the
  * notifier is in RTIPC_NOTIFY_DIRECT mode, which works like no notifier at
  * all, and one warning says why; with RTIPC_NOTIFIER_REQUIRE the call fails
@@ -691,13 +709,17 @@ RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier *notifier);
 RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier *notifier);
 
 /** Attaches producer to notifier (NULL: detaches it, back to write(2)), from
- * the thread that pushes. Queued counts reach the eventfd before a detach
- * returns. Returns 0, -ENOTSUP (the channel has no eventfd), -ENOSPC
- * (RTIPC_NOTIFIER_MAX_PRODUCERS attached already), -errno. A system call. */
+ * the thread that pushes, replacing any earlier notifier. In direct mode it
+ * changes nothing. Queued counts reach the eventfd before a detach (or
+ * rtipc_producer_destroy) returns. Returns 0, -ENOTSUP (the channel has no
+ * eventfd), -EMFILE, -ENOMEM, -errno (the producer is then detached). A few
+ * system calls and a short-lived thread (so that the ring is tied to no
+ * thread of the program's). */
 RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer *producer, rtipc_notifier *notifier);
 
-/** Any thread: how producer's pushes signal: RTIPC_NOTIFY_IO_URING or
- * RTIPC_NOTIFY_DIRECT, or -ENOTSUP when the channel has no eventfd. */
+/** How producer's pushes signal: RTIPC_NOTIFY_IO_URING or
+ * RTIPC_NOTIFY_DIRECT, or -ENOTSUP when the channel has no eventfd. Any
+ * thread, except while rtipc_producer_set_notifier runs. */
 RTIPC_EXPORT int rtipc_producer_notify_mode(const rtipc_producer *producer);
 
 #ifdef __cplusplus
