@@ -13,13 +13,19 @@ namespace {
 std::vector<rtipc_channel_config> configs(const std::vector<ChannelSpec>& specs) {
   std::vector<rtipc_channel_config> out;
   for (const auto& s : specs) {
-    rtipc_channel_config c{};
+    rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
     c.msg_size = s.msg_size;
     c.add_msgs = s.add_msgs;
     c.flags = s.eventfd ? RTIPC_CHANNEL_EVENTFD : 0;
     out.push_back(c);
   }
   return out;
+}
+
+rtipc_server_config server_config(uint32_t group_flags) {
+  rtipc_server_config c = RTIPC_SERVER_CONFIG_INIT;
+  c.group_flags = group_flags;
+  return c;
 }
 
 }  // namespace
@@ -49,7 +55,7 @@ void SocketPair::close_child() {
 GroupPtr create_group(const GroupSpec& spec) {
   auto producers = configs(spec.producers);
   auto consumers = configs(spec.consumers);
-  rtipc_group_config cfg{};
+  rtipc_group_config cfg = RTIPC_GROUP_CONFIG_INIT;
   cfg.producers = producers.empty() ? nullptr : producers.data();
   cfg.consumers = consumers.empty() ? nullptr : consumers.data();
   cfg.producer_count = uint32_t(producers.size());
@@ -66,7 +72,8 @@ void send_group(int sock, const rtipc_group* group) {
 
 GroupPtr receive_group(int sock, uint32_t flags) {
   rtipc_group* g = nullptr;
-  check_rc(fdpass_recv_group(sock, flags, &g), "receive_group");
+  const rtipc_server_config config = server_config(flags);
+  check_rc(fdpass_recv_group(sock, &config, &g), "receive_group");
   return GroupPtr(g);
 }
 
@@ -82,7 +89,8 @@ GroupPtr adopt_locally(const rtipc_group* client, uint32_t flags) {
     check(fd >= 0, "dup");
   }
   rtipc_group* g = nullptr;
-  check_rc(rtipc_group_from_request(req.data(), req.size(), fds.data(), fds.size(), flags, &g),
+  const rtipc_server_config config = server_config(flags);
+  check_rc(rtipc_group_from_request(req.data(), req.size(), fds.data(), fds.size(), &config, &g),
            "rtipc_group_from_request");
   return GroupPtr(g);
 }

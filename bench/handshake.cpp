@@ -31,12 +31,12 @@ std::vector<double> handshakes(const std::string& path, uint64_t n, double* seco
   Peer peer([&] {
     sp.close_parent();
     rtipc_server* server = nullptr;
-    check_rc(rtipc_server_create(path.c_str(), 0, 0, &server), "rtipc_server_create");
+    check_rc(rtipc_server_create(path.c_str(), nullptr, &server), "rtipc_server_create");
     send_token(sp.child);
     int rc = 0;
     for (uint64_t i = 0; i < n && rc == 0; ++i) {
       rtipc_group* g = nullptr;
-      rc = rtipc_server_accept(server, 5000, nullptr, nullptr, 0, &g);
+      rc = rtipc_server_accept(server, 5000, &g);
       rtipc_group_destroy(g);
     }
     rtipc_server_destroy(server);
@@ -45,10 +45,10 @@ std::vector<double> handshakes(const std::string& path, uint64_t n, double* seco
   });
   sp.close_child();
   receive_token(sp.parent);
-  rtipc_channel_config ch{};
+  rtipc_channel_config ch = RTIPC_CHANNEL_CONFIG_INIT;
   ch.msg_size = 16;
   ch.flags = RTIPC_CHANNEL_EVENTFD;
-  rtipc_group_config cfg{};
+  rtipc_group_config cfg = RTIPC_GROUP_CONFIG_INIT;
   cfg.producers = &ch;
   cfg.consumers = &ch;
   cfg.producer_count = 1;

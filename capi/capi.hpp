@@ -12,24 +12,29 @@
 #include "group.hpp"
 #include "log.hpp"
 #include "rtipc/rtipc.h"
+#include "server.hpp"
 
 struct rtipc_group {
   std::unique_ptr<rtipc::Group> impl;
 };
 
+// msg_align: the layout's cache line, which the message pointers honour.
 struct rtipc_producer {
   std::unique_ptr<rtipc::Producer> impl;
+  size_t msg_align = 0;
 };
 
 struct rtipc_consumer {
   std::unique_ptr<rtipc::Consumer> impl;
+  size_t msg_align = 0;
   long spin_ns = 0;
 };
 
 namespace rtipc::capi {
 
-// Logs the failure of `function` (at `level`: a bad peer is not the caller's
-// error) and keeps it for rtipc_last_error(). Returns code.
+// Keeps `message` as the calling thread's last error (rtipc_last_error) and
+// logs it at `level` (a bad peer is not the caller's error). Returns code.
+// Never allocates: safe on the hot path.
 int report(const char* function, int code, const char* message,
            LogLevel level = LogLevel::kError) noexcept;
 
@@ -49,11 +54,29 @@ int guard(const char* function, F&& step) noexcept {
   }
 }
 
+// A failure of a call that does not throw: records it for rtipc_last_error
+// without logging. Returns code unchanged; passes non-negative values on.
+int note(const char* function, int code) noexcept;
+
 // rtipc_group_config (this side's terms) <-> GroupSpec (the client's terms).
+// read_group_config applies the sized-struct rule (sized.hpp).
+rtipc_group_config read_group_config(const rtipc_group_config* caller);
 GroupSpec spec_from_config(const rtipc_group_config& config, bool client);
 GroupOptions options_from_flags(uint32_t flags);
 // A channel's configuration; info points into the spec.
 rtipc_channel_config config_from_spec(const ChannelSpec& c);
+
+// What a server does with a client's group: a (possibly NULL)
+// rtipc_server_config with its defaults filled in.
+struct ServerSettings {
+  rtipc_server_config config;  // every 0 replaced by its default
+  GroupOptions group;
+};
+ServerSettings server_settings(const rtipc_server_config* config);
+
+// The core's filter for settings: the limits, then the application's filter
+// with an rtipc_proposal. peer_known: false when no socket told us who it is.
+Filter make_filter(const ServerSettings& settings, bool peer_known = true);
 
 // Takes ownership of count descriptors; closes them all if it cannot.
 std::vector<UniqueFd> own_fds(const int* fds, size_t count);

@@ -11,8 +11,9 @@ template <typename Connect>
 int connect_group(const char* function, const rtipc_group_config* config, rtipc_group** group,
                   Connect&& connect) {
   return guard(function, [&] {
-    auto spec = rtipc::capi::spec_from_config(*config, true);
-    auto options = rtipc::capi::options_from_flags(config->flags);
+    const auto c = rtipc::capi::read_group_config(config);
+    auto spec = rtipc::capi::spec_from_config(c, true);
+    auto options = rtipc::capi::options_from_flags(c.flags);
     auto handle = std::make_unique<rtipc_group>();
     handle->impl = rtipc::Group::create(std::move(spec), options);
     connect(*handle->impl);
@@ -26,13 +27,13 @@ int connect_group(const char* function, const rtipc_group_config* config, rtipc_
 extern "C" {
 
 RTIPC_EXPORT int rtipc_client_connect(const char* path, const struct rtipc_group_config* config,
-                                      int timeout_ms, rtipc_group** group) {
+                                      int timeout_ms, rtipc_group** group) noexcept {
   return connect_group(__func__, config, group,
                        [&](rtipc::Group& g) { rtipc::client_connect(path, g, timeout_ms); });
 }
 
 RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config* config,
-                                             int timeout_ms, rtipc_group** group) {
+                                             int timeout_ms, rtipc_group** group) noexcept {
   return connect_group(__func__, config, group,
                        [&](rtipc::Group& g) { rtipc::client_handshake(sock, g, timeout_ms); });
 }

@@ -1,26 +1,40 @@
-// Version, errors and logging.
+// Version, run-time facts, errors and logging.
 #include <climits>
+#include <cstdio>
 #include <cstring>
-#include <string>
 
 #include "capi.hpp"
+#include "layout.hpp"
 #include "log.hpp"
 
 namespace {
 
-thread_local std::string t_last_error;
+// A fixed buffer, so that recording a failure never allocates (the hot path
+// records its -EPROTO too).
+thread_local char t_last_error[512];
+
+void keep(const char* function, const char* message) noexcept {
+  std::snprintf(t_last_error, sizeof t_last_error, "%s: %s", function, message);
+}
 
 }  // namespace
 
 namespace rtipc::capi {
 
 int report(const char* function, int code, const char* message, LogLevel level) noexcept {
-  try {
-    t_last_error = std::string(function) + ": " + message;
-    if (log_enabled(level)) log_text(level, t_last_error);
-  } catch (...) {
-    // Out of memory while reporting: the code still says what happened.
+  keep(function, message);
+  if (log_enabled(level)) {
+    try {
+      log_text(level, t_last_error);
+    } catch (...) {
+      // Out of memory while logging: the code still says what happened.
+    }
   }
+  return code;
+}
+
+int note(const char* function, int code) noexcept {
+  if (code < 0) keep(function, rtipc_strerror(code));
   return code;
 }
 
@@ -28,9 +42,14 @@ int report(const char* function, int code, const char* message, LogLevel level) 
 
 extern "C" {
 
-RTIPC_EXPORT const char* rtipc_version(void) { return RTIPC_VERSION; }
+RTIPC_EXPORT const char* rtipc_version(void) noexcept { return RTIPC_VERSION; }
+RTIPC_EXPORT unsigned rtipc_version_major(void) noexcept { return RTIPC_VERSION_MAJOR; }
+RTIPC_EXPORT unsigned rtipc_version_minor(void) noexcept { return RTIPC_VERSION_MINOR; }
+RTIPC_EXPORT unsigned rtipc_version_micro(void) noexcept { return RTIPC_VERSION_MICRO; }
 
-RTIPC_EXPORT const char* rtipc_strerror(int err) {
+RTIPC_EXPORT uint32_t rtipc_default_cacheline(void) noexcept { return rtipc::kDefaultCacheline; }
+
+RTIPC_EXPORT const char* rtipc_strerror(int err) noexcept {
   if (err == INT_MIN) return "unknown error";  // cannot be negated
   if (err < 0) err = -err;
   if (err == RTIPC_EREJECTED) return "rejected by the peer";
@@ -41,11 +60,11 @@ RTIPC_EXPORT const char* rtipc_strerror(int err) {
   return strerrordesc_np(err) ? strerrordesc_np(err) : "unknown error";
 }
 
-RTIPC_EXPORT const char* rtipc_last_error(void) { return t_last_error.c_str(); }
+RTIPC_EXPORT const char* rtipc_last_error(void) noexcept { return t_last_error; }
 
-RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void* user, enum rtipc_log_level max_level) {
-  rtipc::set_log_sink(fn, user,
-                      static_cast<rtipc::LogLevel>(max_level));
+RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void* user, unsigned max_level) noexcept {
+  if (max_level > RTIPC_LOG_DEBUG) max_level = RTIPC_LOG_DEBUG;
+  rtipc::set_log_sink(fn, user, static_cast<rtipc::LogLevel>(max_level));
 }
 
 }  // extern "C"

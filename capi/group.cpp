@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "capi.hpp"
+#include "sized.hpp"
 
 namespace rtipc::capi {
 namespace {
@@ -14,15 +15,24 @@ std::vector<std::byte> copy_bytes(const void* data, uint32_t size) {
   return {p, p + size};
 }
 
+// The array's stride is its first element's size (rtipc.h).
 std::vector<ChannelSpec> channel_specs(const rtipc_channel_config* configs, uint32_t count,
                                        const char* what) {
-  if (count > 0 && !configs) fail(-EINVAL, "{} is NULL but its count is {}", what, count);
+  if (count == 0) return {};
+  if (!configs) fail(-EINVAL, "{} is NULL but its count is {}", what, count);
   if (count > kMaxChannels) fail(-EINVAL, "{} {} exceed the limit of {}", count, what, kMaxChannels);
+  const uint32_t stride = declared_size(configs);
   std::vector<ChannelSpec> out;
   for (uint32_t i = 0; i < count; ++i) {
-    const rtipc_channel_config& c = configs[i];
+    const auto* element = reinterpret_cast<const rtipc_channel_config*>(
+        reinterpret_cast<const unsigned char*>(configs) + size_t{i} * stride);
+    if (declared_size(element) != stride)
+      fail(-EINVAL, "{}[{}]: size {} differs from the first element's {}", what, i,
+           declared_size(element), stride);
+    const rtipc_channel_config c = read_sized(element, "rtipc_channel_config").v;
     if (c.flags & ~RTIPC_CHANNEL_EVENTFD)
       fail(-EINVAL, "{}[{}]: unknown flags {:#x}", what, i, c.flags);
+    if (c.reserved != 0) fail(-EINVAL, "{}[{}]: reserved is {}, not 0", what, i, c.reserved);
     if (c.msg_size == 0) fail(-EINVAL, "{}[{}]: message size 0", what, i);
     out.push_back({c.msg_size, c.add_msgs, (c.flags & RTIPC_CHANNEL_EVENTFD) != 0,
                    copy_bytes(c.info, c.info_size)});
@@ -33,8 +43,13 @@ std::vector<ChannelSpec> channel_specs(const rtipc_channel_config* configs, uint
 }  // namespace
 
 rtipc_channel_config config_from_spec(const ChannelSpec& c) {
-  return {c.info.empty() ? nullptr : c.info.data(), static_cast<uint32_t>(c.info.size()),
-          c.msg_size, c.add_msgs, c.eventfd ? RTIPC_CHANNEL_EVENTFD : 0u};
+  rtipc_channel_config out = RTIPC_CHANNEL_CONFIG_INIT;
+  out.flags = c.eventfd ? RTIPC_CHANNEL_EVENTFD : 0u;
+  out.msg_size = c.msg_size;
+  out.add_msgs = c.add_msgs;
+  out.info = c.info.empty() ? nullptr : c.info.data();
+  out.info_size = static_cast<uint32_t>(c.info.size());
+  return out;
 }
 
 std::vector<UniqueFd> own_fds(const int* fds, size_t count) {
@@ -49,9 +64,16 @@ std::vector<UniqueFd> own_fds(const int* fds, size_t count) {
   return out;
 }
 
+rtipc_group_config read_group_config(const rtipc_group_config* caller) {
+  return read_sized(caller, "rtipc_group_config").v;
+}
+
 GroupSpec spec_from_config(const rtipc_group_config& config, bool client) {
   GroupSpec spec;
-  spec.cacheline = RTIPC_CACHELINE_SIZE;
+  spec.cacheline = config.cacheline ? config.cacheline : kDefaultCacheline;
+  if (!valid_cacheline(spec.cacheline))
+    fail(-EINVAL, "cache line {} is not a power of two from {} to {}", spec.cacheline,
+         kMinCacheline, kMaxCacheline);
   spec.info = copy_bytes(config.info, config.info_size);
   auto produced = channel_specs(config.producers, config.producer_count, "producers");
   auto consumed = channel_specs(config.consumers, config.consumer_count, "consumers");
@@ -75,19 +97,38 @@ GroupOptions options_from_flags(uint32_t flags) {
 
 using rtipc::capi::guard;
 
-extern "C" {
+namespace {
 
-RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config* config,
-                                    rtipc_group** group) {
-  return guard(__func__, [&] {
-    auto spec = rtipc::capi::spec_from_config(*config, true);
-    auto options = rtipc::capi::options_from_flags(config->flags);
-    *group = new rtipc_group{rtipc::Group::create(std::move(spec), options)};
+int channel_config(const char* function, const rtipc_group* group, uint32_t index, bool producer,
+                   rtipc_channel_config* config) {
+  return guard(function, [&] {
+    const auto& g = *group->impl;
+    if (index >= (producer ? g.producer_count() : g.consumer_count()))
+      rtipc::fail(-EINVAL, "no {} {}", producer ? "producer" : "consumer", index);
+    const auto& spec = producer ? g.producer_spec(index) : g.consumer_spec(index);
+    rtipc::capi::write_sized(config, rtipc::capi::config_from_spec(spec), "rtipc_channel_config");
     return 0;
   });
 }
 
-RTIPC_EXPORT int rtipc_group_request(const rtipc_group* group, void* buf, size_t size) {
+}  // namespace
+
+extern "C" {
+
+RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config* config,
+                                    rtipc_group** group) noexcept {
+  return guard(__func__, [&] {
+    const auto c = rtipc::capi::read_group_config(config);
+    auto spec = rtipc::capi::spec_from_config(c, true);
+    auto options = rtipc::capi::options_from_flags(c.flags);
+    auto handle = std::make_unique<rtipc_group>();
+    handle->impl = rtipc::Group::create(std::move(spec), options);
+    *group = handle.release();
+    return 0;
+  });
+}
+
+RTIPC_EXPORT int rtipc_group_request(const rtipc_group* group, void* buf, size_t size) noexcept {
   return guard(__func__, [&] {
     const auto bytes = group->impl->request();
     if (buf && size >= bytes.size()) std::memcpy(buf, bytes.data(), bytes.size());
@@ -95,7 +136,7 @@ RTIPC_EXPORT int rtipc_group_request(const rtipc_group* group, void* buf, size_t
   });
 }
 
-RTIPC_EXPORT int rtipc_group_fds(const rtipc_group* group, int* fds, size_t count) {
+RTIPC_EXPORT int rtipc_group_fds(const rtipc_group* group, int* fds, size_t count) noexcept {
   return guard(__func__, [&] {
     const auto all = group->impl->fds();
     if (fds && count >= all.size()) std::copy(all.begin(), all.end(), fds);
@@ -104,79 +145,89 @@ RTIPC_EXPORT int rtipc_group_fds(const rtipc_group* group, int* fds, size_t coun
 }
 
 RTIPC_EXPORT int rtipc_group_from_request(const void* request, size_t size, const int* fds,
-                                          size_t fd_count, uint32_t flags,
-                                          rtipc_group** group) {
+                                          size_t fd_count,
+                                          const struct rtipc_server_config* config,
+                                          rtipc_group** group) noexcept {
   return guard(__func__, [&] {
     auto owned = rtipc::capi::own_fds(fds, fd_count);
-    auto options = rtipc::capi::options_from_flags(flags);
+    const auto settings = rtipc::capi::server_settings(config);
     auto spec = rtipc::decode_request({static_cast<const std::byte*>(request), size});
-    *group = new rtipc_group{rtipc::Group::adopt(std::move(spec), std::move(owned), options)};
+    if (owned.size() != 1 + spec.eventfd_count())
+      rtipc::fail(-EBADMSG, "{} descriptors given, the request's table needs {}", owned.size(),
+                  1 + spec.eventfd_count());
+    if (!rtipc::capi::make_filter(settings, false)(spec, rtipc::PeerCredentials{}))
+      rtipc::fail(-RTIPC_EREJECTED, "rejected by the filter");
+    auto handle = std::make_unique<rtipc_group>();
+    handle->impl = rtipc::Group::adopt(std::move(spec), std::move(owned), settings.group);
+    *group = handle.release();
     return 0;
   });
 }
 
-RTIPC_EXPORT void rtipc_group_destroy(rtipc_group* group) { delete group; }
+RTIPC_EXPORT void rtipc_group_destroy(rtipc_group* group) noexcept { delete group; }
 
-RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group* group) {
+RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group* group) noexcept {
   return static_cast<uint32_t>(group->impl->producer_count());
 }
 
-RTIPC_EXPORT uint32_t rtipc_group_consumer_count(const rtipc_group* group) {
+RTIPC_EXPORT uint32_t rtipc_group_consumer_count(const rtipc_group* group) noexcept {
   return static_cast<uint32_t>(group->impl->consumer_count());
 }
 
-RTIPC_EXPORT const void* rtipc_group_info(const rtipc_group* group, size_t* size) {
+RTIPC_EXPORT const void* rtipc_group_info(const rtipc_group* group, size_t* size) noexcept {
   const auto& info = group->impl->info();
   *size = info.size();
   return info.empty() ? nullptr : info.data();
 }
 
+RTIPC_EXPORT uint32_t rtipc_group_cacheline(const rtipc_group* group) noexcept {
+  return group->impl->spec().cacheline;
+}
+
+RTIPC_EXPORT uint64_t rtipc_group_region_size(const rtipc_group* group) noexcept {
+  return group->impl->region_size();
+}
+
 RTIPC_EXPORT int rtipc_group_producer_config(const rtipc_group* group, uint32_t index,
-                                             struct rtipc_channel_config* config) {
-  return guard(__func__, [&] {
-    if (index >= group->impl->producer_count()) rtipc::fail(-EINVAL, "no producer {}", index);
-    *config = rtipc::capi::config_from_spec(group->impl->producer_spec(index));
-    return 0;
-  });
+                                             struct rtipc_channel_config* config) noexcept {
+  return channel_config(__func__, group, index, true, config);
 }
 
 RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group* group, uint32_t index,
-                                             struct rtipc_channel_config* config) {
-  return guard(__func__, [&] {
-    if (index >= group->impl->consumer_count()) rtipc::fail(-EINVAL, "no consumer {}", index);
-    *config = rtipc::capi::config_from_spec(group->impl->consumer_spec(index));
-    return 0;
-  });
+                                             struct rtipc_channel_config* config) noexcept {
+  return channel_config(__func__, group, index, false, config);
 }
 
-RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group* group) {
+RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group* group) noexcept {
   return group->impl->peer_pid();
 }
 
-RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group* group) {
+RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group* group) noexcept {
   const auto& peer = group->impl->peer();
   return peer && peer->fd() >= 0 ? peer->fd() : -ENOTSUP;
 }
 
 RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group* group, uint32_t index,
-                                           rtipc_producer** producer) {
+                                           rtipc_producer** producer) noexcept {
   return guard(__func__, [&] {
     if (index >= group->impl->producer_count()) rtipc::fail(-EINVAL, "no producer {}", index);
     auto handle = std::make_unique<rtipc_producer>();  // before taking: nothing lost on failure
     handle->impl = group->impl->take_producer(index);
     if (!handle->impl) rtipc::fail(-EBUSY, "producer {} was taken already", index);
+    handle->msg_align = group->impl->spec().cacheline;
     *producer = handle.release();
     return 0;
   });
 }
 
 RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group* group, uint32_t index,
-                                           rtipc_consumer** consumer) {
+                                           rtipc_consumer** consumer) noexcept {
   return guard(__func__, [&] {
     if (index >= group->impl->consumer_count()) rtipc::fail(-EINVAL, "no consumer {}", index);
     auto handle = std::make_unique<rtipc_consumer>();  // before taking: nothing lost on failure
     handle->impl = group->impl->take_consumer(index);
     if (!handle->impl) rtipc::fail(-EBUSY, "consumer {} was taken already", index);
+    handle->msg_align = group->impl->spec().cacheline;
     *consumer = handle.release();
     return 0;
   });

@@ -8,38 +8,12 @@
 
 struct rtipc_server {
   std::unique_ptr<rtipc::Server> impl;
+  rtipc::capi::ServerSettings settings;
+  rtipc::Filter filter;
 };
 
 namespace rtipc::capi {
 namespace {
-
-std::vector<rtipc_channel_config> channel_configs(const std::vector<ChannelSpec>& specs) {
-  std::vector<rtipc_channel_config> out;
-  out.reserve(specs.size());
-  for (const ChannelSpec& c : specs) out.push_back(config_from_spec(c));
-  return out;
-}
-
-// The C filter sees the proposal in the server's terms: its producers are
-// the channels the client consumes. Info pointers point into the decoded
-// request, which outlives the call.
-Filter c_filter(rtipc_filter_fn filter, void* user) {
-  if (!filter) return nullptr;
-  return [filter, user](const GroupSpec& spec, const PeerCredentials& peer) {
-    const auto producers = channel_configs(spec.client_consumes);
-    const auto consumers = channel_configs(spec.client_produces);
-    rtipc_group_config proposal{};
-    proposal.producers = producers.empty() ? nullptr : producers.data();
-    proposal.consumers = consumers.empty() ? nullptr : consumers.data();
-    proposal.info = spec.info.empty() ? nullptr : spec.info.data();
-    proposal.producer_count = static_cast<uint32_t>(producers.size());
-    proposal.consumer_count = static_cast<uint32_t>(consumers.size());
-    proposal.info_size = static_cast<uint32_t>(spec.info.size());
-    proposal.flags = 0;  // local to each side, never sent
-    const rtipc_peer c_peer = {peer.pid, peer.uid, peer.gid};
-    return filter(&proposal, &c_peer, user) != 0;
-  };
-}
 
 // As guard(), but a bad client is logged as a warning and a plain timeout
 // only at debug level: neither is the server's failure.
@@ -65,49 +39,48 @@ using rtipc::capi::guard_accept;
 
 extern "C" {
 
-RTIPC_EXPORT int rtipc_server_create(const char* path, int backlog, uint32_t mode,
-                                     rtipc_server** server) {
+RTIPC_EXPORT int rtipc_server_create(const char* path, const struct rtipc_server_config* config,
+                                     rtipc_server** server) noexcept {
   return guard(__func__, [&] {
-    auto impl = rtipc::Server::listen(path, backlog, static_cast<mode_t>(mode));
-    *server = new rtipc_server{std::move(impl)};
+    auto settings = rtipc::capi::server_settings(config);
+    const rtipc_server_config& c = settings.config;
+    auto handle = std::make_unique<rtipc_server>();
+    handle->impl = rtipc::Server::listen(path, c.backlog, static_cast<mode_t>(c.socket_mode));
+    handle->impl->set_request_timeout(c.request_timeout_ms);
+    handle->filter = rtipc::capi::make_filter(settings);
+    handle->settings = std::move(settings);
+    *server = handle.release();
     return 0;
   });
 }
 
-RTIPC_EXPORT int rtipc_server_fd(const rtipc_server* server) {
+RTIPC_EXPORT int rtipc_server_fd(const rtipc_server* server) noexcept {
   return server->impl->fd();
 }
 
-RTIPC_EXPORT void rtipc_server_set_request_timeout(rtipc_server* server, int timeout_ms) {
-  server->impl->set_request_timeout(timeout_ms);
-}
-
-RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms, rtipc_filter_fn filter,
-                                     void* user, uint32_t flags, rtipc_group** group) {
+RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms,
+                                     rtipc_group** group) noexcept {
   return guard_accept(__func__, [&] {
-    const auto options = rtipc::capi::options_from_flags(flags);
     auto handle = std::make_unique<rtipc_group>();  // before accepting: nothing lost on failure
-    handle->impl = server->impl->accept(timeout_ms, rtipc::capi::c_filter(filter, user), options);
+    handle->impl = server->impl->accept(timeout_ms, server->filter, server->settings.group);
     *group = handle.release();
     return 0;
   });
 }
 
-RTIPC_EXPORT int rtipc_server_accept_socket(int sock, int timeout_ms, rtipc_filter_fn filter,
-                                            void* user, uint32_t flags, rtipc_group** group) {
+RTIPC_EXPORT int rtipc_server_accept_socket(int sock, const struct rtipc_server_config* config,
+                                            int timeout_ms, rtipc_group** group) noexcept {
   return guard_accept(__func__, [&] {
-    const auto options = rtipc::capi::options_from_flags(flags);
+    const auto settings = rtipc::capi::server_settings(config);
     auto handle = std::make_unique<rtipc_group>();
     std::unique_ptr<std::byte[]> buffer(new std::byte[rtipc::kMaxRequestSize]);
     handle->impl = rtipc::serve_handshake(sock, timeout_ms, {buffer.get(), rtipc::kMaxRequestSize},
-                                          rtipc::capi::c_filter(filter, user), options);
+                                          rtipc::capi::make_filter(settings), settings.group);
     *group = handle.release();
     return 0;
   });
 }
 
-RTIPC_EXPORT void rtipc_server_destroy(rtipc_server* server) {
-  delete server;
-}
+RTIPC_EXPORT void rtipc_server_destroy(rtipc_server* server) noexcept { delete server; }
 
 }  // extern "C"

@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "capi.hpp"
+#include "sized.hpp"
 #include "notifier.hpp"
 #include "waitset.hpp"
 
@@ -18,31 +19,29 @@ static_assert(offsetof(rtipc_waitset_event, ready) == offsetof(rtipc::WaitEvent,
 static_assert(RTIPC_READY_MESSAGE == rtipc::kReadyMessage &&
               RTIPC_READY_PEER_GONE == rtipc::kReadyPeerGone && RTIPC_READY_FD == rtipc::kReadyFd);
 
+namespace rtipc::capi {
+
+// The sized-struct rule (sized.hpp): their first layouts, 1.0.0.
+template <>
+inline constexpr size_t kFirstSize<rtipc_waitset_config> =
+    offsetof(rtipc_waitset_config, spin_ns) + sizeof(uint32_t);
+template <>
+inline constexpr size_t kFirstSize<rtipc_notifier_config> =
+    offsetof(rtipc_notifier_config, cpu) + sizeof(uint32_t);
+
+}  // namespace rtipc::capi
+
 namespace {
 
-// The first `size` bytes of a caller's sized struct over a zeroed T (see
-// Structs in rtipc.h): 0, -EINVAL (shorter than the first layout) or -E2BIG
-// (longer, with nonzero bytes we do not know).
+// The caller's config (NULL: all defaults) as this library knows it.
 template <typename T>
-int read_sized(const T* in, size_t first_size, T* out) {
-  *out = T{};
-  if (!in) {
-    out->size = sizeof(T);
-    return 0;
+T read_config(const T* config, const char* what) {
+  if (!config) {
+    T c{};
+    c.size = sizeof c;
+    return c;
   }
-  const size_t size = in->size;
-  if (size < first_size) return -EINVAL;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(in);
-  for (size_t i = sizeof(T); i < size; ++i)
-    if (bytes[i]) return -E2BIG;
-  std::memcpy(out, in, size < sizeof(T) ? size : sizeof(T));
-  return 0;
-}
-
-int sized_error(const char* function, int code) {
-  return rtipc::capi::report(function, code,
-                             code == -E2BIG ? "the config has fields this library does not know"
-                                            : "bad config size");
+  return rtipc::capi::read_sized(config, what).v;
 }
 
 }  // namespace
@@ -51,10 +50,8 @@ extern "C" {
 
 RTIPC_EXPORT int rtipc_waitset_create(const rtipc_waitset_config* config,
                                       rtipc_waitset** waitset) noexcept {
-  rtipc_waitset_config c;
-  if (int r = read_sized(config, sizeof(rtipc_waitset_config), &c); r < 0)
-    return sized_error("rtipc_waitset_create", r);
   return rtipc::capi::guard("rtipc_waitset_create", [&] {
+    const rtipc_waitset_config c = read_config(config, "rtipc_waitset_config");
     if (c.backend != RTIPC_WAITSET_EPOLL && c.backend != RTIPC_WAITSET_IO_URING)
       rtipc::fail(-EINVAL, "unknown backend {}", c.backend);
     if (c.flags & ~RTIPC_WAITSET_REQUIRE) rtipc::fail(-EINVAL, "unknown flags {:#x}", c.flags);
@@ -125,10 +122,8 @@ RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset* waitset, rtipc_waitset_event*
 
 RTIPC_EXPORT int rtipc_notifier_create(const rtipc_notifier_config* config,
                                        rtipc_notifier** notifier) noexcept {
-  rtipc_notifier_config c;
-  if (int r = read_sized(config, sizeof(rtipc_notifier_config), &c); r < 0)
-    return sized_error("rtipc_notifier_create", r);
   return rtipc::capi::guard("rtipc_notifier_create", [&] {
+    const rtipc_notifier_config c = read_config(config, "rtipc_notifier_config");
     if (c.flags & ~(RTIPC_NOTIFIER_REQUIRE | RTIPC_NOTIFIER_PIN_CPU))
       rtipc::fail(-EINVAL, "unknown flags {:#x}", c.flags);
     rtipc::Notifier::Options o;

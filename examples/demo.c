@@ -22,6 +22,7 @@
 #include <rtipc/rtipc.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t 
   uint64_t expected = 0; /* the next sequence number */
   int64_t first = 0;
   unsigned spins = 0;
+  bool producer_gone = false;
   for (;;) {
     int result = rtipc_consume(stream, RTIPC_CONSUME_NEXT);
     if (result < 0) {
@@ -79,6 +81,14 @@ static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t 
       exit(1);
     }
     if (result < RTIPC_NEW) {
+      if (producer_gone) {
+        /* It left before the consume above, which found nothing. */
+        fprintf(stderr, "consumer: the producer went away\n");
+        exit(1);
+      }
+      /* Polling cannot sleep on the peer's exit: look now and then. */
+      if (++spins % (64 * SPINS_BEFORE_YIELD) == 0)
+        producer_gone = rtipc_consumer_peer_alive(stream) == 0;
       backoff(&spins);
       continue;
     }
@@ -103,7 +113,7 @@ static struct report consume_run(rtipc_consumer* stream, uint32_t run, uint64_t 
 
 static int server(rtipc_server* listener, uint64_t messages) {
   rtipc_group* group = NULL;
-  int rc = rtipc_server_accept(listener, 10000, NULL, NULL, 0, &group);
+  int rc = rtipc_server_accept(listener, 10000, &group);
   rtipc_server_destroy(listener);
   if (rc < 0) {
     fprintf(stderr, "server: %s (%s)\n", rtipc_strerror(rc), rtipc_last_error());
@@ -136,7 +146,7 @@ struct produced {
 
 static struct produced produce_run(rtipc_producer* stream, uint32_t run, uint64_t messages) {
   struct produced p = {0};
-  enum rtipc_produce_mode mode = run == RUN_FORCE ? RTIPC_PRODUCE_FORCE : RTIPC_PRODUCE_TRY;
+  unsigned mode = run == RUN_FORCE ? RTIPC_PRODUCE_FORCE : RTIPC_PRODUCE_TRY;
   unsigned spins = 0;
   int64_t start = now_ns();
   for (uint64_t seq = 0; seq < messages; ++seq) {
@@ -178,10 +188,21 @@ static void print_rate(const char* who, uint64_t count, int64_t ns) {
 }
 
 static int client(const char* path, pid_t child, uint64_t messages) {
-  struct rtipc_channel_config stream_config = {"stream", 6, sizeof(struct message), 100, 0};
-  struct rtipc_channel_config report_config = {"report", 6, sizeof(struct report), 0,
-                                               RTIPC_CHANNEL_EVENTFD};
-  struct rtipc_group_config config = {&stream_config, &report_config, NULL, 1, 1, 0, 0};
+  struct rtipc_channel_config stream_config = {.size = sizeof stream_config,
+                                               .info = "stream",
+                                               .info_size = 6,
+                                               .msg_size = sizeof(struct message),
+                                               .add_msgs = 100};
+  struct rtipc_channel_config report_config = {.size = sizeof report_config,
+                                               .info = "report",
+                                               .info_size = 6,
+                                               .msg_size = sizeof(struct report),
+                                               .flags = RTIPC_CHANNEL_EVENTFD};
+  struct rtipc_group_config config = {.size = sizeof config,
+                                      .producers = &stream_config,
+                                      .producer_count = 1,
+                                      .consumers = &report_config,
+                                      .consumer_count = 1};
   rtipc_group* group = NULL;
   int64_t start = now_ns();
   int rc = rtipc_client_connect(path, &config, 10000, &group);
@@ -258,7 +279,10 @@ int main(int argc, char** argv) {
   char path[sizeof dir + 16];
   snprintf(path, sizeof path, "%s/demo.sock", dir);
   rtipc_server* listener;
-  int rc = rtipc_server_create(path, 1, 0600, &listener);
+  struct rtipc_server_config server_config = RTIPC_SERVER_CONFIG_INIT;
+  server_config.backlog = 1;
+  server_config.socket_mode = 0600;
+  int rc = rtipc_server_create(path, &server_config, &listener);
   if (rc < 0) {
     fprintf(stderr, "listen on %s: %s\n", path, rtipc_strerror(rc));
     rmdir(dir);

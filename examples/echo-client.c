@@ -79,6 +79,8 @@ static int send_message(struct session *s)
 /* Waits for the next echo and checks it against s->expected. */
 static int receive_echo(struct session *s, const char *what)
 {
+	unsigned long idle_polls = 0;
+	bool server_gone = false;
 	for (;;) {
 		int r = rtipc_consume(s->in, RTIPC_CONSUME_NEXT);
 		if (r == RTIPC_NEW) {
@@ -103,10 +105,19 @@ static int receive_echo(struct session *s, const char *what)
 				say("the server went away before the echo of %s\n", what);
 				return EXIT_TIMEOUT;
 			}
-			if (w < 0) {
+			if (w < 0 && w != -EINTR) {
 				say("wait: %s\n", rtipc_strerror(w));
 				return EXIT_MISMATCH;
 			}
+		} else if (server_gone) {
+			/* Gone before the consume above, which found nothing: nothing
+			 * can come any more. */
+			say("the server went away before the echo of %s\n", what);
+			return EXIT_TIMEOUT;
+		} else if (++idle_polls % 4096 == 0) {
+			/* A polling consumer cannot sleep on the peer's exit: look
+			 * now and then, then consume once more before giving up. */
+			server_gone = rtipc_consumer_peer_alive(s->in) == 0;
 		}
 	}
 }
@@ -151,12 +162,14 @@ static int run(const struct options *o)
 {
 	uint32_t flags = o->eventfd ? RTIPC_CHANNEL_EVENTFD : 0;
 	struct rtipc_channel_config c2s = {
+		.size = sizeof c2s,
 		.info = "echo c2s", .info_size = 8, .msg_size = (uint32_t)o->size,
 		.add_msgs = (uint32_t)o->add_msgs, .flags = flags,
 	};
 	struct rtipc_channel_config s2c = c2s;
 	s2c.info = "echo s2c";
 	struct rtipc_group_config config = {
+		.size = sizeof config,
 		.producers = &c2s, .producer_count = 1,
 		.consumers = &s2c, .consumer_count = 1,
 		.info = "echo", .info_size = 4,

@@ -34,15 +34,17 @@ static bool quiet;
 
 #define say(...) (quiet ? (void)0 : (void)fprintf(stderr, "echo-server: " __VA_ARGS__))
 
-static int accept_echo_group(const struct rtipc_group_config *proposal,
-			     const struct rtipc_peer *peer, void *user)
+static int accept_echo_group(const rtipc_proposal *proposal, void *user)
 {
 	bool reject_all = *(const bool *)user;
-	(void)peer;
 	if (reject_all)
 		return 0;
-	return proposal->producer_count == 1 && proposal->consumer_count == 1 &&
-	       proposal->producers[0].msg_size >= 8 && proposal->consumers[0].msg_size >= 8;
+	struct rtipc_channel_config out = RTIPC_CHANNEL_CONFIG_INIT, in = RTIPC_CHANNEL_CONFIG_INIT;
+	return rtipc_proposal_producer_count(proposal) == 1 &&
+	       rtipc_proposal_consumer_count(proposal) == 1 &&
+	       rtipc_proposal_producer_config(proposal, 0, &out) == 0 &&
+	       rtipc_proposal_consumer_config(proposal, 0, &in) == 0 && out.msg_size >= 8 &&
+	       in.msg_size >= 8;
 }
 
 static double now_s(void)
@@ -68,6 +70,8 @@ static int serve(rtipc_producer *out, rtipc_consumer *in, long idle_s, unsigned 
 		size = rtipc_producer_msg_size(out);
 	bool has_eventfd = rtipc_consumer_fd(in) >= 0;
 	double idle_since = now_s();
+	unsigned long idle_polls = 0;
+	bool client_gone = false;
 
 	for (;;) {
 		int r = rtipc_consume(in, RTIPC_CONSUME_NEXT);
@@ -101,11 +105,19 @@ static int serve(rtipc_producer *out, rtipc_consumer *in, long idle_s, unsigned 
 				say("the client went away without the end marker\n");
 				return EXIT_IDLE;
 			}
-			if (w < 0) {
+			if (w < 0 && w != -EINTR) {
 				say("wait failed: %s\n", rtipc_strerror(w));
 				return EXIT_QUEUE;
 			}
+		} else if (client_gone) {
+			/* Gone before the consume above found nothing. */
+			say("the client went away without the end marker\n");
+			return EXIT_IDLE;
 		} else {
+			/* A polling consumer cannot sleep on the peer's exit: look
+			 * now and then, then consume once more before giving up. */
+			if (++idle_polls % 1024 == 0)
+				client_gone = rtipc_consumer_peer_alive(in) == 0;
 			usleep(20);
 		}
 	}
@@ -118,8 +130,17 @@ static int run(const struct options *o)
 	if (lstat(o->path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(o->path);
 
+	/* A test peer for other rtipc programs: take any group the protocol
+	 * allows, up to the library's hard limits, not the modest defaults. */
+	struct rtipc_server_config config = RTIPC_SERVER_CONFIG_INIT;
+	config.filter = accept_echo_group;
+	config.filter_user = (void *)&o->reject_all;
+	config.max_channels = 1024;
+	config.max_slots = 1u << 20;
+	config.max_region_size = 16ull << 30;
+	config.max_private_size = UINT64_MAX;
 	rtipc_server *server;
-	int err = rtipc_server_create(o->path, 0, 0, &server);
+	int err = rtipc_server_create(o->path, &config, &server);
 	if (err < 0) {
 		say("cannot listen on %s: %s\n", o->path, rtipc_strerror(err));
 		return EXIT_USAGE;
@@ -128,8 +149,7 @@ static int run(const struct options *o)
 	int status = 0;
 	for (long i = 0; i < o->clients && status == 0; i++) {
 		rtipc_group *group;
-		err = rtipc_server_accept(server, (int)(o->idle_s * 1000), accept_echo_group,
-					  (void *)&o->reject_all, 0, &group);
+		err = rtipc_server_accept(server, (int)(o->idle_s * 1000), &group);
 		if (o->reject_all) {
 			if (err == -RTIPC_EREJECTED) {
 				say("rejected client %ld as asked\n", i + 1);

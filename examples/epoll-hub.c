@@ -45,14 +45,25 @@ static bool info_is(const struct rtipc_channel_config *c, const char *name)
 	return c->info_size == strlen(name) && memcmp(c->info, name, c->info_size) == 0;
 }
 
-/* Finds the channel called name among count configs; -1 if none. */
-static int find_channel(const struct rtipc_channel_config *configs, uint32_t count,
-			const char *name)
+/* Whether the proposal has a channel called name (a producer of the hub's
+ * when produced is true), with this message size and, if want_eventfd, an
+ * eventfd. */
+static bool proposes(const rtipc_proposal *p, bool produced, const char *name, size_t msg_size,
+		     bool want_eventfd)
 {
-	for (uint32_t i = 0; i < count; i++)
-		if (info_is(&configs[i], name))
-			return (int)i;
-	return -1;
+	uint32_t count = produced ? rtipc_proposal_producer_count(p) :
+				    rtipc_proposal_consumer_count(p);
+	for (uint32_t i = 0; i < count; i++) {
+		struct rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
+		if (produced)
+			rtipc_proposal_producer_config(p, i, &c);
+		else
+			rtipc_proposal_consumer_config(p, i, &c);
+		if (info_is(&c, name))
+			return c.msg_size == msg_size &&
+			       (!want_eventfd || (c.flags & RTIPC_CHANNEL_EVENTFD));
+	}
+	return false;
 }
 
 /* ---- the device (client) ---- */
@@ -60,16 +71,17 @@ static int find_channel(const struct rtipc_channel_config *configs, uint32_t cou
 static int run_device(const char *path, uint64_t samples)
 {
 	struct rtipc_channel_config produced[] = {
-		{ .info = kTelemetry, .info_size = 9, .msg_size = sizeof(struct sample),
-		  .add_msgs = 60, .flags = RTIPC_CHANNEL_EVENTFD },
-		{ .info = kLog, .info_size = 3, .msg_size = LOG_LINE, .add_msgs = 13,
-		  .flags = RTIPC_CHANNEL_EVENTFD },
+		{ .size = sizeof produced[0], .info = kTelemetry, .info_size = 9,
+		  .msg_size = sizeof(struct sample), .add_msgs = 60, .flags = RTIPC_CHANNEL_EVENTFD },
+		{ .size = sizeof produced[0], .info = kLog, .info_size = 3, .msg_size = LOG_LINE,
+		  .add_msgs = 13, .flags = RTIPC_CHANNEL_EVENTFD },
 	};
 	struct rtipc_channel_config consumed[] = {
-		{ .info = kCommand, .info_size = 7, .msg_size = sizeof(struct command),
-		  .add_msgs = 13, .flags = 0 },
+		{ .size = sizeof consumed[0], .info = kCommand, .info_size = 7,
+		  .msg_size = sizeof(struct command), .add_msgs = 13, .flags = 0 },
 	};
 	struct rtipc_group_config config = {
+		.size = sizeof config,
 		.producers = produced, .producer_count = 2,
 		.consumers = consumed, .consumer_count = 1,
 		.info = "epoll-hub demo device", .info_size = 21,
@@ -123,20 +135,13 @@ static int run_device(const char *path, uint64_t samples)
 
 /* ---- the hub (server) ---- */
 
-static int accept_device(const struct rtipc_group_config *p, const struct rtipc_peer *peer,
-			 void *user)
+static int accept_device(const rtipc_proposal *p, void *user)
 {
-	(void)peer;
 	(void)user;
 	/* In the hub's terms: it consumes telemetry and log, produces commands. */
-	int t = find_channel(p->consumers, p->consumer_count, kTelemetry);
-	int l = find_channel(p->consumers, p->consumer_count, kLog);
-	int c = find_channel(p->producers, p->producer_count, kCommand);
-	return t >= 0 && l >= 0 && c >= 0 &&
-	       p->consumers[t].msg_size == sizeof(struct sample) &&
-	       (p->consumers[t].flags & RTIPC_CHANNEL_EVENTFD) &&
-	       (p->consumers[l].flags & RTIPC_CHANNEL_EVENTFD) &&
-	       p->producers[c].msg_size == sizeof(struct command);
+	return proposes(p, false, kTelemetry, sizeof(struct sample), true) &&
+	       proposes(p, false, kLog, LOG_LINE, true) &&
+	       proposes(p, true, kCommand, sizeof(struct command), false);
 }
 
 struct hub {
@@ -179,7 +184,7 @@ static void drain_log(struct hub *h)
 
 static int take_channels(rtipc_group *group, struct hub *h)
 {
-	struct rtipc_channel_config c;
+	struct rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
 	for (uint32_t i = 0; i < rtipc_group_consumer_count(group); i++) {
 		rtipc_group_consumer_config(group, i, &c);
 		if (info_is(&c, kTelemetry))
@@ -198,7 +203,7 @@ static int take_channels(rtipc_group *group, struct hub *h)
 static int run_hub(rtipc_server *server)
 {
 	rtipc_group *group;
-	int err = rtipc_server_accept(server, 10000, accept_device, NULL, 0, &group);
+	int err = rtipc_server_accept(server, 10000, &group);
 	if (err < 0) {
 		fprintf(stderr, "hub: accept: %s\n", rtipc_strerror(err));
 		return 1;
@@ -256,7 +261,10 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/hub.sock", dir);
 
 	rtipc_server *server;
-	int err = rtipc_server_create(path, 0, 0600, &server);
+	struct rtipc_server_config server_config = RTIPC_SERVER_CONFIG_INIT;
+	server_config.socket_mode = 0600;
+	server_config.filter = accept_device;
+	int err = rtipc_server_create(path, &server_config, &server);
 	if (err < 0) {
 		fprintf(stderr, "hub: listen: %s\n", rtipc_strerror(err));
 		return 1;

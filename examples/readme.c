@@ -5,8 +5,12 @@
 
 int main(void) {
   /* The client creates a group: here one channel of 64-byte messages. */
-  struct rtipc_channel_config channel = {.msg_size = 64, .add_msgs = 4};
-  struct rtipc_group_config config = {.producers = &channel, .producer_count = 1};
+  struct rtipc_channel_config channel = RTIPC_CHANNEL_CONFIG_INIT;
+  channel.msg_size = 64;
+  channel.add_msgs = 4;
+  struct rtipc_group_config config = RTIPC_GROUP_CONFIG_INIT;
+  config.producers = &channel;
+  config.producer_count = 1;
   rtipc_group *client, *server;
   if (rtipc_group_create(&config, &client) < 0) return 1;
 
@@ -16,7 +20,7 @@ int main(void) {
   int size = rtipc_group_request(client, request, sizeof request), fd;
   rtipc_group_fds(client, &fd, 1);
   fd = dup(fd);
-  if (rtipc_group_from_request(request, size, &fd, 1, 0, &server) < 0) return 1;
+  if (rtipc_group_from_request(request, size, &fd, 1, NULL, &server) < 0) return 1;
 
   rtipc_producer* producer;
   rtipc_consumer* consumer;

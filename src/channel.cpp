@@ -12,7 +12,7 @@
 namespace rtipc {
 namespace {
 
-constexpr size_t kCacheAlign = RTIPC_CACHELINE_SIZE;
+constexpr size_t kCacheAlign = kMaxCacheline;  // any layout's cache line
 // Stale eventfd counts one wait() takes before it looks at its deadline and
 // the peer again (rtipc.h promises the number).
 constexpr uint32_t kStaleBatch = 4096;

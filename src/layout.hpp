@@ -20,6 +20,14 @@ inline constexpr uint32_t kMinCacheline = 8;
 inline constexpr uint32_t kMaxCacheline = 4096;
 inline constexpr uint32_t kMinSlots = 3;
 
+// The cache line a client lays its region out with unless its config names
+// one: the `cacheline_size` build option, a run-time fact of the library
+// (rtipc_default_cacheline), never of its header.
+#ifndef RTIPC_DEFAULT_CACHELINE
+#error "build with -DRTIPC_DEFAULT_CACHELINE (src/meson.build sets it)"
+#endif
+inline constexpr uint32_t kDefaultCacheline = RTIPC_DEFAULT_CACHELINE;
+
 bool valid_cacheline(uint32_t cacheline);
 
 // One channel: index area (tail, head, chain[n]) then n slots.

@@ -1,5 +1,5 @@
-// Library-wide logging. By default errors go to stderr and nothing else is
-// printed; the application may install its own sink.
+// Library-wide logging. Silent by default; RTIPC_LOG=error|warning|info|debug
+// sends that much to stderr, and the application may install its own sink.
 #pragma once
 
 #include <fmt/format.h>

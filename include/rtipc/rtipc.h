@@ -72,6 +72,13 @@ extern "C" {
 #define RTIPC_EXPORT
 #endif
 
+/* No function throws: C++ callers see them noexcept. */
+#if defined(__cplusplus)
+#define RTIPC_NOEXCEPT noexcept
+#else
+#define RTIPC_NOEXCEPT
+#endif
+
 typedef struct rtipc_group rtipc_group;
 typedef struct rtipc_producer rtipc_producer;
 typedef struct rtipc_consumer rtipc_consumer;
@@ -84,25 +91,25 @@ typedef struct rtipc_proposal rtipc_proposal;
 
 /** The library's version, "MAJOR.MINOR.MICRO", and its parts; compare with
  * RTIPC_VERSION and RTIPC_VERSION_MAJOR etc. from the header you built with. */
-RTIPC_EXPORT const char *rtipc_version(void);
-RTIPC_EXPORT unsigned rtipc_version_major(void);
-RTIPC_EXPORT unsigned rtipc_version_minor(void);
-RTIPC_EXPORT unsigned rtipc_version_micro(void);
+RTIPC_EXPORT const char *rtipc_version(void) RTIPC_NOEXCEPT;
+RTIPC_EXPORT unsigned rtipc_version_major(void) RTIPC_NOEXCEPT;
+RTIPC_EXPORT unsigned rtipc_version_minor(void) RTIPC_NOEXCEPT;
+RTIPC_EXPORT unsigned rtipc_version_micro(void) RTIPC_NOEXCEPT;
 
 /** The cache-line size this library lays out a client's group with when its
  * config says 0 (a build option of the library, 64 unless changed). */
-RTIPC_EXPORT uint32_t rtipc_default_cacheline(void);
+RTIPC_EXPORT uint32_t rtipc_default_cacheline(void) RTIPC_NOEXCEPT;
 
 /** Library codes beyond errno; functions return them negated. */
 #define RTIPC_EREJECTED 4096 /**< the server (or its filter) said no */
 
 /** A static description of err (negative or positive errno, or library code). */
-RTIPC_EXPORT const char *rtipc_strerror(int err);
+RTIPC_EXPORT const char *rtipc_strerror(int err) RTIPC_NOEXCEPT;
 
 /** The calling thread's message for its last failed call (any call that
  * returned a negative value, hot path included), or "" before the first.
  * Valid until the thread's next failing call. */
-RTIPC_EXPORT const char *rtipc_last_error(void);
+RTIPC_EXPORT const char *rtipc_last_error(void) RTIPC_NOEXCEPT;
 
 #define RTIPC_LOG_NONE 0u
 #define RTIPC_LOG_ERROR 1u
@@ -117,7 +124,7 @@ typedef void (*rtipc_log_fn)(unsigned level, const char *text, void *user);
  * is silence, unless the environment variable RTIPC_LOG names a level
  * (error, warning, info or debug) when the library first logs: then that
  * level goes to stderr. */
-RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void *user, unsigned max_level);
+RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void *user, unsigned max_level) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Configuration
@@ -208,25 +215,25 @@ struct rtipc_server_config {
  * only after an accept.
  */
 
-RTIPC_EXPORT uint32_t rtipc_proposal_producer_count(const rtipc_proposal *proposal);
-RTIPC_EXPORT uint32_t rtipc_proposal_consumer_count(const rtipc_proposal *proposal);
+RTIPC_EXPORT uint32_t rtipc_proposal_producer_count(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_consumer_count(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
 /** Fills the first config->size bytes of *config with channel index's
  * configuration (flags 0 or RTIPC_CHANNEL_EVENTFD; info points into the
  * proposal). Returns 0, -EINVAL (no such index, or a bad size). */
 RTIPC_EXPORT int rtipc_proposal_producer_config(const rtipc_proposal *proposal, uint32_t index,
-						struct rtipc_channel_config *config);
+						struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
 RTIPC_EXPORT int rtipc_proposal_consumer_config(const rtipc_proposal *proposal, uint32_t index,
-						struct rtipc_channel_config *config);
+						struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
 /** The group's info bytes (NULL when none); *size receives their count. */
-RTIPC_EXPORT const void *rtipc_proposal_info(const rtipc_proposal *proposal, size_t *size);
+RTIPC_EXPORT const void *rtipc_proposal_info(const rtipc_proposal *proposal, size_t *size) RTIPC_NOEXCEPT;
 /** Bytes of the shared region the layout needs, and its cache line. */
-RTIPC_EXPORT uint64_t rtipc_proposal_region_size(const rtipc_proposal *proposal);
-RTIPC_EXPORT uint32_t rtipc_proposal_cacheline(const rtipc_proposal *proposal);
+RTIPC_EXPORT uint64_t rtipc_proposal_region_size(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_cacheline(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
 /** The client process from SO_PEERCRED at connect time; pid 0 and uid/gid
  * (uint32_t)-1 when unknown (rtipc_group_from_request saw no socket). */
-RTIPC_EXPORT int32_t rtipc_proposal_peer_pid(const rtipc_proposal *proposal);
-RTIPC_EXPORT uint32_t rtipc_proposal_peer_uid(const rtipc_proposal *proposal);
-RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal *proposal);
+RTIPC_EXPORT int32_t rtipc_proposal_peer_pid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_peer_uid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Channel groups
@@ -244,17 +251,17 @@ RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal *proposal);
  * Structs), -EMSGSIZE (the request would exceed RTIPC_MAX_REQUEST_SIZE),
  * -ENOMEM, -errno of a failed system call. Makes system calls; does not
  * block. */
-RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config *config, rtipc_group **group);
+RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config *config, rtipc_group **group) RTIPC_NOEXCEPT;
 
 /** The protocol request that describes the group (docs/protocol.md). Writes
  * it to buf when size is enough, and returns its length either way (like
  * snprintf). buf may be NULL when size is 0. */
-RTIPC_EXPORT int rtipc_group_request(const rtipc_group *group, void *buf, size_t size);
+RTIPC_EXPORT int rtipc_group_request(const rtipc_group *group, void *buf, size_t size) RTIPC_NOEXCEPT;
 
 /** The descriptors to send with the request: the memfd, then the eventfds in
  * table order. Writes them to fds when count is enough and returns how many
  * there are. They stay owned by the group. fds may be NULL when count is 0. */
-RTIPC_EXPORT int rtipc_group_fds(const rtipc_group *group, int *fds, size_t count);
+RTIPC_EXPORT int rtipc_group_fds(const rtipc_group *group, int *fds, size_t count) RTIPC_NOEXCEPT;
 
 /** Builds the server side of a group from a client's request bytes and the
  * descriptors that came with them, checking everything (a hostile peer gets
@@ -267,36 +274,36 @@ RTIPC_EXPORT int rtipc_group_fds(const rtipc_group *group, int *fds, size_t coun
  * -RTIPC_EREJECTED (the filter), -errno. */
 RTIPC_EXPORT int rtipc_group_from_request(const void *request, size_t size, const int *fds,
 					  size_t fd_count, const struct rtipc_server_config *config,
-					  rtipc_group **group);
+					  rtipc_group **group) RTIPC_NOEXCEPT;
 
 /** Destroys the group and the channels not taken out of it. Channels taken
  * out live on: the shared memory stays mapped until the last one is gone. */
-RTIPC_EXPORT void rtipc_group_destroy(rtipc_group *group);
+RTIPC_EXPORT void rtipc_group_destroy(rtipc_group *group) RTIPC_NOEXCEPT;
 
-RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group *group);
-RTIPC_EXPORT uint32_t rtipc_group_consumer_count(const rtipc_group *group);
+RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group *group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_group_consumer_count(const rtipc_group *group) RTIPC_NOEXCEPT;
 
 /** The group's info bytes; *size receives their count. NULL when there are none. */
-RTIPC_EXPORT const void *rtipc_group_info(const rtipc_group *group, size_t *size);
+RTIPC_EXPORT const void *rtipc_group_info(const rtipc_group *group, size_t *size) RTIPC_NOEXCEPT;
 
 /** The layout's cache line and the region's size in bytes. */
-RTIPC_EXPORT uint32_t rtipc_group_cacheline(const rtipc_group *group);
-RTIPC_EXPORT uint64_t rtipc_group_region_size(const rtipc_group *group);
+RTIPC_EXPORT uint32_t rtipc_group_cacheline(const rtipc_group *group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint64_t rtipc_group_region_size(const rtipc_group *group) RTIPC_NOEXCEPT;
 
 /** Fills the first config->size bytes of *config with producer (or consumer)
  * channel index's configuration, info included (valid while the group
  * lives). Returns 0 or -EINVAL. */
 RTIPC_EXPORT int rtipc_group_producer_config(const rtipc_group *group, uint32_t index,
-					     struct rtipc_channel_config *config);
+					     struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
 RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group *group, uint32_t index,
-					     struct rtipc_channel_config *config);
+					     struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
 
 /** The peer process's pid, as the handshake's SO_PEERCRED gave it, or 0 when
  * unknown (a group built by rtipc_group_create or rtipc_group_from_request,
  * which saw no handshake). These are the kernel's credentials of the socket:
  * a client's peer is the process that called rtipc_server_create, and both
  * ends of a socketpair name the process that created it. */
-RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group *group);
+RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group *group) RTIPC_NOEXCEPT;
 
 /** A descriptor that turns readable (POLLIN) once the peer process has
  * exited, however it went, for poll/epoll/select: a pidfd, taken during the
@@ -304,15 +311,15 @@ RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group *group);
  * the group; the producers and consumers taken out of it watch the same
  * process on their own. Returns -ENOTSUP when unknown (no handshake, or a
  * kernel without pidfds). */
-RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group *group);
+RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group *group) RTIPC_NOEXCEPT;
 
 /** Takes producer (or consumer) index out of the group; the caller owns it and
  * destroys it with rtipc_producer_destroy (rtipc_consumer_destroy). Returns
  * 0, -EINVAL (no such index) or -EBUSY (taken already). */
 RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group *group, uint32_t index,
-					   rtipc_producer **producer);
+					   rtipc_producer **producer) RTIPC_NOEXCEPT;
 RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group *group, uint32_t index,
-					   rtipc_consumer **consumer);
+					   rtipc_consumer **consumer) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Producing
@@ -327,13 +334,13 @@ RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group *group, uint32_t index,
 #define RTIPC_PUBLISHED_DISCARDED 1 /**< ... and the oldest waiting message was dropped */
 #define RTIPC_QUEUE_FULL 2          /**< nothing published; the message stays in place */
 
-RTIPC_EXPORT void rtipc_producer_destroy(rtipc_producer *producer);
+RTIPC_EXPORT void rtipc_producer_destroy(rtipc_producer *producer) RTIPC_NOEXCEPT;
 
 /** Where to write the next message: rtipc_producer_msg_size() bytes, aligned
  * to rtipc_producer_msg_align(). Valid until the next rtipc_produce that
  * publishes. The slot is shared memory the peer can see (unless the group
  * has RTIPC_GROUP_PRODUCER_CACHE), so write the message, then produce. */
-RTIPC_EXPORT void *rtipc_producer_msg(rtipc_producer *producer);
+RTIPC_EXPORT void *rtipc_producer_msg(rtipc_producer *producer) RTIPC_NOEXCEPT;
 
 /** Publishes the message at rtipc_producer_msg(). Returns RTIPC_PUBLISHED,
  * RTIPC_PUBLISHED_DISCARDED or RTIPC_QUEUE_FULL, or -EPROTO when the shared
@@ -343,7 +350,7 @@ RTIPC_EXPORT void *rtipc_producer_msg(rtipc_producer *producer);
  * already full (a full counter guarantees the wake-up), and it never waits
  * whatever the peer did to the descriptor's flags; attached to a notifier
  * in io_uring mode, no system call at all (rtipc_producer_set_notifier). */
-RTIPC_EXPORT int rtipc_produce(rtipc_producer *producer, unsigned mode);
+RTIPC_EXPORT int rtipc_produce(rtipc_producer *producer, unsigned mode) RTIPC_NOEXCEPT;
 
 /** Any thread: message size, slot count n = 3 + add_msgs (before the
  * consumer's first message n - 1 messages fit; after it, n - 2 wait behind
@@ -352,21 +359,21 @@ RTIPC_EXPORT int rtipc_produce(rtipc_producer *producer, unsigned mode);
  * ones with min_cacheline), info bytes (NULL when none; *size receives
  * their count) and the eventfd (-ENOTSUP when the channel has none; owned
  * by the producer). */
-RTIPC_EXPORT size_t rtipc_producer_msg_size(const rtipc_producer *producer);
-RTIPC_EXPORT uint32_t rtipc_producer_slots(const rtipc_producer *producer);
-RTIPC_EXPORT size_t rtipc_producer_msg_align(const rtipc_producer *producer);
-RTIPC_EXPORT const void *rtipc_producer_info(const rtipc_producer *producer, size_t *size);
-RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer *producer);
+RTIPC_EXPORT size_t rtipc_producer_msg_size(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_producer_slots(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT size_t rtipc_producer_msg_align(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const void *rtipc_producer_info(const rtipc_producer *producer, size_t *size) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
 /** Any thread: how many published messages the consumer has not taken yet
  * (a snapshot; the one it holds does not count). Reads shared memory only,
  * writes nothing, no system call. Returns the count or -EPROTO. */
-RTIPC_EXPORT int rtipc_producer_pending(const rtipc_producer *producer);
+RTIPC_EXPORT int rtipc_producer_pending(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
 /** Any thread: whether the peer process still runs: 1 while it does, 0 once
  * it has exited, -ENOTSUP when unknown (see rtipc_group_peer_fd), -errno.
  * Works after the group is destroyed. One poll(2): not for the hot path. */
-RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer *producer);
+RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Consuming
@@ -382,12 +389,12 @@ RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer *producer);
 #define RTIPC_NEW 2              /**< a new message, directly after the last one */
 #define RTIPC_NEW_AFTER_GAP 3    /**< a new message; messages before it were skipped */
 
-RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer *consumer);
+RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
 /** The message the consumer holds, read in place; NULL before the first
  * message. Valid until the next rtipc_consume; the producer never writes it
  * meanwhile (a hostile one could: see Peers). */
-RTIPC_EXPORT const void *rtipc_consumer_msg(const rtipc_consumer *consumer);
+RTIPC_EXPORT const void *rtipc_consumer_msg(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
 /** Moves to the next (or newest) message. Returns RTIPC_NOTHING_PRODUCED,
  * RTIPC_NO_NEW, RTIPC_NEW or RTIPC_NEW_AFTER_GAP (>= RTIPC_NEW:
@@ -396,13 +403,13 @@ RTIPC_EXPORT const void *rtipc_consumer_msg(const rtipc_consumer *consumer);
  * writes no shared memory, in either mode. NEXT is wait-free; LATEST retries
  * while the producer overruns it, at most 4 times, and then takes the next
  * message as NEXT would (a gap is still reported), so it is wait-free too. */
-RTIPC_EXPORT int rtipc_consume(rtipc_consumer *consumer, unsigned mode);
+RTIPC_EXPORT int rtipc_consume(rtipc_consumer *consumer, unsigned mode) RTIPC_NOEXCEPT;
 
 /** Any thread: as the producer's getters. */
-RTIPC_EXPORT size_t rtipc_consumer_msg_size(const rtipc_consumer *consumer);
-RTIPC_EXPORT uint32_t rtipc_consumer_slots(const rtipc_consumer *consumer);
-RTIPC_EXPORT size_t rtipc_consumer_msg_align(const rtipc_consumer *consumer);
-RTIPC_EXPORT const void *rtipc_consumer_info(const rtipc_consumer *consumer, size_t *size);
+RTIPC_EXPORT size_t rtipc_consumer_msg_size(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_consumer_slots(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT size_t rtipc_consumer_msg_align(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const void *rtipc_consumer_info(const rtipc_consumer *consumer, size_t *size) RTIPC_NOEXCEPT;
 
 /** Any thread: the channel's eventfd, for poll/epoll/select, or -ENOTSUP
  * when it has none. Owned by the consumer. Readable means "maybe a new
@@ -411,10 +418,10 @@ RTIPC_EXPORT const void *rtipc_consumer_info(const rtipc_consumer *consumer, siz
  * level-triggered poll does not report it again for nothing. A peer can
  * keep the counter full: register it edge-triggered (EPOLLET), as the
  * library's own waits do, to sleep through that. */
-RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer);
+RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
 /** Any thread: as rtipc_producer_pending, from the consumer's side. */
-RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer *consumer);
+RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
 /** Blocks until rtipc_consume would find something new, or timeout_ms passes
  * (-1: no limit; 0: just check), or the peer process exits, or a signal
@@ -430,14 +437,14 @@ RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer *consumer);
  * A channel without eventfd cannot sleep: poll it with rtipc_consume and
  * watch rtipc_consumer_peer_alive (or rtipc_group_peer_fd) every so often
  * to notice a peer that is gone. */
-RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer *consumer, int timeout_ms);
+RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer *consumer, int timeout_ms) RTIPC_NOEXCEPT;
 
 /** Any thread: as rtipc_producer_peer_alive. */
-RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer *consumer);
+RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
 /** How long rtipc_consumer_wait busy-polls before it sleeps; 0 (the default)
  * sleeps at once. */
-RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer *consumer, uint32_t spin_ns);
+RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer *consumer, uint32_t spin_ns) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Handshake over a Unix SOCK_SEQPACKET socket (docs/protocol.md)
@@ -452,11 +459,11 @@ RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer *consumer, uint32_t spi
  * child forked without exec inherits the listening descriptor and keeps it
  * alive. */
 RTIPC_EXPORT int rtipc_server_create(const char *path, const struct rtipc_server_config *config,
-				     rtipc_server **server);
+				     rtipc_server **server) RTIPC_NOEXCEPT;
 
 /** Any thread: the listening descriptor, readable when a client waits to be
  * accepted. Owned by the server. */
-RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server);
+RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server) RTIPC_NOEXCEPT;
 
 /** Accepts one client: waits up to timeout_ms in all for a connection (-1: no
  * limit, 0: only one already waiting), reads and checks its request against
@@ -473,7 +480,7 @@ RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server);
  * is skipped. In every rejection the client got -1 where the socket
  * allowed. Every failure that concerns one client leaves the server ready
  * for the next, with every received descriptor closed. */
-RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms, rtipc_group **group);
+RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
 /** The server side of the handshake on an already connected SOCK_SEQPACKET
  * socket (socketpair, inherited descriptor), with the settings of config
@@ -482,13 +489,13 @@ RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms, rtipc
  * peer hangs up without sending anything). Does not take ownership of sock
  * and does not close it. Returns as rtipc_server_accept. */
 RTIPC_EXPORT int rtipc_server_accept_socket(int sock, const struct rtipc_server_config *config,
-					    int timeout_ms, rtipc_group **group);
+					    int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
 /** Stops listening and frees the server. Removes the socket file if it is
  * still the one the server created and this is the process that created it:
  * a process that inherited the server through fork() may destroy its copy
  * without taking the path away from the original. */
-RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server);
+RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server) RTIPC_NOEXCEPT;
 
 /** Creates a group from config (as rtipc_group_create), connects to the server
  * at path, sends the request and waits for the answer, all within timeout_ms
@@ -499,12 +506,12 @@ RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server);
  * when the group has more than 252 eventfds (the kernel passes at most 253
  * descriptors in one message); -errno. */
 RTIPC_EXPORT int rtipc_client_connect(const char *path, const struct rtipc_group_config *config,
-				      int timeout_ms, rtipc_group **group);
+				      int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
 /** The same on an already connected SOCK_SEQPACKET socket. Does not take
  * ownership of sock. */
 RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config *config,
-					     int timeout_ms, rtipc_group **group);
+					     int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Waiting on many channels
@@ -576,15 +583,15 @@ struct rtipc_waitset_event {
  * signal; rtipc_waitset_destroy waits up to 200 ms to absorb that, else the
  * thread's next blocking call may return EINTR once. */
 RTIPC_EXPORT int rtipc_waitset_create(const struct rtipc_waitset_config *config,
-				      rtipc_waitset **waitset);
+				      rtipc_waitset **waitset) RTIPC_NOEXCEPT;
 
 /** Frees the waitset. Its consumers and descriptors stay the caller's.
  * Not while another thread waits on it. Accepts NULL. May block briefly
  * (io_uring: see rtipc_waitset_create). */
-RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset *waitset);
+RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset *waitset) RTIPC_NOEXCEPT;
 
 /** Any thread: RTIPC_WAITSET_EPOLL or RTIPC_WAITSET_IO_URING. */
-RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset *waitset);
+RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset *waitset) RTIPC_NOEXCEPT;
 
 /** Any thread: a descriptor for an outer event loop (the epoll descriptor,
  * or an eventfd the io_uring signals), readable when something fired since
@@ -593,7 +600,7 @@ RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset *waitset);
  * each reported consumer until rtipc_consume finds nothing new: like any
  * edge-triggered source, a message left in a queue does not make the
  * descriptor readable again. Owned by the waitset. */
-RTIPC_EXPORT int rtipc_waitset_fd(const rtipc_waitset *waitset);
+RTIPC_EXPORT int rtipc_waitset_fd(const rtipc_waitset *waitset) RTIPC_NOEXCEPT;
 
 /** Adds consumer under key: reported with RTIPC_READY_MESSAGE while
  * rtipc_consume would find something new, and RTIPC_READY_PEER_GONE on
@@ -602,7 +609,7 @@ RTIPC_EXPORT int rtipc_waitset_fd(const rtipc_waitset *waitset);
  * Returns 0, -ENOTSUP (the channel has no eventfd: it cannot wake anyone),
  * -EEXIST (already there), -ENOMEM, -errno. A few system calls. */
 RTIPC_EXPORT int rtipc_waitset_add_consumer(rtipc_waitset *waitset, rtipc_consumer *consumer,
-					    uint64_t key);
+					    uint64_t key) RTIPC_NOEXCEPT;
 
 /** Adds a plain descriptor (a socket, a timerfd...) for the poll(2) events
  * in events (POLLIN, POLLOUT...), level-triggered: reported with
@@ -611,18 +618,18 @@ RTIPC_EXPORT int rtipc_waitset_add_consumer(rtipc_waitset *waitset, rtipc_consum
  * or events 0), -EEXIST, -EPERM (a regular file, which cannot be polled),
  * -errno. */
 RTIPC_EXPORT int rtipc_waitset_add_fd(rtipc_waitset *waitset, int fd, uint32_t events,
-				      uint64_t key);
+				      uint64_t key) RTIPC_NOEXCEPT;
 
 /** Adds a pidfd (rtipc_group_peer_fd, pidfd_open): reported with
  * RTIPC_READY_PEER_GONE on every wait once that process has exited. Not
  * owned. Returns as rtipc_waitset_add_fd. */
-RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset *waitset, int pidfd, uint64_t key);
+RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset *waitset, int pidfd, uint64_t key) RTIPC_NOEXCEPT;
 
 /** Any thread: removes a consumer, or a descriptor or pidfd by the number it
  * was added with. Returns 0 or -ENOENT. */
 RTIPC_EXPORT int rtipc_waitset_remove_consumer(rtipc_waitset *waitset,
-					       const rtipc_consumer *consumer);
-RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset *waitset, int fd);
+					       const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset *waitset, int fd) RTIPC_NOEXCEPT;
 
 /** Waits until at least one entry is ready, or timeout_ms passes (-1: no
  * limit; 0: just look), or a signal handler runs. Looks at the consumers'
@@ -633,7 +640,7 @@ RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset *waitset, int fd);
  * stopped, so none starves. Returns n >= 1, 0 on timeout, -EINTR, -EINVAL
  * (events NULL or max 0), -errno. Blocks. Does not consume. */
 RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset *waitset, struct rtipc_waitset_event *events,
-				    uint32_t max, int timeout_ms);
+				    uint32_t max, int timeout_ms) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Notifying without a system call (io_uring with a kernel poller)
@@ -699,14 +706,14 @@ struct rtipc_notifier_config {
  * (-EPERM, -ENOSYS, -ENOMEM, -EOPNOTSUPP...). Returns 0 and *notifier, or
  * -EINVAL, -E2BIG (see Structs), -errno. */
 RTIPC_EXPORT int rtipc_notifier_create(const struct rtipc_notifier_config *config,
-				       rtipc_notifier **notifier);
+				       rtipc_notifier **notifier) RTIPC_NOEXCEPT;
 
 /** Releases the caller's reference; the ring and its poller go when the
  * last producer attached to it is detached or destroyed. Accepts NULL. */
-RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier *notifier);
+RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier *notifier) RTIPC_NOEXCEPT;
 
 /** Any thread: RTIPC_NOTIFY_IO_URING or RTIPC_NOTIFY_DIRECT (the fallback). */
-RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier *notifier);
+RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier *notifier) RTIPC_NOEXCEPT;
 
 /** Attaches producer to notifier (NULL: detaches it, back to write(2)), from
  * the thread that pushes, replacing any earlier notifier. In direct mode it
@@ -715,12 +722,12 @@ RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier *notifier);
  * eventfd), -EMFILE, -ENOMEM, -errno (the producer is then detached). A few
  * system calls and a short-lived thread (so that the ring is tied to no
  * thread of the program's). */
-RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer *producer, rtipc_notifier *notifier);
+RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer *producer, rtipc_notifier *notifier) RTIPC_NOEXCEPT;
 
 /** How producer's pushes signal: RTIPC_NOTIFY_IO_URING or
  * RTIPC_NOTIFY_DIRECT, or -ENOTSUP when the channel has no eventfd. Any
  * thread, except while rtipc_producer_set_notifier runs. */
-RTIPC_EXPORT int rtipc_producer_notify_mode(const rtipc_producer *producer);
+RTIPC_EXPORT int rtipc_producer_notify_mode(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
 #ifdef __cplusplus
 }

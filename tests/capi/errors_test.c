@@ -44,19 +44,19 @@ static void test_strerror(void) {
 
 /* A failing setup call: message size 0. */
 static int fail_once(void) {
-  struct rtipc_channel_config c = {NULL, 0, 0, 0, 0};
-  struct rtipc_group_config config = {&c, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 0, 0, 0);
+  struct rtipc_group_config config = GROUP_INIT(&c, NULL, NULL, 1, 0, 0, 0);
   rtipc_group* group = NULL;
   return rtipc_group_create(&config, &group);
 }
 
 struct captured {
   int calls;
-  enum rtipc_log_level level;
+  unsigned level;
   char text[512];
 };
 
-static void capture(enum rtipc_log_level level, const char* text, void* user) {
+static void capture(unsigned level, const char* text, void* user) {
   struct captured* c = user;
   c->calls++;
   c->level = level;
@@ -75,8 +75,8 @@ static void test_custom_sink(void) {
   /* Succeeding calls log nothing at the default level. */
   struct captured quiet = {0};
   rtipc_set_log(capture, &quiet, RTIPC_LOG_ERROR);
-  struct rtipc_channel_config c = {NULL, 0, 8, 0, 0};
-  struct rtipc_group_config config = {&c, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 8, 0, 0);
+  struct rtipc_group_config config = GROUP_INIT(&c, NULL, NULL, 1, 0, 0, 0);
   rtipc_group* group = NULL;
   CHECK_EQ(rtipc_group_create(&config, &group), 0);
   rtipc_group_destroy(group);

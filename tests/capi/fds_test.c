@@ -36,7 +36,9 @@ static int sealed_memfd(size_t size, int seals) {
 static void expect_failure(const char* name, const void* bytes, size_t size, int* fds, size_t count,
                            uint32_t flags, int want, int want2, int before) {
   rtipc_group* group = NULL;
-  int rc = rtipc_group_from_request(bytes, size, fds, count, flags, &group);
+  struct rtipc_server_config config = RTIPC_SERVER_CONFIG_INIT;
+  config.group_flags = flags;
+  int rc = rtipc_group_from_request(bytes, size, fds, count, &config, &group);
   if (rc != want && (want2 == 0 || rc != want2)) {
     fprintf(stderr, "%s: returned %d (%s), expected %d\n", name, rc, rtipc_strerror(rc), want);
     check_failures++;
@@ -170,7 +172,7 @@ static void test_success(void) {
   int fds[MAX_FDS];
   dup_client_fds(fds);
   rtipc_group* group = NULL;
-  CHECK_EQ(rtipc_group_from_request(request, request_size, fds, client_fd_count, 0, &group), 0);
+  CHECK_EQ(rtipc_group_from_request(request, request_size, fds, client_fd_count, NULL, &group), 0);
   if (!group) return;
   for (size_t i = 0; i < client_fd_count; ++i) CHECK(fcntl(fds[i], F_GETFD) >= 0);
   rtipc_consumer* c = NULL;
@@ -184,12 +186,12 @@ static void test_success(void) {
 int main(void) {
   rtipc_set_log(NULL, NULL, RTIPC_LOG_NONE); /* the failures below are on purpose */
   static const char info[] = "info";
-  struct rtipc_channel_config produced = {info, sizeof info, 16, 0, RTIPC_CHANNEL_EVENTFD};
+  struct rtipc_channel_config produced = CHANNEL_INIT(info, sizeof info, 16, 0, RTIPC_CHANNEL_EVENTFD);
   struct rtipc_channel_config consumed[] = {
-      {NULL, 0, 8, 2, RTIPC_CHANNEL_EVENTFD},
-      {NULL, 0, 100, 1, 0},
+      CHANNEL_INIT(NULL, 0, 8, 2, RTIPC_CHANNEL_EVENTFD),
+      CHANNEL_INIT(NULL, 0, 100, 1, 0),
   };
-  struct rtipc_group_config config = {&produced, consumed, info, 1, 2, sizeof info, 0};
+  struct rtipc_group_config config = GROUP_INIT(&produced, consumed, info, 1, 2, sizeof info, 0);
   rtipc_group* client = NULL;
   CHECK_EQ(rtipc_group_create(&config, &client), 0);
   if (!client) return check_report("fds_test");

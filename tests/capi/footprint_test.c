@@ -32,18 +32,25 @@ int main(void) {
   const int shm_before = count_dir_entries("/dev/shm");
 
   rtipc_server* server;
-  CHECK_EQ(rtipc_server_create(path, 0, 0600, &server), 0);
+  struct rtipc_server_config server_config = RTIPC_SERVER_CONFIG_INIT;
+  server_config.socket_mode = 0600;
+  CHECK_EQ(rtipc_server_create(path, &server_config, &server), 0);
   pid_t child = fork();
   if (child == 0) {
-    struct rtipc_channel_config c = {.msg_size = 64, .add_msgs = 8, .flags = RTIPC_CHANNEL_EVENTFD};
-    struct rtipc_group_config config = {.producers = &c, .producer_count = 1};
+    struct rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
+    c.msg_size = 64;
+    c.add_msgs = 8;
+    c.flags = RTIPC_CHANNEL_EVENTFD;
+    struct rtipc_group_config config = RTIPC_GROUP_CONFIG_INIT;
+    config.producers = &c;
+    config.producer_count = 1;
     rtipc_group* group;
     int rc = rtipc_client_connect(path, &config, 5000, &group);
     if (rc == 0) rtipc_group_destroy(group);
     _exit(rc == 0 ? 0 : 1);
   }
   rtipc_group* group = NULL;
-  CHECK_EQ(rtipc_server_accept(server, 5000, NULL, NULL, 0, &group), 0);
+  CHECK_EQ(rtipc_server_accept(server, 5000, &group), 0);
   int status;
   waitpid(child, &status, 0);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -18,7 +18,8 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static size_t align_cl(size_t x) {
-  return (x + RTIPC_CACHELINE_SIZE - 1) / RTIPC_CACHELINE_SIZE * RTIPC_CACHELINE_SIZE;
+  const size_t cl = rtipc_default_cacheline();
+  return (x + cl - 1) / cl * cl;
 }
 
 /* PROTOCOL.md 6.2: index area, then n slots. */
@@ -59,8 +60,9 @@ static void check_group(const char* name, const struct rtipc_group_config* confi
     const struct rtipc_channel_config* want =
         produced ? &config->producers[i] : &config->consumers[i - config->producer_count];
     uint32_t index = produced ? i : i - config->producer_count;
-    struct rtipc_channel_config got;
+    struct rtipc_channel_config got = RTIPC_CHANNEL_CONFIG_INIT;
     memset(&got, 0xab, sizeof got);
+    got.size = sizeof got;
     CHECK_EQ(produced ? rtipc_group_producer_config(group, index, &got)
                       : rtipc_group_consumer_config(group, index, &got),
              0);
@@ -92,7 +94,7 @@ static void check_group(const char* name, const struct rtipc_group_config* confi
     CHECK_BYTES(bytes, size, want->info, want->info_size);
     CHECK_EQ(rtipc_producer_fd(p) >= 0, (want->flags & RTIPC_CHANNEL_EVENTFD) != 0);
     CHECK(rtipc_producer_msg(p) != NULL);
-    CHECK_EQ((uintptr_t)rtipc_producer_msg(p) % RTIPC_CACHELINE_SIZE, 0);
+    CHECK_EQ((uintptr_t)rtipc_producer_msg(p) % rtipc_default_cacheline(), 0);
     rtipc_producer_destroy(p);
   }
   for (uint32_t i = 0; i < config->consumer_count; ++i) {
@@ -119,25 +121,24 @@ static void test_configurations(void) {
   static const uint8_t blob[] = {0, 1, 2, 0, 255};
   static const char group_info[] = "group metadata, no terminating NUL";
 
-  struct rtipc_channel_config one_plain = {NULL, 0, 8, 0, 0};
-  struct rtipc_group_config producer_only = {&one_plain, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_channel_config one_plain = CHANNEL_INIT(NULL, 0, 8, 0, 0);
+  struct rtipc_group_config producer_only = GROUP_INIT(&one_plain, NULL, NULL, 1, 0, 0, 0);
   check_group("producer only", &producer_only);
 
-  struct rtipc_channel_config one_event = {cmd, sizeof cmd, 100, 7, RTIPC_CHANNEL_EVENTFD};
-  struct rtipc_group_config consumer_only = {NULL, &one_event, NULL, 0, 1, 0, 0};
+  struct rtipc_channel_config one_event = CHANNEL_INIT(cmd, sizeof cmd, 100, 7, RTIPC_CHANNEL_EVENTFD);
+  struct rtipc_group_config consumer_only = GROUP_INIT(NULL, &one_event, NULL, 0, 1, 0, 0);
   check_group("consumer only", &consumer_only);
 
   struct rtipc_channel_config produced[] = {
-      {cmd, sizeof cmd, 16, 0, RTIPC_CHANNEL_EVENTFD},
-      {NULL, 0, 1, 1, 0},
-      {blob, sizeof blob, 4096, 30, RTIPC_CHANNEL_EVENTFD},
+      CHANNEL_INIT(cmd, sizeof cmd, 16, 0, RTIPC_CHANNEL_EVENTFD),
+      CHANNEL_INIT(NULL, 0, 1, 1, 0),
+      CHANNEL_INIT(blob, sizeof blob, 4096, 30, RTIPC_CHANNEL_EVENTFD),
   };
   struct rtipc_channel_config consumed[] = {
-      {blob, sizeof blob, 65, 2, 0},
-      {NULL, 0, 1 << 20, 0, RTIPC_CHANNEL_EVENTFD},
+      CHANNEL_INIT(blob, sizeof blob, 65, 2, 0),
+      CHANNEL_INIT(NULL, 0, 1 << 20, 0, RTIPC_CHANNEL_EVENTFD),
   };
-  struct rtipc_group_config mixed = {
-      produced, consumed, group_info, COUNT(produced), COUNT(consumed), sizeof group_info - 1, 0};
+  struct rtipc_group_config mixed = GROUP_INIT(produced, consumed, group_info, COUNT(produced), COUNT(consumed), sizeof group_info - 1, 0);
   check_group("mixed", &mixed);
 
   mixed.flags = RTIPC_GROUP_PRODUCER_CACHE | RTIPC_GROUP_MLOCK; /* mlock may fail: a warning */
@@ -146,32 +147,31 @@ static void test_configurations(void) {
   /* add_msgs 12, 13, 14: where the C library's slot offset formula is wrong
    * (PROTOCOL.md 6.2); the region must follow the correct one. */
   struct rtipc_channel_config layout_fix[] = {
-      {NULL, 0, 8, 12, 0}, {NULL, 0, 8, 13, 0}, {NULL, 0, 8, 14, 0}, {NULL, 0, 8, 28, 0}};
-  struct rtipc_group_config formula = {layout_fix, NULL, NULL, COUNT(layout_fix), 0, 0, 0};
+      CHANNEL_INIT(NULL, 0, 8, 12, 0), CHANNEL_INIT(NULL, 0, 8, 13, 0), CHANNEL_INIT(NULL, 0, 8, 14, 0), CHANNEL_INIT(NULL, 0, 8, 28, 0)};
+  struct rtipc_group_config formula = GROUP_INIT(layout_fix, NULL, NULL, COUNT(layout_fix), 0, 0, 0);
   check_group("add_msgs 12..14", &formula);
 
   /* At the limits: 2^20 slots, 64 MiB messages, 64 KiB of info. */
   static char info_max[65536];
   struct rtipc_channel_config largest_channels[] = {
-      {info_max, sizeof info_max, 1, (1u << 20) - 3, 0},
-      {NULL, 0, 64u << 20, 0, RTIPC_CHANNEL_EVENTFD},
+      CHANNEL_INIT(info_max, sizeof info_max, 1, (1u << 20) - 3, 0),
+      CHANNEL_INIT(NULL, 0, 64u << 20, 0, RTIPC_CHANNEL_EVENTFD),
   };
-  struct rtipc_group_config at_limits = {largest_channels, NULL, info_max, 2, 0,
-                                         sizeof info_max,  0};
+  struct rtipc_group_config at_limits = GROUP_INIT(largest_channels, NULL, info_max, 2, 0, sizeof info_max, 0);
   check_group("at the limits", &at_limits);
 
   /* The limit: 1024 channels in all. */
   static struct rtipc_channel_config many[512];
   for (size_t i = 0; i < COUNT(many); ++i)
-    many[i] = (struct rtipc_channel_config){NULL, 0, 4, 0, 0};
-  struct rtipc_group_config largest = {many, many, NULL, 512, 512, 0, 0};
+    many[i] = (struct rtipc_channel_config)CHANNEL_INIT(NULL, 0, 4, 0, 0);
+  struct rtipc_group_config largest = GROUP_INIT(many, many, NULL, 512, 512, 0, 0);
   check_group("1024 channels", &largest);
 }
 
 static void test_take(void) {
-  struct rtipc_channel_config c = {NULL, 0, 8, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 8, 0, 0);
   struct rtipc_channel_config pair[] = {c, c};
-  struct rtipc_group_config config = {pair, &c, NULL, 2, 1, 0, 0};
+  struct rtipc_group_config config = GROUP_INIT(pair, &c, NULL, 2, 1, 0, 0);
   rtipc_group* group = NULL;
   CHECK_EQ(rtipc_group_create(&config, &group), 0);
   if (!group) return;
@@ -194,7 +194,7 @@ static void test_take(void) {
   CHECK(cextra == NULL);
 
   /* Configurations stay readable after the channels are taken. */
-  struct rtipc_channel_config got;
+  struct rtipc_channel_config got = RTIPC_CHANNEL_CONFIG_INIT;
   CHECK_EQ(rtipc_group_producer_config(group, 1, &got), 0);
   CHECK_EQ(got.msg_size, 8);
   CHECK_EQ(rtipc_group_producer_config(group, 2, &got), -EINVAL);
@@ -214,12 +214,12 @@ static void test_take(void) {
 /* The request of PROTOCOL.md section 9, byte for byte. */
 static void test_request(void) {
   static const char command[] = "rpc command", response[] = "rpc response", event[] = "rpc event";
-  struct rtipc_channel_config produced = {command, sizeof command, 16, 0, RTIPC_CHANNEL_EVENTFD};
+  struct rtipc_channel_config produced = CHANNEL_INIT(command, sizeof command, 16, 0, RTIPC_CHANNEL_EVENTFD);
   struct rtipc_channel_config consumed[] = {
-      {response, sizeof response, 12, 0, RTIPC_CHANNEL_EVENTFD},
-      {event, sizeof event, 8, 10, RTIPC_CHANNEL_EVENTFD},
+      CHANNEL_INIT(response, sizeof response, 12, 0, RTIPC_CHANNEL_EVENTFD),
+      CHANNEL_INIT(event, sizeof event, 8, 10, RTIPC_CHANNEL_EVENTFD),
   };
-  struct rtipc_group_config config = {&produced, consumed, NULL, 1, 2, 0, 0};
+  struct rtipc_group_config config = GROUP_INIT(&produced, consumed, NULL, 1, 2, 0, 0);
   rtipc_group* group = NULL;
   CHECK_EQ(rtipc_group_create(&config, &group), 0);
   if (!group) return;
@@ -229,8 +229,8 @@ static void test_request(void) {
       0x1f,
       0x02,
       0x00,
-      RTIPC_CACHELINE_SIZE & 0xff,
-      RTIPC_CACHELINE_SIZE >> 8,
+      rtipc_default_cacheline() & 0xff,
+      rtipc_default_cacheline() >> 8,
       0x04,
       0x00,
       0,
@@ -321,7 +321,7 @@ static void test_request(void) {
   size_t want_size =
       channel_size(&produced) + channel_size(&consumed[0]) + channel_size(&consumed[1]);
   CHECK_EQ(st.st_size, want_size);
-  if (RTIPC_CACHELINE_SIZE == 64) CHECK_EQ(st.st_size, 1408);
+  if (rtipc_default_cacheline() == 64) CHECK_EQ(st.st_size, 1408);
   rtipc_group_destroy(group);
 }
 
@@ -336,14 +336,14 @@ static void readlink_fd(int fd, char* out, size_t cap) {
  * order, all close-on-exec, eventfds non-blocking (PROTOCOL.md 4, 6.1, 8). */
 static void test_fds(void) {
   struct rtipc_channel_config produced[] = {
-      {NULL, 0, 8, 0, RTIPC_CHANNEL_EVENTFD},
-      {NULL, 0, 8, 0, 0},
+      CHANNEL_INIT(NULL, 0, 8, 0, RTIPC_CHANNEL_EVENTFD),
+      CHANNEL_INIT(NULL, 0, 8, 0, 0),
   };
   struct rtipc_channel_config consumed[] = {
-      {NULL, 0, 8, 0, RTIPC_CHANNEL_EVENTFD},
-      {NULL, 0, 8, 0, RTIPC_CHANNEL_EVENTFD},
+      CHANNEL_INIT(NULL, 0, 8, 0, RTIPC_CHANNEL_EVENTFD),
+      CHANNEL_INIT(NULL, 0, 8, 0, RTIPC_CHANNEL_EVENTFD),
   };
-  struct rtipc_group_config config = {produced, consumed, NULL, 2, 2, 0, 0};
+  struct rtipc_group_config config = GROUP_INIT(produced, consumed, NULL, 2, 2, 0, 0);
   rtipc_group* group = NULL;
   CHECK_EQ(rtipc_group_create(&config, &group), 0);
   if (!group) return;
@@ -422,81 +422,83 @@ static int create_expecting_failure(const struct rtipc_group_config* config) {
   return rc;
 }
 
-static const struct rtipc_channel_config good = {NULL, 0, 8, 0, 0};
+static const struct rtipc_channel_config good = CHANNEL_INIT(NULL, 0, 8, 0, 0);
 
 static int bad_msg_size(void) {
-  struct rtipc_channel_config c = {NULL, 0, 0, 0, 0};
-  struct rtipc_group_config config = {&c, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 0, 0, 0);
+  struct rtipc_group_config config = GROUP_INIT(&c, NULL, NULL, 1, 0, 0, 0);
   return create_expecting_failure(&config);
 }
 static int bad_msg_size_too_big(void) {
-  struct rtipc_channel_config c = {NULL, 0, (64u << 20) + 1, 0, 0};
-  struct rtipc_group_config config = {NULL, &c, NULL, 0, 1, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, (64u << 20) + 1, 0, 0);
+  struct rtipc_group_config config = GROUP_INIT(NULL, &c, NULL, 0, 1, 0, 0);
   return create_expecting_failure(&config);
 }
 static int bad_too_many_slots(void) {
-  struct rtipc_channel_config c = {NULL, 0, 8, (1u << 20) - 2, 0}; /* 2^20 + 1 slots */
-  struct rtipc_group_config config = {&c, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 8, (1u << 20) - 2, 0); /* 2^20 + 1 slots */
+  struct rtipc_group_config config = GROUP_INIT(&c, NULL, NULL, 1, 0, 0, 0);
   return create_expecting_failure(&config);
 }
 static int bad_producers_null(void) {
-  struct rtipc_group_config config = {NULL, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_group_config config = GROUP_INIT(NULL, NULL, NULL, 1, 0, 0, 0);
   return create_expecting_failure(&config);
 }
 static int bad_channel_info_null(void) {
-  struct rtipc_channel_config c = {NULL, 3, 8, 0, 0};
-  struct rtipc_group_config config = {&c, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 3, 8, 0, 0);
+  struct rtipc_group_config config = GROUP_INIT(&c, NULL, NULL, 1, 0, 0, 0);
   return create_expecting_failure(&config);
 }
 static int bad_group_info_null(void) {
-  struct rtipc_group_config config = {&good, NULL, NULL, 1, 0, 5, 0};
+  struct rtipc_group_config config = GROUP_INIT(&good, NULL, NULL, 1, 0, 5, 0);
   return create_expecting_failure(&config);
 }
 static int bad_channel_info_too_big(void) {
   static char big[65537];
-  struct rtipc_channel_config c = {big, sizeof big, 8, 0, 0};
-  struct rtipc_group_config config = {&c, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(big, sizeof big, 8, 0, 0);
+  struct rtipc_group_config config = GROUP_INIT(&c, NULL, NULL, 1, 0, 0, 0);
   return create_expecting_failure(&config);
 }
 static int bad_group_info_too_big(void) {
   static char big[65537];
-  struct rtipc_group_config config = {&good, NULL, big, 1, 0, sizeof big, 0};
+  struct rtipc_group_config config = GROUP_INIT(&good, NULL, big, 1, 0, sizeof big, 0);
   return create_expecting_failure(&config);
 }
 static int bad_channel_flags(void) {
-  struct rtipc_channel_config c = {NULL, 0, 8, 0, 0x80};
-  struct rtipc_group_config config = {&c, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 8, 0, 0x80);
+  struct rtipc_group_config config = GROUP_INIT(&c, NULL, NULL, 1, 0, 0, 0);
   return create_expecting_failure(&config);
 }
 static int bad_group_flags(void) {
-  struct rtipc_group_config config = {&good, NULL, NULL, 1, 0, 0, 0x100};
+  struct rtipc_group_config config = GROUP_INIT(&good, NULL, NULL, 1, 0, 0, 0x100);
   return create_expecting_failure(&config);
 }
 static int bad_region_too_big(void) {
   /* 256 slots of 64 MiB: the index area pushes it just past 16 GiB. */
-  struct rtipc_channel_config c = {NULL, 0, 64u << 20, 253, 0};
-  struct rtipc_group_config config = {&c, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 64u << 20, 253, 0);
+  struct rtipc_group_config config = GROUP_INIT(&c, NULL, NULL, 1, 0, 0, 0);
   return create_expecting_failure(&config);
 }
 static int bad_no_channels(void) {
-  struct rtipc_group_config config = {NULL, NULL, NULL, 0, 0, 0, 0};
+  struct rtipc_group_config config = GROUP_INIT(NULL, NULL, NULL, 0, 0, 0, 0);
   return create_expecting_failure(&config);
 }
 static int bad_too_many_channels(void) {
   static struct rtipc_channel_config many[600];
   for (size_t i = 0; i < COUNT(many); ++i) many[i] = good;
-  struct rtipc_group_config config = {many, many, NULL, 600, 425, 0, 0};
+  struct rtipc_group_config config = GROUP_INIT(many, many, NULL, 600, 425, 0, 0);
   return create_expecting_failure(&config);
 }
 static int bad_from_request_flags(void) {
   rtipc_group* group = NULL;
-  return rtipc_group_from_request("", 0, NULL, 0, 0x100, &group);
+  struct rtipc_server_config config = RTIPC_SERVER_CONFIG_INIT;
+  config.group_flags = 0x100;
+  return rtipc_group_from_request("", 0, NULL, 0, &config, &group);
 }
 static int bad_config_index(void) {
-  struct rtipc_group_config config = {&good, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_group_config config = GROUP_INIT(&good, NULL, NULL, 1, 0, 0, 0);
   rtipc_group* group = NULL;
   if (rtipc_group_create(&config, &group) != 0) return -1000;
-  struct rtipc_channel_config out;
+  struct rtipc_channel_config out = RTIPC_CHANNEL_CONFIG_INIT;
   int rc = rtipc_group_producer_config(group, 1, &out);
   rtipc_group_destroy(group);
   return rc;
@@ -531,7 +533,7 @@ static void test_bad_arguments(void) {
   }
 
   /* The hot path rejects a bad mode without touching the queue. */
-  struct rtipc_group_config config = {&good, &good, NULL, 1, 1, 0, 0};
+  struct rtipc_group_config config = GROUP_INIT(&good, &good, NULL, 1, 1, 0, 0);
   rtipc_group* group = NULL;
   CHECK_EQ(rtipc_group_create(&config, &group), 0);
   if (!group) return;
@@ -540,9 +542,9 @@ static void test_bad_arguments(void) {
   CHECK_EQ(rtipc_group_take_producer(group, 0, &p), 0);
   CHECK_EQ(rtipc_group_take_consumer(group, 0, &c), 0);
   if (p && c) {
-    CHECK_EQ(rtipc_produce(p, (enum rtipc_produce_mode)2), -EINVAL);
-    CHECK_EQ(rtipc_produce(p, (enum rtipc_produce_mode) - 1), -EINVAL);
-    CHECK_EQ(rtipc_consume(c, (enum rtipc_consume_mode)2), -EINVAL);
+    CHECK_EQ(rtipc_produce(p, 2u), -EINVAL);
+    CHECK_EQ(rtipc_produce(p, (unsigned)-1), -EINVAL);
+    CHECK_EQ(rtipc_consume(c, 2u), -EINVAL);
     CHECK_EQ(rtipc_consume(c, RTIPC_CONSUME_NEXT), RTIPC_NOTHING_PRODUCED);
   }
   rtipc_producer_destroy(p);
@@ -577,11 +579,11 @@ static void test_client_cacheline(void) {
 
   rtipc_group* group = NULL;
   int fd = sealed_memfd(region - 1); /* enough for 64-byte lines, not for 128 */
-  CHECK_EQ(rtipc_group_from_request(request, size, &fd, 1, 0, &group), -EINVAL);
+  CHECK_EQ(rtipc_group_from_request(request, size, &fd, 1, NULL, &group), -EINVAL);
 
   fd = sealed_memfd(region);
   int view = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  CHECK_EQ(rtipc_group_from_request(request, size, &fd, 1, 0, &group), 0);
+  CHECK_EQ(rtipc_group_from_request(request, size, &fd, 1, NULL, &group), 0);
   rtipc_producer* p = NULL;
   if (group) CHECK_EQ(rtipc_group_take_producer(group, 0, &p), 0);
   const uint8_t* bytes = mmap(NULL, region, PROT_READ, MAP_SHARED, view, 0);
@@ -605,7 +607,7 @@ static void test_client_cacheline(void) {
     size = request_with_cacheline(request, bad[i]);
     fd = sealed_memfd(region);
     group = NULL;
-    CHECK_EQ(rtipc_group_from_request(request, size, &fd, 1, 0, &group), -EBADMSG);
+    CHECK_EQ(rtipc_group_from_request(request, size, &fd, 1, NULL, &group), -EBADMSG);
   }
 }
 
@@ -613,9 +615,9 @@ static void test_client_cacheline(void) {
  * tail before head; a consumer that looks in between (here: forever) must
  * still get the message, also when it asks for the latest one. */
 static void test_tail_first_peer(void) {
-  struct rtipc_channel_config c = {NULL, 0, 8, 0, 0};
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 8, 0, 0);
   struct rtipc_channel_config pair[] = {c, c};
-  struct rtipc_group_config config = {pair, NULL, NULL, 2, 0, 0, 0};
+  struct rtipc_group_config config = GROUP_INIT(pair, NULL, NULL, 2, 0, 0, 0);
   rtipc_group *client = NULL, *server = NULL;
   CHECK_EQ(rtipc_group_create(&config, &client), 0);
   if (!client) return;
@@ -627,7 +629,7 @@ static void test_tail_first_peer(void) {
   uint8_t* bytes = mmap(NULL, region, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   CHECK(bytes != MAP_FAILED);
   fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  CHECK_EQ(rtipc_group_from_request(request, (size_t)size, &fd, 1, 0, &server), 0);
+  CHECK_EQ(rtipc_group_from_request(request, (size_t)size, &fd, 1, NULL, &server), 0);
   if (!server || bytes == MAP_FAILED) return;
 
   /* Each channel: tail, head, chain[3], then slot 0 one cache line in. */

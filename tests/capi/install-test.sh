@@ -9,6 +9,7 @@
 set -eu
 
 build=$1 version=$2 example=$3 cc=$4 meson=$5 with_examples=$6
+soname=librtipc.so.${version%%.*} # the soversion is the major version (semver)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rtipc-install-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 root=$tmp/root
@@ -30,16 +31,16 @@ one() { # the single installed path matching a pattern
 header=$(one '/include/rtipc/rtipc\.h$')
 one '/include/rtipc/version\.h$' >/dev/null
 lib=$(one '/librtipc\.so$')
-one "/librtipc\.so\.0$" >/dev/null
+one "/librtipc\.so\.${version%%.*}$" >/dev/null
 one "/librtipc\.so\.$version$" >/dev/null
 pc=$(one '/pkgconfig/rtipc\.pc$')
 [ "$with_examples" = true ] && one '/bin/rtipc-demo$' >/dev/null
 unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/librtipc\.so\(\.[0-9.]*\)\?$' \
   -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc-[a-z-]*$' "$tmp/files" || true)
 [ -z "$unexpected" ] || fail "unexpected installed files: $unexpected"
-[ "$(readlink "$root$lib")" = librtipc.so.0 ] || fail "librtipc.so does not point to librtipc.so.0"
-[ "$(readlink "$root${lib}.0")" = "librtipc.so.$version" ] ||
-  fail "librtipc.so.0 does not point to librtipc.so.$version"
+[ "$(readlink "$root$lib")" = "$soname" ] || fail "librtipc.so does not point to $soname"
+[ "$(readlink "$root${lib}.${version%%.*}")" = "librtipc.so.$version" ] ||
+  fail "$soname does not point to librtipc.so.$version"
 
 # pkg-config sees only the installed tree; the sysroot maps the build's
 # prefix into the DESTDIR.
@@ -56,8 +57,8 @@ case "$flags" in *"-I$root"*) ;; *) fail "cflags do not point into the install: 
 $cc -std=c11 -Wall -Wextra -Werror -o "$tmp/example" "$example" $flags ||
   fail "building $example against the installed library"
 libdir=$root$(dirname "$lib")
-LD_LIBRARY_PATH=$libdir ldd "$tmp/example" | grep -q "librtipc.so.0 => $libdir/" ||
-  fail "the example does not load the installed librtipc.so.0"
+LD_LIBRARY_PATH=$libdir ldd "$tmp/example" | grep -q "$soname => $libdir/" ||
+  fail "the example does not load the installed $soname"
 out=$(LD_LIBRARY_PATH=$libdir "$tmp/example") || fail "the example failed: $out"
 echo "$out"
 [ "$(echo "$out" | sed -n 1p)" = "header $version library $version" ] || fail "version line"

@@ -8,8 +8,12 @@
 int main(void) {
   printf("header %s library %s\n", RTIPC_VERSION, rtipc_version());
 
-  struct rtipc_channel_config channel = {NULL, 0, 32, 0, RTIPC_CHANNEL_EVENTFD};
-  struct rtipc_group_config config = {&channel, NULL, NULL, 1, 0, 0, 0};
+  struct rtipc_channel_config channel = RTIPC_CHANNEL_CONFIG_INIT;
+  channel.msg_size = 32;
+  channel.flags = RTIPC_CHANNEL_EVENTFD;
+  struct rtipc_group_config config = RTIPC_GROUP_CONFIG_INIT;
+  config.producers = &channel;
+  config.producer_count = 1;
   rtipc_group *client = NULL, *server = NULL;
   if (rtipc_group_create(&config, &client) != 0) return 1;
 
@@ -18,7 +22,7 @@ int main(void) {
   int fds[2];
   if (size <= 0 || (size_t)size > sizeof request || rtipc_group_fds(client, fds, 2) != 2) return 1;
   for (int i = 0; i < 2; ++i) fds[i] = dup(fds[i]); /* the server side owns its copies */
-  if (rtipc_group_from_request(request, (size_t)size, fds, 2, 0, &server) != 0) return 1;
+  if (rtipc_group_from_request(request, (size_t)size, fds, 2, NULL, &server) != 0) return 1;
 
   rtipc_producer* producer = NULL;
   rtipc_consumer* consumer = NULL;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -74,11 +75,10 @@ struct Pair {
 // The client produces a 3-slot and a 103-slot channel; the server built from
 // its request consumes them.
 void make_pair(Pair* pair) {
-  const rtipc_channel_config channels[2] = {
-      {nullptr, 0, 16, 0, 0},
-      {nullptr, 0, 16, 100, 0},
-  };
-  rtipc_group_config config{};
+  rtipc_channel_config channels[2] = {RTIPC_CHANNEL_CONFIG_INIT, RTIPC_CHANNEL_CONFIG_INIT};
+  channels[0].msg_size = channels[1].msg_size = 16;
+  channels[1].add_msgs = 100;
+  rtipc_group_config config = RTIPC_GROUP_CONFIG_INIT;
   config.producers = channels;
   config.producer_count = 2;
   ASSERT_EQ(rtipc_group_create(&config, &pair->client), 0) << rtipc_last_error();
@@ -92,15 +92,15 @@ void make_pair(Pair* pair) {
   std::vector<int> fds(static_cast<size_t>(count));
   ASSERT_EQ(rtipc_group_fds(pair->client, fds.data(), fds.size()), count);
   for (int& fd : fds) fd = ::dup(fd);  // the server takes ownership of its copies
-  ASSERT_EQ(rtipc_group_from_request(request.data(), request.size(), fds.data(), fds.size(), 0,
-                                     &pair->server),
+  ASSERT_EQ(rtipc_group_from_request(request.data(), request.size(), fds.data(), fds.size(),
+                                     nullptr, &pair->server),
             0)
       << rtipc_last_error();
 
   for (uint32_t i = 0; i < 2; ++i) {
     ASSERT_EQ(rtipc_group_take_producer(pair->client, i, &pair->channels[i].producer), 0);
     ASSERT_EQ(rtipc_group_take_consumer(pair->server, i, &pair->channels[i].consumer), 0);
-    ASSERT_EQ(rtipc_producer_fd(pair->channels[i].producer), -1);
+    ASSERT_EQ(rtipc_producer_fd(pair->channels[i].producer), -ENOTSUP);
   }
 }
 

@@ -1,5 +1,5 @@
-// Shared by the handshake tests: temp dirs, child processes, fd counts and
-// captured log lines.
+// Shared by the handshake tests: temp dirs, child processes, fd counts,
+// captured log lines, and the one place that builds configs and servers.
 #pragma once
 
 #include <dirent.h>
@@ -77,10 +77,11 @@ inline int reap(pid_t pid) {
 // Every line the library logs while it lives, at warning level and above.
 class LogCapture {
  public:
-  explicit LogCapture(rtipc_log_level level = RTIPC_LOG_WARNING) {
+  explicit LogCapture(unsigned level = RTIPC_LOG_WARNING) {
     rtipc_set_log(&LogCapture::sink, this, level);
   }
-  ~LogCapture() { rtipc_set_log(nullptr, nullptr, RTIPC_LOG_ERROR); }
+  // Back to the library's default: silence.
+  ~LogCapture() { rtipc_set_log(nullptr, nullptr, RTIPC_LOG_NONE); }
   std::vector<std::string> lines() {
     std::lock_guard lock(mutex_);
     return lines_;
@@ -92,7 +93,7 @@ class LogCapture {
   }
 
  private:
-  static void sink(rtipc_log_level, const char* text, void* user) {
+  static void sink(unsigned, const char* text, void* user) {
     auto* self = static_cast<LogCapture*>(user);
     std::lock_guard lock(self->mutex_);
     self->lines_.push_back(text);
@@ -123,12 +124,47 @@ struct Pipe {
 
 inline rtipc_channel_config channel(uint32_t msg_size, uint32_t add_msgs, bool eventfd,
                                     const char* info = nullptr) {
-  rtipc_channel_config c{};
+  rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
   c.info = info;
   c.info_size = info ? static_cast<uint32_t>(std::char_traits<char>::length(info)) : 0;
   c.msg_size = msg_size;
   c.add_msgs = add_msgs;
   c.flags = eventfd ? RTIPC_CHANNEL_EVENTFD : 0;
+  return c;
+}
+
+// A group config over the caller's channel arrays (which must outlive it).
+inline rtipc_group_config group_config(const rtipc_channel_config* producers,
+                                       uint32_t producer_count,
+                                       const rtipc_channel_config* consumers = nullptr,
+                                       uint32_t consumer_count = 0, uint32_t flags = 0) {
+  rtipc_group_config c = RTIPC_GROUP_CONFIG_INIT;
+  c.producers = producer_count ? producers : nullptr;
+  c.producer_count = producer_count;
+  c.consumers = consumer_count ? consumers : nullptr;
+  c.consumer_count = consumer_count;
+  c.flags = flags;
+  return c;
+}
+
+// How a server takes its clients' groups; every other field keeps its default.
+inline rtipc_server_config server_config(rtipc_filter_fn filter = nullptr, void* user = nullptr,
+                                         uint32_t group_flags = 0) {
+  rtipc_server_config c = RTIPC_SERVER_CONFIG_INIT;
+  c.filter = filter;
+  c.filter_user = user;
+  c.group_flags = group_flags;
+  return c;
+}
+
+// server_config with the limits at the library's hard maximum, for tests
+// whose groups are bigger than the defaults allow.
+inline rtipc_server_config unlimited_server_config(uint32_t group_flags = 0) {
+  rtipc_server_config c = server_config(nullptr, nullptr, group_flags);
+  c.max_channels = 1024;
+  c.max_slots = 1u << 20;
+  c.max_region_size = 16ull << 30;
+  c.max_private_size = ~0ull;
   return c;
 }
 

@@ -239,10 +239,8 @@ int hostile_client(const std::string& path, const Case& c) {
 }
 
 int good_client(const std::string& path) {
-  rtipc_channel_config ch = test::channel(16, 0, true, "ok");
-  rtipc_group_config config{};
-  config.producers = &ch;
-  config.producer_count = 1;
+  const rtipc_channel_config ch = test::channel(16, 0, true, "ok");
+  const rtipc_group_config config = test::group_config(&ch, 1);
   rtipc_group* g = nullptr;
   if (rtipc_client_connect(path.c_str(), &config, 10000, &g) != 0) return 1;
   rtipc_group_destroy(g);
@@ -253,9 +251,10 @@ TEST(Hostile, EveryBadClientIsRejectedCleanly) {
   test::TempDir dir;
   ASSERT_TRUE(dir.ok());
   const std::string path = dir.path("hostile.sock");
+  rtipc_server_config config = test::server_config();
+  config.request_timeout_ms = 200;
   rtipc_server* server;
-  ASSERT_EQ(rtipc_server_create(path.c_str(), 0, 0, &server), 0);
-  rtipc_server_set_request_timeout(server, 200);
+  ASSERT_EQ(rtipc_server_create(path.c_str(), &config, &server), 0);
   const Request good;
   ASSERT_EQ(good.bytes().size(), 103u);
 
@@ -269,7 +268,7 @@ TEST(Hostile, EveryBadClientIsRejectedCleanly) {
       EXPECT_EQ(test::reap(child), 0);
     }
     rtipc_group* group = nullptr;
-    const int r = rtipc_server_accept(server, 10000, nullptr, nullptr, 0, &group);
+    const int r = rtipc_server_accept(server, 10000, &group);
     EXPECT_TRUE(c.codes.count(r)) << "accept returned " << r << " (" << rtipc_strerror(r) << ")";
     EXPECT_EQ(group, nullptr);
     if (c.behaviour != Behaviour::kSendAndHangUp) {
@@ -283,7 +282,7 @@ TEST(Hostile, EveryBadClientIsRejectedCleanly) {
 
     // And the server is fine.
     const pid_t next = test::spawn([&] { return good_client(path); });
-    ASSERT_EQ(rtipc_server_accept(server, 10000, nullptr, nullptr, 0, &group), 0);
+    ASSERT_EQ(rtipc_server_accept(server, 10000, &group), 0);
     EXPECT_EQ(test::reap(next), 0);
     rtipc_group_destroy(group);
   }
@@ -302,7 +301,7 @@ TEST(Hostile, OversizedRequestIsTruncatedAndRejected) {
   test::TempDir dir;
   const std::string path = dir.path("big.sock");
   rtipc_server* server;
-  ASSERT_EQ(rtipc_server_create(path.c_str(), 0, 0, &server), 0);
+  ASSERT_EQ(rtipc_server_create(path.c_str(), nullptr, &server), 0);
   test::LogCapture log;
   const int fds_before = test::open_fd_count();
   const pid_t child = test::spawn([&] {
@@ -315,7 +314,7 @@ TEST(Hostile, OversizedRequestIsTruncatedAndRejected) {
     return expect_rejection(sock);
   });
   rtipc_group* group = nullptr;
-  EXPECT_EQ(rtipc_server_accept(server, 10000, nullptr, nullptr, 0, &group), -EBADMSG);
+  EXPECT_EQ(rtipc_server_accept(server, 10000, &group), -EBADMSG);
   EXPECT_EQ(test::reap(child), 0);
   EXPECT_EQ(test::open_fd_count(), fds_before);
   EXPECT_NE(log.all().find("larger than"), std::string::npos) << log.all();
@@ -336,10 +335,8 @@ TEST(Hostile, ClientSurvivesABadServer) {
       return 0;
     });
     ::close(sv[1]);
-    rtipc_channel_config ch = test::channel(16, 0, true);
-    rtipc_group_config config{};
-    config.producers = &ch;
-    config.producer_count = 1;
+    const rtipc_channel_config ch = test::channel(16, 0, true);
+    const rtipc_group_config config = test::group_config(&ch, 1);
     rtipc_group* g = nullptr;
     test::LogCapture quiet(RTIPC_LOG_NONE);
     EXPECT_EQ(rtipc_client_connect_socket(sv[0], &config, 10000, &g), -RTIPC_EREJECTED)

@@ -20,11 +20,8 @@
 namespace {
 
 // A group with one client-to-server channel (the client's producer 0).
-rtipc_group_config one_channel(rtipc_channel_config* ch) {
-  rtipc_group_config config{};
-  config.producers = ch;
-  config.producer_count = 1;
-  return config;
+rtipc_group_config one_channel(const rtipc_channel_config* ch) {
+  return test::group_config(ch, 1);
 }
 
 // Both ends of a group in this process: the handshake over a socketpair,
@@ -34,7 +31,7 @@ struct LocalPair {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return;
     std::thread client([&] { rtipc_client_connect_socket(sv[1], &config, 5000, &client_group); });
-    rtipc_server_accept_socket(sv[0], 5000, nullptr, nullptr, 0, &server_group);
+    rtipc_server_accept_socket(sv[0], nullptr, 5000, &server_group);
     client.join();
     ::close(sv[0]);
     ::close(sv[1]);
@@ -81,7 +78,7 @@ struct ProcessPair {
   }
   rtipc_group* server() {
     rtipc_group* g = nullptr;
-    return rtipc_server_accept_socket(sv[0], 10000, nullptr, nullptr, 0, &g) == 0 ? g : nullptr;
+    return rtipc_server_accept_socket(sv[0], nullptr, 10000, &g) == 0 ? g : nullptr;
   }
 };
 
@@ -96,10 +93,8 @@ TEST(Wakeup, BlockedConsumerInAnotherProcessWakesForOnePush) {
   ProcessPair pair;
   test::Pipe ready;
   // The server produces here: the client's consumer 0.
-  rtipc_channel_config ch = test::channel(sizeof(uint64_t), 0, true);
-  rtipc_group_config config{};
-  config.consumers = &ch;
-  config.consumer_count = 1;
+  const rtipc_channel_config ch = test::channel(sizeof(uint64_t), 0, true);
+  const rtipc_group_config config = test::group_config(nullptr, 0, &ch, 1);
   const pid_t child = test::spawn([&] {
     rtipc_group* g = pair.client(config);
     rtipc_consumer* c;
@@ -268,7 +263,7 @@ TEST(Wakeup, SpinningFindsAMessageWithoutAnEventfd) {
   rtipc_channel_config ch = test::channel(sizeof(uint64_t), 0, false);
   LocalPair pair(one_channel(&ch));
   ASSERT_TRUE(pair.ok());
-  EXPECT_EQ(rtipc_consumer_fd(pair.consumer), -1);
+  EXPECT_EQ(rtipc_consumer_fd(pair.consumer), -ENOTSUP);
   EXPECT_EQ(rtipc_consumer_wait(pair.consumer, 10), -ENOTSUP);  // no spin asked
 
   // A spin far longer than the test: it must end when the message comes.

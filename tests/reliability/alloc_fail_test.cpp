@@ -76,7 +76,7 @@ class AllocFail : public ::testing::Test {
     rtipc_set_log(nullptr, nullptr, RTIPC_LOG_NONE);
     // rtipc_last_error()'s string grows on a thread's first failure and then
     // keeps its buffer: let it grow now, so that it does not count as a leak.
-    rtipc_group_config bad{};
+    rtipc_group_config bad = RTIPC_GROUP_CONFIG_INIT;
     bad.producer_count = 1;
     rtipc_group* g = nullptr;
     ASSERT_LT(rtipc_group_create(&bad, &g), 0);
@@ -84,7 +84,7 @@ class AllocFail : public ::testing::Test {
     config_.consumers = {test::channel(32, 2, true)};
     config_.flags = RTIPC_GROUP_PRODUCER_CACHE;  // its aligned buffer too
   }
-  void TearDown() override { rtipc_set_log(nullptr, nullptr, RTIPC_LOG_ERROR); }
+  void TearDown() override { rtipc_set_log(nullptr, nullptr, RTIPC_LOG_NONE); }
 
   Config config_;
 };
@@ -119,7 +119,7 @@ TEST_F(AllocFail, GroupFromRequestAndTakingChannels) {
       [&] {
         for (int i = 0; i < 3; ++i) dups[i] = ::fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
         // Counted as the caller's: from_request owns and closes them.
-        return rtipc_group_from_request(request.data(), request.size(), dups, 3, 0, &server);
+        return rtipc_group_from_request(request.data(), request.size(), dups, 3, nullptr, &server);
       },
       [] {});
   EXPECT_TRUE(o.ok);
@@ -154,11 +154,11 @@ TEST_F(AllocFail, ClientConnect) {
   // allocator is disarmed, so it never fails.
   const pid_t child = test::spawn([&] {
     rtipc_server* server = nullptr;
-    if (rtipc_server_create(path.c_str(), 0, 0, &server) != 0) return 1;
+    if (rtipc_server_create(path.c_str(), nullptr, &server) != 0) return 1;
     ready.put();
     for (;;) {
       rtipc_group* g = nullptr;
-      if (rtipc_server_accept(server, 20000, nullptr, nullptr, 0, &g) == 0) rtipc_group_destroy(g);
+      if (rtipc_server_accept(server, 20000, &g) == 0) rtipc_group_destroy(g);
     }
   });
   ASSERT_EQ(ready.get(), 'x');
@@ -182,7 +182,7 @@ TEST_F(AllocFail, ServerAccept) {
   test::TempDir dir;
   const std::string path = dir.path("alloc.sock");
   rtipc_server* server = nullptr;
-  ASSERT_EQ(rtipc_server_create(path.c_str(), 0, 0, &server), 0);
+  ASSERT_EQ(rtipc_server_create(path.c_str(), nullptr, &server), 0);
   test::Pipe quit;
   const Config theirs = config_.mirrored();
   // A client that tries again after every rejection, until it gets in.
@@ -199,8 +199,8 @@ TEST_F(AllocFail, ServerAccept) {
     return 1;
   });
   rtipc_group* g = nullptr;
-  const Outcome o = fail_each_allocation(
-      [&] { return rtipc_server_accept(server, 10000, nullptr, nullptr, 0, &g); }, [] {});
+  const Outcome o =
+      fail_each_allocation([&] { return rtipc_server_accept(server, 10000, &g); }, [] {});
   EXPECT_TRUE(o.ok);
   EXPECT_GT(o.failures, 0);
   report("server_accept", o);

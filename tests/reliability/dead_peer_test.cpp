@@ -292,7 +292,8 @@ TEST(NoPeer, GroupsWithoutHandshake) {
   ASSERT_GT(len, 0);
   const int dups[2] = {::fcntl(fds[0], F_DUPFD_CLOEXEC, 0), ::fcntl(fds[1], F_DUPFD_CLOEXEC, 0)};
   rtipc_group* server = nullptr;
-  ASSERT_EQ(rtipc_group_from_request(request, static_cast<size_t>(len), dups, 2, 0, &server), 0);
+  ASSERT_EQ(rtipc_group_from_request(request, static_cast<size_t>(len), dups, 2, nullptr, &server),
+            0);
   EXPECT_EQ(rtipc_group_peer_pid(server), 0);
   EXPECT_EQ(rtipc_group_peer_fd(server), -ENOTSUP);
 

@@ -239,7 +239,8 @@ class HostilePeer : public ::testing::TestWithParam<PeerRole> {
     const int len = rtipc_group_request(client, request, sizeof request);
     const int dups[2] = {::fcntl(fds[0], F_DUPFD_CLOEXEC, 0), ::fcntl(fds[1], F_DUPFD_CLOEXEC, 0)};
     rtipc_group* server = nullptr;
-    ASSERT_EQ(rtipc_group_from_request(request, static_cast<size_t>(len), dups, 2, 0, &server), 0);
+    ASSERT_EQ(
+        rtipc_group_from_request(request, static_cast<size_t>(len), dups, 2, nullptr, &server), 0);
     ASSERT_EQ(rtipc_group_take_producer(client, 0, &healthy_p_), 0);
     ASSERT_EQ(rtipc_group_take_consumer(server, 0, &healthy_c_), 0);
     rtipc_group_destroy(client);

@@ -148,11 +148,11 @@ TEST(FdLimit, ClientConnectFailsCleanlyUntilThereIsRoom) {
   test::Pipe ready, quit;
   const pid_t child = test::spawn([&] {
     rtipc_server* server = nullptr;
-    if (rtipc_server_create(path.c_str(), 0, 0, &server) != 0) return 1;
+    if (rtipc_server_create(path.c_str(), nullptr, &server) != 0) return 1;
     ready.put();
     rtipc_group* g = nullptr;
     // Clients that fail before sending hang up without a word: skipped.
-    const int r = rtipc_server_accept(server, 20000, nullptr, nullptr, 0, &g);
+    const int r = rtipc_server_accept(server, 20000, &g);
     rtipc_server_destroy(server);
     if (r != 0) return 2;
     quit.get(20000);
@@ -181,7 +181,7 @@ TEST(FdLimit, ServerAcceptFailsCleanlyUntilThereIsRoom) {
   test::TempDir dir;
   const std::string path = dir.path("nofile.sock");
   rtipc_server* server = nullptr;
-  ASSERT_EQ(rtipc_server_create(path.c_str(), 0, 0, &server), 0);
+  ASSERT_EQ(rtipc_server_create(path.c_str(), nullptr, &server), 0);
   test::Pipe quit;
   const Config theirs = three_eventfd_channels();
   const pid_t child = test::spawn([&] {
@@ -203,8 +203,8 @@ TEST(FdLimit, ServerAcceptFailsCleanlyUntilThereIsRoom) {
   });
   rtipc_group* group = nullptr;
   Room room;
-  ASSERT_NO_FATAL_FAILURE(fail_until_room(
-      [&] { return rtipc_server_accept(server, 10000, nullptr, nullptr, 0, &group); }, &room));
+  ASSERT_NO_FATAL_FAILURE(
+      fail_until_room([&] { return rtipc_server_accept(server, 10000, &group); }, &room));
   // The connection, the pidfd and the four received descriptors.
   EXPECT_EQ(room.extra, 6);
   ASSERT_NE(group, nullptr);
@@ -282,8 +282,9 @@ TEST(MemlockLimit, RequiredFailsCleanlyPlainLockWarns) {
 
   int dups[4];
   for (int i = 0; i < 4; ++i) dups[i] = ::fcntl(fds[i], F_DUPFD_CLOEXEC, 0);
-  const int s = rtipc_group_from_request(request.data(), request.size(), dups, 4,
-                                         RTIPC_GROUP_MLOCK_REQUIRED, &group);
+  const rtipc_server_config settings = config.server();  // MLOCK_REQUIRED
+  const int s =
+      rtipc_group_from_request(request.data(), request.size(), dups, 4, &settings, &group);
   EXPECT_TRUE(lock_failure(s)) << s;
   EXPECT_EQ(test::open_fd_count(), before);  // the four it owned are closed
 
@@ -339,17 +340,17 @@ TEST(CloseOnExec, NoLibraryDescriptorSurvivesExec) {
   test::TempDir dir;
   const std::string ours = dir.path("ours.sock"), theirs = dir.path("theirs.sock");
   rtipc_server* server = nullptr;
-  ASSERT_EQ(rtipc_server_create(ours.c_str(), 0, 0, &server), 0);
+  ASSERT_EQ(rtipc_server_create(ours.c_str(), nullptr, &server), 0);
   test::Pipe ready, quit;
   const Config config = three_eventfd_channels();
   const pid_t child = test::spawn([&] {
     rtipc_server* s = nullptr;
-    if (rtipc_server_create(theirs.c_str(), 0, 0, &s) != 0) return 1;
+    if (rtipc_server_create(theirs.c_str(), nullptr, &s) != 0) return 1;
     ready.put();
     const rtipc_group_config c = config.get();
     rtipc_group *as_client = nullptr, *as_server = nullptr;
     if (rtipc_client_connect(ours.c_str(), &c, 10000, &as_client) != 0) return 2;
-    if (rtipc_server_accept(s, 10000, nullptr, nullptr, 0, &as_server) != 0) return 3;
+    if (rtipc_server_accept(s, 10000, &as_server) != 0) return 3;
     quit.get(20000);
     rtipc_group_destroy(as_client);
     rtipc_group_destroy(as_server);
@@ -358,7 +359,7 @@ TEST(CloseOnExec, NoLibraryDescriptorSurvivesExec) {
   });
   ASSERT_EQ(ready.get(), 'x');
   rtipc_group *accepted = nullptr, *connected = nullptr, *created = nullptr;
-  ASSERT_EQ(rtipc_server_accept(server, 10000, nullptr, nullptr, 0, &accepted), 0);
+  ASSERT_EQ(rtipc_server_accept(server, 10000, &accepted), 0);
   const rtipc_group_config c = config.get();
   ASSERT_EQ(rtipc_client_connect(theirs.c_str(), &c, 10000, &connected), 0);
   ASSERT_EQ(rtipc_group_create(&c, &created), 0);

@@ -26,20 +26,18 @@ inline const char* role_name(PeerRole r) {
   return r == PeerRole::kClient ? "client" : "server";
 }
 
-// A group config in one side's terms, holding its channel arrays.
+// A group config in one side's terms, holding its channel arrays (built
+// with test::channel, so that every element carries its size).
 struct Config {
   std::vector<rtipc_channel_config> producers, consumers;
   uint32_t flags = 0;
 
   rtipc_group_config get() const {
-    rtipc_group_config c{};
-    c.producers = producers.empty() ? nullptr : producers.data();
-    c.consumers = consumers.empty() ? nullptr : consumers.data();
-    c.producer_count = static_cast<uint32_t>(producers.size());
-    c.consumer_count = static_cast<uint32_t>(consumers.size());
-    c.flags = flags;
-    return c;
+    return test::group_config(producers.data(), static_cast<uint32_t>(producers.size()),
+                              consumers.data(), static_cast<uint32_t>(consumers.size()), flags);
   }
+  // What a server that builds this side's group takes: its flags.
+  rtipc_server_config server() const { return test::server_config(nullptr, nullptr, flags); }
   // The same group in the other side's terms.
   Config mirrored() const { return {consumers, producers, flags}; }
 };
@@ -56,8 +54,9 @@ inline pid_t start_pair(const test::TempDir& dir, PeerRole peer_role, const Conf
   if (peer_role == PeerRole::kClient) {
     // We listen: the client's peer must be the process that called
     // rtipc_server_create.
+    const rtipc_server_config settings = config.server();
     rtipc_server* server = nullptr;
-    EXPECT_EQ(rtipc_server_create(path.c_str(), 0, 0, &server), 0);
+    EXPECT_EQ(rtipc_server_create(path.c_str(), &settings, &server), 0);
     if (!server) return -1;
     const Config theirs = config.mirrored();
     const pid_t child = test::spawn(
@@ -72,7 +71,7 @@ inline pid_t start_pair(const test::TempDir& dir, PeerRole peer_role, const Conf
           return rc;
         },
         guard_s);
-    EXPECT_EQ(rtipc_server_accept(server, 10000, nullptr, nullptr, config.flags, group), 0);
+    EXPECT_EQ(rtipc_server_accept(server, 10000, group), 0);
     rtipc_server_destroy(server);
     return child;
   }
@@ -80,10 +79,10 @@ inline pid_t start_pair(const test::TempDir& dir, PeerRole peer_role, const Conf
   const pid_t child = test::spawn(
       [&] {
         rtipc_server* server = nullptr;
-        if (rtipc_server_create(path.c_str(), 0, 0, &server) != 0) return 101;
+        if (rtipc_server_create(path.c_str(), nullptr, &server) != 0) return 101;
         ready.put();
         rtipc_group* g = nullptr;
-        const int r = rtipc_server_accept(server, 10000, nullptr, nullptr, 0, &g);
+        const int r = rtipc_server_accept(server, 10000, &g);
         rtipc_server_destroy(server);
         if (r != 0) return 102;
         const int rc = peer(g);
@@ -108,16 +107,16 @@ struct ChannelPlace {
   size_t slot_offset(uint32_t i) const { return offset + index_size + i * stride; }
 };
 
-inline size_t align_cl(size_t x) {
-  const size_t cl = RTIPC_CACHELINE_SIZE;
+inline size_t align_cl(size_t x, size_t cl) {
   return (x + cl - 1) / cl * cl;
 }
 
 // Every channel of group in region order (client-produced channels first).
 inline std::vector<ChannelPlace> places(const rtipc_group* group, bool is_client, size_t* total) {
   std::vector<ChannelPlace> out;
+  const size_t cl = rtipc_group_cacheline(group);
   auto add = [&](bool produced_here, uint32_t index) {
-    rtipc_channel_config c{};
+    rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
     if (produced_here)
       rtipc_group_producer_config(group, index, &c);
     else
@@ -127,8 +126,8 @@ inline std::vector<ChannelPlace> places(const rtipc_group* group, bool is_client
     p.index = index;
     p.slots = 3 + c.add_msgs;
     p.msg_size = c.msg_size;
-    p.index_size = align_cl((2 + size_t{p.slots}) * 4);
-    p.stride = align_cl(c.msg_size);
+    p.index_size = align_cl((2 + size_t{p.slots}) * 4, cl);
+    p.stride = align_cl(c.msg_size, cl);
     p.size = p.index_size + p.slots * p.stride;
     out.push_back(p);
   };

@@ -78,8 +78,13 @@ Plan make_plan(std::mt19937_64& rng) {
 
 std::vector<rtipc_channel_config> configs(const std::vector<ChannelPlan>& plans) {
   std::vector<rtipc_channel_config> out;
-  for (const ChannelPlan& c : plans)
-    out.push_back({nullptr, 0, c.msg_size, c.add_msgs, c.eventfd ? RTIPC_CHANNEL_EVENTFD : 0u});
+  for (const ChannelPlan& plan : plans) {
+    rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
+    c.msg_size = plan.msg_size;
+    c.add_msgs = plan.add_msgs;
+    c.flags = plan.eventfd ? RTIPC_CHANNEL_EVENTFD : 0u;
+    out.push_back(c);
+  }
   return out;
 }
 
@@ -282,9 +287,11 @@ uint64_t compare(const std::vector<ChannelPlan>& plans, const uint64_t* discards
 bool run_round(std::mt19937_64& rng, uint64_t quota, Totals* sum) {
   const Plan plan = make_plan(rng);
   const auto to_child = configs(plan.to_child), to_parent = configs(plan.to_parent);
-  const rtipc_group_config config = {to_child.data(),   to_parent.data(),
-                                     nullptr,           static_cast<uint32_t>(to_child.size()),
-                                     static_cast<uint32_t>(to_parent.size()), 0, 0};
+  rtipc_group_config config = RTIPC_GROUP_CONFIG_INIT;
+  config.producers = to_child.data();
+  config.producer_count = static_cast<uint32_t>(to_child.size());
+  config.consumers = to_parent.empty() ? nullptr : to_parent.data();
+  config.consumer_count = static_cast<uint32_t>(to_parent.size());
   rtipc_group* group;
   if (rtipc_group_create(&config, &group) < 0) return false;
   int sv[2];

@@ -98,14 +98,14 @@ int fdpass_send_group(int sock, const rtipc_group* group) {
   return err;
 }
 
-int fdpass_recv_group(int sock, uint32_t flags, rtipc_group** group) {
+int fdpass_recv_group(int sock, const struct rtipc_server_config* config, rtipc_group** group) {
   void* buf = malloc(REQUEST_CAP);
   int* fds = malloc(sizeof(int) * FDPASS_MAX_FDS);
   int err = -ENOMEM;
   if (buf && fds) {
     size_t nfds;
     ssize_t len = fdpass_recv(sock, buf, REQUEST_CAP, fds, FDPASS_MAX_FDS, &nfds);
-    err = len < 0 ? (int)len : rtipc_group_from_request(buf, (size_t)len, fds, nfds, flags, group);
+    err = len < 0 ? (int)len : rtipc_group_from_request(buf, (size_t)len, fds, nfds, config, group);
   }
   free(buf);
   free(fds);

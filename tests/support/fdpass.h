@@ -28,8 +28,9 @@ ssize_t fdpass_recv(int sock, void* buf, size_t cap, int* fds, size_t max_fds, s
 int fdpass_send_group(int sock, const rtipc_group* group);
 
 /* Receives a request and builds the server side with
- * rtipc_group_from_request(flags). Returns 0 and *group, or -errno. */
-int fdpass_recv_group(int sock, uint32_t flags, rtipc_group** group);
+ * rtipc_group_from_request(config; NULL: defaults). Returns 0 and *group,
+ * or -errno. */
+int fdpass_recv_group(int sock, const struct rtipc_server_config* config, rtipc_group** group);
 
 /* The number of entries in a directory (no . or ..), or -1. */
 int count_dir_entries(const char* path);

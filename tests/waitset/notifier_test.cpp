@@ -41,8 +41,12 @@ TEST(Notifier, TellsWhichModeItGot) {
   ASSERT_NE(n, nullptr);
   const unsigned mode = rtipc_notifier_mode(n);
   EXPECT_TRUE(mode == RTIPC_NOTIFY_IO_URING || mode == RTIPC_NOTIFY_DIRECT);
-  if (!wstest::kBuiltWithIoUring) EXPECT_EQ(mode, RTIPC_NOTIFY_DIRECT);
-  if (wstest::io_uring_refusal().empty()) EXPECT_EQ(mode, RTIPC_NOTIFY_IO_URING);
+  if (!wstest::kBuiltWithIoUring) {
+    EXPECT_EQ(mode, RTIPC_NOTIFY_DIRECT);
+  }
+  if (wstest::io_uring_refusal().empty()) {
+    EXPECT_EQ(mode, RTIPC_NOTIFY_IO_URING);
+  }
 
   LocalPairs p(1);
   EXPECT_EQ(rtipc_producer_notify_mode(p.producers[0]), RTIPC_NOTIFY_DIRECT);

@@ -226,8 +226,7 @@ inline void random_pause(uint64_t* s) {
     case 3:
     case 4:
     case 5:
-      for (volatile uint64_t k = (r >> 8) % 2000; k > 0; k = k - 1) {
-      }
+      for (uint64_t k = (r >> 8) % 2000; k > 0; --k) asm volatile("" ::: "memory");
       break;
     default:
       break;

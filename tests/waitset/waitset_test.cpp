@@ -299,9 +299,10 @@ void expect_no_lost_wakeup(rtipc_waitset* ws, uint64_t total, bool notifier) {
   while (expected <= total) {
     const int n = rtipc_waitset_wait(ws, ev, 4, 10000);
     ASSERT_GT(n, 0) << "no wake-up within 10 s at message " << expected << " of " << total;
-    if (ev[0].ready & RTIPC_READY_PEER_GONE)
+    if (ev[0].ready & RTIPC_READY_PEER_GONE) {
       ASSERT_TRUE(ev[0].ready & RTIPC_READY_MESSAGE)
           << "the peer is gone (exit " << peer.join() << ") at message " << expected;
+    }
     int r;
     while ((r = rtipc_consume(c, RTIPC_CONSUME_NEXT)) >= RTIPC_NEW) {
       ASSERT_EQ(r, RTIPC_NEW);
