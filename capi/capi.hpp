@@ -18,15 +18,12 @@ struct rtipc_group {
   std::unique_ptr<rtipc::Group> impl;
 };
 
-// msg_align: the layout's cache line, which the message pointers honour.
 struct rtipc_producer {
   std::unique_ptr<rtipc::Producer> impl;
-  size_t msg_align = 0;
 };
 
 struct rtipc_consumer {
   std::unique_ptr<rtipc::Consumer> impl;
-  size_t msg_align = 0;
   long spin_ns = 0;
 };
 
@@ -66,17 +63,15 @@ GroupOptions options_from_flags(uint32_t flags);
 // A channel's configuration; info points into the spec.
 rtipc_channel_config config_from_spec(const ChannelSpec& c);
 
-// What a server does with a client's group: a (possibly NULL)
-// rtipc_server_config with its defaults filled in.
+// The core's server options from a (possibly NULL) rtipc_server_config:
+// every 0 replaced by its default, the filter wrapped to see an
+// rtipc_proposal. Throws Error(-EINVAL, -E2BIG) for a bad config.
 struct ServerSettings {
-  rtipc_server_config config;  // every 0 replaced by its default
-  GroupOptions group;
+  ServerOptions options;
+  int backlog = 0;
+  uint32_t socket_mode = 0;
 };
 ServerSettings server_settings(const rtipc_server_config* config);
-
-// The core's filter for settings: the limits, then the application's filter
-// with an rtipc_proposal. peer_known: false when no socket told us who it is.
-Filter make_filter(const ServerSettings& settings, bool peer_known = true);
 
 // Takes ownership of count descriptors; closes them all if it cannot.
 std::vector<UniqueFd> own_fds(const int* fds, size_t count);

@@ -42,7 +42,7 @@ RTIPC_EXPORT uint32_t rtipc_producer_slots(const rtipc_producer* producer) noexc
 }
 
 RTIPC_EXPORT size_t rtipc_producer_msg_align(const rtipc_producer* producer) noexcept {
-  return producer->msg_align;
+  return producer->impl->msg_align();
 }
 
 RTIPC_EXPORT const void* rtipc_producer_info(const rtipc_producer* producer,
@@ -55,8 +55,7 @@ RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer* producer) noexcept {
 }
 
 RTIPC_EXPORT int rtipc_producer_pending(const rtipc_producer* producer) noexcept {
-  (void)producer;  // TODO(hardening merge): the core's queue depth
-  return note(__func__, -ENOSYS);
+  return note(__func__, producer->impl->pending());
 }
 
 RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer* producer) noexcept {
@@ -85,7 +84,7 @@ RTIPC_EXPORT uint32_t rtipc_consumer_slots(const rtipc_consumer* consumer) noexc
 }
 
 RTIPC_EXPORT size_t rtipc_consumer_msg_align(const rtipc_consumer* consumer) noexcept {
-  return consumer->msg_align;
+  return consumer->impl->msg_align();
 }
 
 RTIPC_EXPORT const void* rtipc_consumer_info(const rtipc_consumer* consumer,
@@ -98,8 +97,7 @@ RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer* consumer) noexcept {
 }
 
 RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer* consumer) noexcept {
-  (void)consumer;  // TODO(hardening merge): the core's queue depth
-  return note(__func__, -ENOSYS);
+  return note(__func__, consumer->impl->pending());
 }
 
 RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer* consumer) noexcept {

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "capi.hpp"
+#include "server.hpp"
 #include "sized.hpp"
 
 namespace rtipc::capi {
@@ -151,14 +152,9 @@ RTIPC_EXPORT int rtipc_group_from_request(const void* request, size_t size, cons
   return guard(__func__, [&] {
     auto owned = rtipc::capi::own_fds(fds, fd_count);
     const auto settings = rtipc::capi::server_settings(config);
-    auto spec = rtipc::decode_request({static_cast<const std::byte*>(request), size});
-    if (owned.size() != 1 + spec.eventfd_count())
-      rtipc::fail(-EBADMSG, "{} descriptors given, the request's table needs {}", owned.size(),
-                  1 + spec.eventfd_count());
-    if (!rtipc::capi::make_filter(settings, false)(spec, rtipc::PeerCredentials{}))
-      rtipc::fail(-RTIPC_EREJECTED, "rejected by the filter");
     auto handle = std::make_unique<rtipc_group>();
-    handle->impl = rtipc::Group::adopt(std::move(spec), std::move(owned), settings.group);
+    handle->impl = rtipc::group_from_request({static_cast<const std::byte*>(request), size},
+                                             std::move(owned), settings.options);
     *group = handle.release();
     return 0;
   });
@@ -214,7 +210,6 @@ RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group* group, uint32_t index,
     auto handle = std::make_unique<rtipc_producer>();  // before taking: nothing lost on failure
     handle->impl = group->impl->take_producer(index);
     if (!handle->impl) rtipc::fail(-EBUSY, "producer {} was taken already", index);
-    handle->msg_align = group->impl->spec().cacheline;
     *producer = handle.release();
     return 0;
   });
@@ -227,7 +222,6 @@ RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group* group, uint32_t index,
     auto handle = std::make_unique<rtipc_consumer>();  // before taking: nothing lost on failure
     handle->impl = group->impl->take_consumer(index);
     if (!handle->impl) rtipc::fail(-EBUSY, "consumer {} was taken already", index);
-    handle->msg_align = group->impl->spec().cacheline;
     *consumer = handle.release();
     return 0;
   });

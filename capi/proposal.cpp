@@ -1,59 +1,33 @@
-// The filter's view of a client's proposal, and the server limits that are
-// checked before the filter is asked.
-#include <unistd.h>
-
+// The filter's view of a client's proposal, and the server settings of
+// rtipc_server_config in the core's terms.
 #include <cstring>
 
 #include "capi.hpp"
+#include "limits.hpp"
 #include "sized.hpp"
 
+// Lives on the stack of the filter's caller, for the call only.
 struct rtipc_proposal {
   const rtipc::GroupSpec* spec;
-  rtipc::PeerCredentials peer;
-  bool peer_known;
+  rtipc::PeerCredentials peer;  // unknown_peer() when no socket told us
   uint64_t region_size;
 };
 
 namespace rtipc::capi {
 namespace {
 
-uint64_t or_default(uint64_t value, uint64_t fallback) { return value ? value : fallback; }
-
-void check_limit(uint64_t value, uint64_t limit, const char* what) {
-  if (value > limit) fail(-E2BIG, "{} {} exceeds the server's limit of {}", what, value, limit);
+template <typename T>
+T or_default(T value, T fallback) {
+  return value ? value : fallback;
 }
 
-uint64_t page_round(uint64_t bytes) {
-  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-  return (bytes + page - 1) / page * page;
-}
-
-// What accepting costs the server beyond the client's pages: the index
-// areas of its producers, which it writes, their private chain copies,
-// producer caches, and the whole region when it locks it.
-uint64_t private_size(const GroupSpec& spec, const std::vector<ChannelLayout>& layouts,
-                      uint64_t region, const GroupOptions& options) {
-  uint64_t total = options.region.lock ? region : 0;
-  const size_t first = spec.client_produces.size();  // the server produces the rest
-  for (size_t i = first; i < layouts.size(); ++i) {
-    const ChannelLayout& l = layouts[i];
-    total += page_round(l.index_size) + uint64_t{l.slots} * sizeof(uint32_t);
-    if (options.producer_cache) total += l.msg_size;
-  }
-  return total;
-}
-
-void check_limits(const GroupSpec& spec, uint64_t region, const std::vector<ChannelLayout>& layouts,
-                  const ServerSettings& s) {
-  const rtipc_server_config& c = s.config;
-  if (spec.cacheline < c.min_cacheline)
-    fail(-E2BIG, "cache line {} is below the server's minimum of {}", spec.cacheline,
-         c.min_cacheline);
-  check_limit(spec.channel_count(), c.max_channels, "channel count");
-  for (const ChannelLayout& l : layouts) check_limit(l.slots, c.max_slots, "slot count");
-  check_limit(region, c.max_region_size, "region size");
-  check_limit(private_size(spec, layouts, region, s.group), c.max_private_size,
-              "private memory");
+// The application's filter, seeing the core's proposal through the getters.
+Filter c_filter(rtipc_filter_fn filter, void* user) {
+  if (!filter) return nullptr;
+  return [filter, user](const Proposal& p) {
+    const rtipc_proposal proposal{&p.spec, p.peer, p.region_size};
+    return filter(&proposal, user) != 0;
+  };
 }
 
 }  // namespace
@@ -61,36 +35,23 @@ void check_limits(const GroupSpec& spec, uint64_t region, const std::vector<Chan
 ServerSettings server_settings(const rtipc_server_config* config) {
   rtipc_server_config c = RTIPC_SERVER_CONFIG_INIT;
   if (config) c = read_sized(config, "rtipc_server_config").v;
-  ServerSettings s{c, options_from_flags(c.group_flags)};
-  rtipc_server_config& d = s.config;
-  if (d.request_timeout_ms == 0) d.request_timeout_ms = RTIPC_DEFAULT_REQUEST_TIMEOUT_MS;
-  if (d.request_timeout_ms < -1) fail(-EINVAL, "request timeout {} ms", d.request_timeout_ms);
-  if (d.backlog < 0) fail(-EINVAL, "backlog {}", d.backlog);
-  if (d.min_cacheline == 0) d.min_cacheline = kMinCacheline;
-  if (d.min_cacheline > kMaxCacheline || (d.min_cacheline & (d.min_cacheline - 1)))
-    fail(-EINVAL, "min_cacheline {} is not a power of two up to {}", d.min_cacheline,
-         kMaxCacheline);
-  d.max_channels = static_cast<uint32_t>(or_default(d.max_channels, RTIPC_DEFAULT_MAX_CHANNELS));
-  d.max_slots = static_cast<uint32_t>(or_default(d.max_slots, RTIPC_DEFAULT_MAX_SLOTS));
-  d.max_region_size = or_default(d.max_region_size, RTIPC_DEFAULT_MAX_REGION_SIZE);
-  d.max_private_size = or_default(d.max_private_size, RTIPC_DEFAULT_MAX_PRIVATE_SIZE);
-  if (d.max_channels > kMaxChannels) fail(-EINVAL, "max_channels beyond {}", kMaxChannels);
-  if (d.max_slots > kMaxSlots) fail(-EINVAL, "max_slots beyond {}", kMaxSlots);
-  if (d.max_region_size > kMaxRegionSize)
-    fail(-EINVAL, "max_region_size beyond {}", kMaxRegionSize);
+  if (c.request_timeout_ms < -1) fail(-EINVAL, "request timeout {} ms", c.request_timeout_ms);
+  if (c.backlog < 0) fail(-EINVAL, "backlog {}", c.backlog);
+  ServerSettings s;
+  s.backlog = c.backlog;
+  s.socket_mode = c.socket_mode;
+  ServerOptions& o = s.options;
+  o.group = options_from_flags(c.group_flags);
+  o.filter = c_filter(c.filter, c.filter_user);
+  o.request_timeout_ms = or_default(c.request_timeout_ms, RTIPC_DEFAULT_REQUEST_TIMEOUT_MS);
+  const ServerLimits d;
+  o.limits.min_cacheline = or_default(c.min_cacheline, d.min_cacheline);
+  o.limits.max_channels = or_default(c.max_channels, d.max_channels);
+  o.limits.max_slots = or_default(c.max_slots, d.max_slots);
+  o.limits.max_region_size = or_default(c.max_region_size, d.max_region_size);
+  o.limits.max_private_size = or_default(c.max_private_size, d.max_private_size);
+  validate_limits(o.limits);
   return s;
-}
-
-Filter make_filter(const ServerSettings& settings, bool peer_known) {
-  return [settings, peer_known](const GroupSpec& spec, const PeerCredentials& peer) {
-    std::vector<ChannelLayout> layouts;
-    const uint64_t region = spec.layout(&layouts);
-    check_limits(spec, region, layouts, settings);
-    const rtipc_filter_fn filter = settings.config.filter;
-    if (!filter) return true;
-    const rtipc_proposal proposal{&spec, peer, peer_known, region};
-    return filter(&proposal, settings.config.filter_user) != 0;
-  };
 }
 
 }  // namespace rtipc::capi
@@ -153,15 +114,15 @@ RTIPC_EXPORT uint32_t rtipc_proposal_cacheline(const rtipc_proposal* proposal) n
 }
 
 RTIPC_EXPORT int32_t rtipc_proposal_peer_pid(const rtipc_proposal* proposal) noexcept {
-  return proposal->peer_known ? proposal->peer.pid : 0;
+  return proposal->peer.pid;
 }
 
 RTIPC_EXPORT uint32_t rtipc_proposal_peer_uid(const rtipc_proposal* proposal) noexcept {
-  return proposal->peer_known ? proposal->peer.uid : UINT32_MAX;
+  return proposal->peer.uid;
 }
 
 RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal* proposal) noexcept {
-  return proposal->peer_known ? proposal->peer.gid : UINT32_MAX;
+  return proposal->peer.gid;
 }
 
 }  // extern "C"

@@ -8,8 +8,7 @@
 
 struct rtipc_server {
   std::unique_ptr<rtipc::Server> impl;
-  rtipc::capi::ServerSettings settings;
-  rtipc::Filter filter;
+  rtipc::ServerOptions options;
 };
 
 namespace rtipc::capi {
@@ -43,12 +42,10 @@ RTIPC_EXPORT int rtipc_server_create(const char* path, const struct rtipc_server
                                      rtipc_server** server) noexcept {
   return guard(__func__, [&] {
     auto settings = rtipc::capi::server_settings(config);
-    const rtipc_server_config& c = settings.config;
     auto handle = std::make_unique<rtipc_server>();
-    handle->impl = rtipc::Server::listen(path, c.backlog, static_cast<mode_t>(c.socket_mode));
-    handle->impl->set_request_timeout(c.request_timeout_ms);
-    handle->filter = rtipc::capi::make_filter(settings);
-    handle->settings = std::move(settings);
+    handle->impl =
+        rtipc::Server::listen(path, settings.backlog, static_cast<mode_t>(settings.socket_mode));
+    handle->options = std::move(settings.options);
     *server = handle.release();
     return 0;
   });
@@ -62,7 +59,7 @@ RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms,
                                      rtipc_group** group) noexcept {
   return guard_accept(__func__, [&] {
     auto handle = std::make_unique<rtipc_group>();  // before accepting: nothing lost on failure
-    handle->impl = server->impl->accept(timeout_ms, server->filter, server->settings.group);
+    handle->impl = server->impl->accept(timeout_ms, server->options);
     *group = handle.release();
     return 0;
   });
@@ -73,9 +70,10 @@ RTIPC_EXPORT int rtipc_server_accept_socket(int sock, const struct rtipc_server_
   return guard_accept(__func__, [&] {
     const auto settings = rtipc::capi::server_settings(config);
     auto handle = std::make_unique<rtipc_group>();
-    std::unique_ptr<std::byte[]> buffer(new std::byte[rtipc::kMaxRequestSize]);
-    handle->impl = rtipc::serve_handshake(sock, timeout_ms, {buffer.get(), rtipc::kMaxRequestSize},
-                                          rtipc::capi::make_filter(settings), settings.group);
+    std::unique_ptr<std::byte[]> buffer(new std::byte[rtipc::kRequestBufferSize]);
+    handle->impl = rtipc::serve_handshake(sock, timeout_ms,
+                                          {buffer.get(), rtipc::kRequestBufferSize},
+                                          settings.options);
     *group = handle.release();
     return 0;
   });

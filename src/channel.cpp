@@ -1,20 +1,24 @@
 #include "channel.hpp"
 
-#include <poll.h>
+#include <sys/epoll.h>
 #include <time.h>
 
 #include <cerrno>
 #include <cstring>
 #include <new>
 
-#include "rtipc/version.h"
+#include "error.hpp"
 
 namespace rtipc {
 namespace {
 
-constexpr size_t kCacheAlign = kMaxCacheline;  // any layout's cache line
-// Stale eventfd counts one wait() takes before it looks at its deadline and
-// the peer again (rtipc.h promises the number).
+// epoll_event.data of the two descriptors a wait sleeps on.
+constexpr uint64_t kEventFdTag = 0;
+constexpr uint64_t kPeerTag = 1;
+// Stale eventfd counts one wait() takes on entry: enough for a
+// level-triggered poller of rtipc_consumer_fd() to see the descriptor go
+// quiet after honest use, few enough that a flooded counter (a peer may
+// pile up 2^64 - 2 counts) costs a bounded number of system calls per call.
 constexpr uint32_t kStaleBatch = 4096;
 
 int64_t now_ns() {
@@ -41,12 +45,15 @@ Producer::Producer(std::shared_ptr<Region> region, const ChannelLayout& layout,
                    std::shared_ptr<EventFd> eventfd, std::vector<std::byte> info, bool cache)
     : Channel(std::move(region), layout, std::move(eventfd), std::move(info)),
       queue_(indices()) {
-  if (cache)
-    cache_.reset(new (std::align_val_t{kCacheAlign}) std::byte[layout_.msg_size]());
+  if (cache) {
+    const size_t align = msg_align();
+    cache_ = std::unique_ptr<std::byte[], AlignedDelete>(
+        new (std::align_val_t{align}) std::byte[layout_.msg_size](), AlignedDelete{align});
+  }
 }
 
 void Producer::AlignedDelete::operator()(std::byte* p) const {
-  ::operator delete[](p, std::align_val_t{kCacheAlign});
+  ::operator delete[](p, std::align_val_t{align});
 }
 
 PushResult Producer::push(bool force) {
@@ -66,6 +73,25 @@ Consumer::Consumer(std::shared_ptr<Region> region, const ChannelLayout& layout,
     : Channel(std::move(region), layout, std::move(eventfd), std::move(info)),
       queue_(indices()) {}
 
+int Consumer::open_epoll() {
+  UniqueFd ep(::epoll_create1(EPOLL_CLOEXEC));
+  if (!ep) return -errno;
+  // Edge-triggered: a wake-up for every count the producer adds, none for
+  // counts that are there already, however many (a peer may pile up 2^64).
+  epoll_event ev = {};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.u64 = kEventFdTag;
+  if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, eventfd_->fd(), &ev) < 0) return -errno;
+  // Level-triggered: once the peer is gone, every wait sees it.
+  if (peer_ && peer_->fd() >= 0) {
+    ev.events = EPOLLIN;
+    ev.data.u64 = kPeerTag;
+    if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, peer_->fd(), &ev) < 0) return -errno;
+  }
+  epoll_ = std::move(ep);
+  return 0;
+}
+
 int Consumer::wait(int timeout_ms, long spin_ns) {
   if (queue_.has_news()) return 1;
   const int64_t start = now_ns();
@@ -77,34 +103,37 @@ int Consumer::wait(int timeout_ms, long spin_ns) {
       if (queue_.has_news()) return 1;
   }
   if (!eventfd_) return -ENOTSUP;
+  if (!epoll_)
+    if (const int r = open_epoll(); r < 0) return r;
   const int64_t deadline = timeout_ms < 0 ? -1 : start + int64_t{timeout_ms} * 1'000'000;
-  const int pidfd = peer_ ? peer_->fd() : -1;
-  uint32_t stale = 0;
-  for (;;) {
-    // Take a count before looking at the queue: the producer signals after it
-    // publishes, so a count taken here either belongs to a message we are
-    // about to see or is stale (its message was popped without waiting).
-    // Taking stale counts keeps the descriptor from staying readable forever.
-    const int taken = eventfd_->take();
-    if (taken < 0) return taken;
+  for (uint32_t batch = kStaleBatch;; batch = 1) {
+    // Counts before the queue: the producer signals after it publishes, so
+    // a count belongs to a message we are about to see or is stale (its
+    // message was popped without waiting). Up to a batch on entry, then one
+    // per wake-up, so that a peer waking us with single counts gets one
+    // read each; the rest of a flood is left alone (the edge-triggered
+    // epoll sleeps through it).
+    for (uint32_t i = 0; i < batch; ++i) {
+      const int taken = eventfd_->take();
+      if (taken < 0) return taken;
+      if (taken == 0) break;
+    }
     if (queue_.has_news()) return 1;
-    // Stale counts come one per read, and a hostile peer may pile up 2^64 of
-    // them: after a batch, go through the poll below, which returns at once
-    // while counts remain but also sees the deadline and the peer's exit.
-    if (taken == 1 && ++stale % kStaleBatch != 0) continue;
 
     int wait_ms = -1;
     if (deadline >= 0) {
       const int64_t left = deadline - now_ns();
       wait_ms = left <= 0 ? 0 : static_cast<int>((left + 999'999) / 1'000'000);
     }
-    pollfd pfd[2] = {{eventfd_->fd(), POLLIN, 0}, {pidfd, POLLIN, 0}};
-    const int r = ::poll(pfd, pidfd >= 0 ? 2 : 1, wait_ms);
-    if (r < 0 && errno != EINTR) return -errno;
-    if (r > 0 && (pfd[0].revents & (POLLERR | POLLNVAL))) return -EIO;
-    // What the peer published before it went is still delivered.
-    if (r > 0 && pfd[1].revents) return queue_.has_news() ? 1 : -EPIPE;
-    if (wait_ms == 0 && !(r > 0 && taken == 0)) return 0;
+    epoll_event events[2];
+    const int r = ::epoll_wait(epoll_.get(), events, 2, wait_ms);
+    if (r < 0) return -errno;  // -EINTR included: a signal handler ran
+    for (int i = 0; i < r; ++i) {
+      // What the peer published before it went is still delivered.
+      if (events[i].data.u64 == kPeerTag) return queue_.has_news() ? 1 : -EPIPE;
+      if (events[i].events & EPOLLERR) return -EIO;
+    }
+    if (wait_ms == 0) return queue_.has_news() ? 1 : 0;
   }
 }
 

@@ -3,7 +3,8 @@
 //
 // Thread rules: one thread at a time per Producer or Consumer. Different
 // channels may be used from different threads at once; they share nothing
-// but the reference-counted mapping.
+// but the reference-counted mapping. The getters (sizes, msg_align, info,
+// eventfd, peer_alive, pending) may run on any thread meanwhile.
 #pragma once
 
 #include <cerrno>
@@ -24,6 +25,9 @@ class Channel {
  public:
   size_t msg_size() const { return layout_.msg_size; }
   uint32_t slots() const { return layout_.slots; }
+  // What msg() is aligned to: the layout's cache line, which the client
+  // chose (a server can refuse small ones with ServerLimits::min_cacheline).
+  size_t msg_align() const { return layout_.cacheline; }
   const std::vector<std::byte>& info() const { return info_; }
   int eventfd() const { return eventfd_ ? eventfd_->fd() : -1; }
   const EventFd* event_fd() const { return eventfd_.get(); }
@@ -35,6 +39,11 @@ class Channel {
   int peer_alive() const { return peer_ ? peer_->alive() : -ENOTSUP; }
   // The peer's pidfd (owned by the peer), or -1.
   int peer_fd() const { return peer_ ? peer_->fd() : -1; }
+
+  // How many published messages the consumer has not taken yet (the one it
+  // holds does not count): a snapshot from shared memory, no write, no
+  // system call. -EPROTO when the indices are corrupt.
+  int pending() const { return pending_messages(indices()); }
 
  protected:
   Channel(std::shared_ptr<Region> region, const ChannelLayout& layout,
@@ -71,8 +80,10 @@ class Producer : public Channel {
   const Notifier::Slot* notify() const { return notify_.get(); }
 
  private:
-  // Aligned like a slot, as the C API promises for rtipc_producer_msg().
+  // Aligned like a slot (msg_align()), as the C API promises for
+  // rtipc_producer_msg().
   struct AlignedDelete {
+    size_t align;
     void operator()(std::byte* p) const;
   };
 
@@ -98,15 +109,22 @@ class Consumer : public Channel {
   bool has_news() const { return queue_.has_news(); }
 
   // Blocks until pop() would find something new, or timeout_ms passes (-1:
-  // forever), or the peer exits. Spins up to `spin_ns` first (never past the
-  // timeout). Takes stale eventfd counts without returning for them. Returns
-  // 1 when a message is there, 0 on timeout, -EPIPE when the peer has exited
-  // and nothing new is left, -errno on failure (-ENOTSUP without an
-  // eventfd).
+  // forever), or the peer exits, or a signal handler runs. Spins up to
+  // `spin_ns` first (never past the timeout). Then sleeps on a private
+  // epoll instance holding the eventfd edge-triggered (a new count wakes
+  // it, a counter the peer keeps full does not) and the peer's pidfd. Takes
+  // stale eventfd counts, up to 4096 on entry and one per wake-up, so a
+  // flooded counter costs O(1) system calls per call. Returns 1 when a message is there, 0
+  // on timeout, -EPIPE when the peer has exited and nothing new is left,
+  // -EINTR, -errno on failure (-ENOTSUP without an eventfd). The first call
+  // creates the epoll instance (one descriptor, kept until destruction).
   int wait(int timeout_ms, long spin_ns);
 
  private:
+  int open_epoll();
+
   ConsumerQueue queue_;
+  UniqueFd epoll_;
 };
 
 }  // namespace rtipc

@@ -57,12 +57,10 @@ void connect_until(int sock, const sockaddr_un& addr, const Deadline& deadline,
     if (::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
       fail_errno("setsockopt(SO_SNDTIMEO)");
   }
-  int r;
-  do {
-    r = ::connect(sock, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  } while (r < 0 && errno == EINTR && !deadline.expired());
+  const int r = ::connect(sock, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
   if (r < 0) {
-    if (errno == EAGAIN || errno == EINPROGRESS || errno == EINTR)
+    if (errno == EINTR) fail(-EINTR, "connect {}: interrupted by a signal", path);
+    if (errno == EAGAIN || errno == EINPROGRESS)
       fail(-ETIMEDOUT, "connect {}: the server's backlog stayed full", path);
     fail_errno("connect " + path);
   }

@@ -1,8 +1,12 @@
 #include "eventfd.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include <cerrno>
 #include <cstdint>
@@ -27,8 +31,8 @@ std::shared_ptr<EventFd> EventFd::adopt(UniqueFd fd) {
   const std::string_view name(target, static_cast<size_t>(len));
   if (name != "anon_inode:[eventfd]")
     fail(-EBADF, "descriptor {} is not an eventfd ({})", fd.get(), name);
-  // PROTOCOL.md §8 asks the client for EFD_NONBLOCK; make sure of it, since a
-  // read must never block the hot path's caller.
+  // PROTOCOL.md §8 asks the client for EFD_NONBLOCK. Set it for the peers
+  // that rely on it; we do not (the client can clear it again).
   const int flags = ::fcntl(fd.get(), F_GETFL);
   if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) < 0)
     fail_errno("making the eventfd non-blocking");
@@ -36,15 +40,75 @@ std::shared_ptr<EventFd> EventFd::adopt(UniqueFd fd) {
 }
 
 int EventFd::signal() const {
+  // A full counter (0xfffffffffffffffe) makes write(2) wait for a reader if
+  // the peer has cleared O_NONBLOCK, and pwritev2(RWF_NOWAIT) is not
+  // supported for eventfds. Ask poll(2) first: not writable means full.
+  // Residual race: a peer that clears O_NONBLOCK and fills the counter
+  // between our poll and our write still blocks this write, until someone
+  // reads a count. Winning it takes a write of ~2^64 counts timed into a
+  // window of a few hundred nanoseconds; no flag or syscall closes it.
+  pollfd pfd = {fd_.get(), POLLOUT, 0};
+  int r;
+  do {
+    r = ::poll(&pfd, 1, 0);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  if (r == 0) return 0;  // full: the consumer has a wake-up coming already
+  if (pfd.revents & (POLLERR | POLLNVAL)) return -EIO;
   const uint64_t one = 1;
-  if (::write(fd_.get(), &one, sizeof one) == sizeof one) return 0;
-  return errno == EAGAIN ? 0 : -errno;
+  ssize_t n;
+  do {
+    n = ::write(fd_.get(), &one, sizeof one);
+  } while (n < 0 && errno == EINTR);
+  if (n == sizeof one) return 0;
+  return n >= 0 || errno == EAGAIN ? 0 : -errno;
 }
+
+namespace {
+
+// Whether preadv2(RWF_NOWAIT) works on eventfds here (Linux 5.x+ with
+// FMODE_NOWAIT on eventfds); false once a kernel said it does not.
+std::atomic<bool> nowait_reads{true};
+
+// Reads one count without RWF_NOWAIT: poll(0) first, so an empty counter
+// never gets to a read that could block. Residual race: a peer that reads
+// the count between our poll and our read (it holds the descriptor) makes
+// our read wait for the next count, if it has cleared O_NONBLOCK. Only
+// kernels without RWF_NOWAIT for eventfds take this path.
+int take_after_poll(int fd, uint64_t* count) {
+  pollfd pfd = {fd, POLLIN, 0};
+  int r;
+  do {
+    r = ::poll(&pfd, 1, 0);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  if (r == 0) return 0;
+  ssize_t n;
+  do {
+    n = ::read(fd, count, sizeof *count);
+  } while (n < 0 && errno == EINTR);
+  if (n == sizeof *count) return 1;
+  return n >= 0 || errno == EAGAIN ? 0 : -errno;
+}
+
+}  // namespace
 
 int EventFd::take() const {
   uint64_t count;
-  if (::read(fd_.get(), &count, sizeof count) == sizeof count) return 1;
-  return errno == EAGAIN ? 0 : -errno;
+  if (nowait_reads.load(std::memory_order_relaxed)) {
+    iovec iov = {&count, sizeof count};
+    ssize_t n;
+    do {
+      // RWF_NOWAIT: EAGAIN on an empty counter whatever O_NONBLOCK says.
+      n = ::preadv2(fd_.get(), &iov, 1, -1, RWF_NOWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n == sizeof count) return 1;
+    if (n < 0 && errno == EAGAIN) return 0;
+    if (n >= 0) return 0;
+    if (errno != EOPNOTSUPP && errno != EINVAL) return -errno;
+    nowait_reads.store(false, std::memory_order_relaxed);
+  }
+  return take_after_poll(fd_.get(), &count);
 }
 
 }  // namespace rtipc

@@ -1,5 +1,9 @@
-// Per-channel notification (PROTOCOL.md §8): an eventfd in semaphore,
-// non-blocking mode, shared by the two processes.
+// Per-channel notification (PROTOCOL.md §8): an eventfd in semaphore mode,
+// shared by the two processes.
+//
+// The descriptor's open file description is shared with the peer too, and
+// with it O_NONBLOCK: the peer can clear the flag at any time. Nothing here
+// depends on it; every read and write is non-blocking on its own terms.
 #pragma once
 
 #include <memory>
@@ -18,12 +22,14 @@ class EventFd {
 
   int fd() const { return fd_.get(); }
 
-  // Adds one count. A full counter already guarantees a wake-up, so EAGAIN
-  // is not an error. Returns 0 or -errno.
+  // Adds one count unless the counter is full: a full counter already
+  // guarantees a wake-up. Never waits, whatever the file's flags. Returns 0
+  // or -errno.
   int signal() const;
 
-  // Takes one count if there is one, without blocking. Returns 1 when a count
-  // was taken, 0 when none was there, or -errno.
+  // Takes one count if there is one, never waiting whatever the file's
+  // flags. Returns 1 when a count was taken, 0 when none was there, or
+  // -errno.
   int take() const;
 
  private:

@@ -17,6 +17,11 @@ std::unique_ptr<Group> Group::create(GroupSpec spec, const GroupOptions& options
   if (spec.info.size() > kMaxInfoSize)
     fail(-EINVAL, "group info of {} bytes exceeds the limit of {}", spec.info.size(),
          kMaxInfoSize);
+  // A group whose request no server can receive is refused now, not at
+  // connect time.
+  if (const uint64_t bytes = request_size(spec); bytes > kMaxRequestSize)
+    fail(-EMSGSIZE, "the request would take {} bytes, more than the limit of {}", bytes,
+         kMaxRequestSize);
 
   auto region = Region::create(size, options.region);
   for (const ChannelLayout& l : layout)

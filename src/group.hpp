@@ -45,6 +45,8 @@ class Group {
   const GroupSpec& spec() const { return spec_; }
   const std::vector<std::byte>& info() const { return spec_.info; }
   size_t region_size() const { return region_->size(); }
+  // The layout's cache line (the client's choice): every slot is aligned to it.
+  uint32_t cacheline() const { return spec_.cacheline; }
 
   // The request bytes and the descriptors to send with them (still owned by
   // the group and its channels).

@@ -27,6 +27,7 @@ ChannelLayout channel_layout(uint32_t cacheline, uint32_t add_msgs, uint32_t msg
     fail(-EINVAL, "{} additional slots exceed the limit of {}", add_msgs, kMaxSlots - kMinSlots);
 
   ChannelLayout l;
+  l.cacheline = cacheline;
   l.slots = kMinSlots + add_msgs;
   l.msg_size = msg_size;
   // The Rust crate's formula; the C library's align((2 + add_msgs) * 4) lets

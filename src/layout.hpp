@@ -7,7 +7,18 @@
 #include <cstdint>
 #include <vector>
 
+// The layout arithmetic below and the 16 GiB region limit assume it; a
+// 32-bit size_t would wrap them silently.
+static_assert(sizeof(size_t) == 8, "librtipc needs a 64-bit size_t (a 64-bit Linux target)");
+
 namespace rtipc {
+
+// The cache line a client lays its region out with unless it asks for
+// another (the Meson option cacheline_size).
+#ifndef RTIPC_DEFAULT_CACHELINE
+#error "RTIPC_DEFAULT_CACHELINE comes from src/meson.build"
+#endif
+inline constexpr uint32_t kDefaultCacheline = RTIPC_DEFAULT_CACHELINE;
 
 // Bounds that keep a hostile request from driving allocations or mappings to
 // absurd sizes (PROTOCOL.md §11). Generous for any real application.
@@ -20,18 +31,11 @@ inline constexpr uint32_t kMinCacheline = 8;
 inline constexpr uint32_t kMaxCacheline = 4096;
 inline constexpr uint32_t kMinSlots = 3;
 
-// The cache line a client lays its region out with unless its config names
-// one: the `cacheline_size` build option, a run-time fact of the library
-// (rtipc_default_cacheline), never of its header.
-#ifndef RTIPC_DEFAULT_CACHELINE
-#error "build with -DRTIPC_DEFAULT_CACHELINE (src/meson.build sets it)"
-#endif
-inline constexpr uint32_t kDefaultCacheline = RTIPC_DEFAULT_CACHELINE;
-
 bool valid_cacheline(uint32_t cacheline);
 
 // One channel: index area (tail, head, chain[n]) then n slots.
 struct ChannelLayout {
+  uint32_t cacheline;    // the layout's; every slot is aligned to it
   uint32_t slots;        // n = 3 + add_msgs
   uint32_t msg_size;     // as requested
   size_t index_size;     // align((2 + n) * 4)

@@ -204,9 +204,15 @@ PopResult ConsumerQueue::pop() {
 }
 
 PopResult ConsumerQueue::flush() {
-  for (;;) {
-    const uint32_t t = q_.tail().fetch_or(kConsumed, std::memory_order_acq_rel);
+  for (int attempt = 0; attempt <= kMaxFlushRetries; ++attempt) {
+    // Load first, as pop() does: with nothing new, nothing is written (a
+    // read-only mapping would fault, and a write steals the cache line).
+    uint32_t t = q_.tail().load(std::memory_order_acquire);
     if (t == kInvalid) return PopResult::kNothingProduced;
+    if (!(t & kConsumed)) {
+      t = q_.tail().fetch_or(kConsumed, std::memory_order_acq_rel);
+      if (t == kInvalid) return PopResult::kNothingProduced;
+    }
     const uint32_t oldest = t & kMask;
     if (oldest >= q_.slots()) return PopResult::kError;
 
@@ -227,14 +233,15 @@ PopResult ConsumerQueue::flush() {
       gap = target != next;
     } else {
       // The producer put this tail there (first push, or it dropped
-      // messages); head was stored before it, except by a producer that
-      // stores the first tail before the first head.
+      // messages) and our fetch_or took it; head was stored before it,
+      // except by a producer that stores the first tail before the first
+      // head.
       target = q_.head().load(std::memory_order_acquire);
       if (target == kInvalid) return take_moved_tail(t);
       if (target >= q_.slots()) return PopResult::kError;
-      // Our fetch_or already took oldest. A CAS to the same slot would only
-      // clear kFirst, and overrun() reads any change of a flagged tail as
-      // the consumer letting go of the slot: it would write the slot we read.
+      // A CAS to the same slot would only clear kFirst, and overrun() reads
+      // any change of a flagged tail as the consumer letting go of the
+      // slot: it would write the slot we read.
       if (target == oldest) return take_moved_tail(t);
       gap = true;
     }
@@ -244,7 +251,38 @@ PopResult ConsumerQueue::flush() {
       cur_ = target;
       return gap ? PopResult::kNewAfterGap : PopResult::kNew;
     }
+    // The producer overran us meanwhile and moved the tail: round again.
   }
+  // Overrun on every attempt: the next message in order, which reports the
+  // gap the overruns made.
+  return pop();
+}
+
+int pending_messages(const QueueIndices& q) {
+  const uint32_t n = q.slots();
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const uint32_t t = q.tail().load(std::memory_order_acquire);
+    if (t == kInvalid) return 0;
+    const uint32_t h = q.head().load(std::memory_order_acquire);
+    uint32_t s = t & kMask;
+    if (s >= n) return -EPROTO;
+    // An unflagged tail is a message the consumer has not taken.
+    int count = (t & kConsumed) ? 0 : 1;
+    for (uint32_t steps = 0;; ++steps) {
+      const uint32_t next = q.chain(s).load(std::memory_order_acquire);
+      if (next == kInvalid) return count;
+      if (next >= n) return -EPROTO;
+      if (steps >= n) break;  // more links than slots
+      ++count;
+      s = next;
+    }
+    // A cycle, unless the producer lapped the walk: then tail or head moved.
+    if (q.tail().load(std::memory_order_acquire) == t &&
+        q.head().load(std::memory_order_acquire) == h)
+      return -EPROTO;
+  }
+  // Lapped every time: the queue is as full as it gets.
+  return static_cast<int>(n - 1);
 }
 
 }  // namespace rtipc

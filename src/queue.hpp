@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 
@@ -39,6 +40,16 @@ class QueueIndices {
   uint32_t* base_;
   uint32_t slots_;
 };
+
+// How many published messages the consumer has not taken yet (the one it
+// holds does not count), from the shared indices alone: any thread, either
+// side, no write. A snapshot: it may be stale by the time it returns.
+// -EPROTO when the indices are corrupt.
+int pending_messages(const QueueIndices& q);
+
+// How often flush() retries while the producer overruns it before it takes
+// the next message as pop() would (rtipc.h promises the number).
+inline constexpr int kMaxFlushRetries = 4;
 
 class ProducerQueue {
  public:
@@ -79,7 +90,10 @@ class ConsumerQueue {
   bool has_news() const;
 
   PopResult pop();    // the next message in order
-  PopResult flush();  // the newest message, dropping older ones
+  // The newest message, dropping older ones. Finding nothing new writes no
+  // shared memory (as pop). Wait-free: after kMaxFlushRetries failed
+  // attempts (the producer overran it each time) it returns pop().
+  PopResult flush();
 
  private:
   PopResult take_moved_tail(uint32_t t);

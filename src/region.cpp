@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,6 +18,12 @@ namespace {
 constexpr int kRequiredSeals = F_SEAL_SHRINK | F_SEAL_GROW;
 
 }  // namespace
+
+bool on_tmpfs(int fd) {
+  struct statfs fs;
+  if (::fstatfs(fd, &fs) < 0) fail_errno("fstatfs of the memfd");
+  return fs.f_type == TMPFS_MAGIC;
+}
 
 std::shared_ptr<Region> Region::create(size_t size, const RegionOptions& options) {
   if (size == 0) fail(-EINVAL, "a channel group needs at least one channel");
@@ -37,6 +45,10 @@ std::shared_ptr<Region> Region::adopt(UniqueFd fd, size_t size, const RegionOpti
   struct stat st;
   if (::fstat(fd.get(), &st) < 0) fail_errno("fstat of the memfd");
   if (!S_ISREG(st.st_mode)) fail(-EBADF, "the shared-memory descriptor is not a memfd");
+  // Seals alone let hugetlbfs through: there the peer can still punch
+  // holes (a SIGBUS for us) and munmap of our length fails.
+  if (!on_tmpfs(fd.get()))
+    fail(-EBADF, "the shared-memory descriptor is not a tmpfs memfd (a hugetlbfs one?)");
   if (static_cast<size_t>(st.st_size) < size)
     fail(-EINVAL, "the memfd holds {} bytes, the layout needs {}", st.st_size, size);
   if (size == 0) fail(-EINVAL, "a channel group needs at least one channel");
@@ -54,7 +66,8 @@ Region::Region(UniqueFd fd, size_t size, const RegionOptions& options)
     } else {
       int err = errno;
       if (options.lock_required) {
-        ::munmap(data_, size_);
+        if (::munmap(data_, size_) < 0)
+          log(LogLevel::kError, "munmap of the shared region: {}", std::strerror(errno));
         fail(-err, "mlock of {} bytes: {}", size_, std::strerror(err));
       }
       log(LogLevel::kWarning, "mlock of {} bytes failed ({}), continuing unlocked", size_,
@@ -63,6 +76,12 @@ Region::Region(UniqueFd fd, size_t size, const RegionOptions& options)
   }
 }
 
-Region::~Region() { ::munmap(data_, size_); }
+Region::~Region() {
+  // Cannot fail for a tmpfs mapping of our own length; if it ever does, the
+  // mapping leaks, and that must not pass unseen.
+  if (::munmap(data_, size_) < 0)
+    log(LogLevel::kError, "munmap of the shared region ({} bytes): {}", size_,
+        std::strerror(errno));
+}
 
 }  // namespace rtipc

@@ -14,6 +14,10 @@ struct RegionOptions {
   bool lock_required = false;  // a failed mlock fails the setup (else a warning)
 };
 
+// Whether fd lives on tmpfs (what memfd_create without MFD_HUGETLB gives).
+// Throws Error(-errno) when fstatfs fails.
+bool on_tmpfs(int fd);
+
 class Region {
  public:
   // Client side: a new memfd of `size` bytes, sealed against growing and
@@ -21,8 +25,11 @@ class Region {
   static std::shared_ptr<Region> create(size_t size, const RegionOptions& options);
 
   // Server side: adopts the peer's memfd. Rejects anything that is not a
-  // memfd sealed against shrinking and growing, or is smaller than `size`,
-  // so that the peer can never make an access fault (PROTOCOL.md §11).
+  // tmpfs memfd (-EBADF: a hugetlbfs one, for instance, whose holes the
+  // peer can punch and whose mappings unmap only in huge pages) sealed
+  // against shrinking and growing (-EPERM), or is smaller than `size`
+  // (-EINVAL), so that the peer can never make an access fault (PROTOCOL.md
+  // §11).
   // Maps only the first `size` bytes.
   static std::shared_ptr<Region> adopt(UniqueFd fd, size_t size, const RegionOptions& options);
 

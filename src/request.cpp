@@ -76,6 +76,13 @@ size_t GroupSpec::layout(std::vector<ChannelLayout>* out) const {
   return layout_channels(cacheline, shapes, out);
 }
 
+uint64_t request_size(const GroupSpec& spec) {
+  uint64_t size = kHeaderSize + spec.info.size();
+  for (size_t i = 0; i < spec.channel_count(); ++i)
+    size += kTableEntrySize + spec.channel(i).info.size();
+  return size;
+}
+
 std::vector<std::byte> encode_request(const GroupSpec& spec) {
   std::vector<std::byte> out;
   Writer w(&out);

@@ -16,9 +16,11 @@ inline constexpr uint16_t kVersion = 2;
 inline constexpr uint16_t kAtomicSize = 4;
 inline constexpr size_t kHeaderSize = 20;
 inline constexpr size_t kTableEntrySize = 16;
-// Bounds the receive buffer; far above what kMaxChannels and kMaxInfoSize
-// allow in practice, and what a SOCK_SEQPACKET message can carry anyway.
-inline constexpr size_t kMaxRequestSize = size_t{1} << 20;
+// The one limit on a whole request (RTIPC_MAX_REQUEST_SIZE): what one
+// SOCK_SEQPACKET message of a default Linux socket (wmem_default, 208 KiB)
+// carries with room to spare. Group::create refuses a group whose request
+// would be longer, a server refuses such a request.
+inline constexpr size_t kMaxRequestSize = 65536;
 
 struct ChannelSpec {
   uint32_t msg_size = 0;
@@ -41,10 +43,13 @@ struct GroupSpec {
   size_t layout(std::vector<ChannelLayout>* out) const;
 };
 
+// The length of encode_request(spec), without encoding it.
+uint64_t request_size(const GroupSpec& spec);
+
 std::vector<std::byte> encode_request(const GroupSpec& spec);
 
 // Throws Error(-EBADMSG) with the reason when the bytes are not a valid
-// request, and Error(-EINVAL) when the group they describe breaks a bound.
+// request (longer than kMaxRequestSize included), and Error(-EINVAL) when the group they describe breaks a bound.
 GroupSpec decode_request(std::span<const std::byte> bytes);
 
 }  // namespace rtipc

@@ -22,24 +22,14 @@ std::string describe(const PeerCredentials& peer) {
   return fmt::format("client pid {} (uid {}, gid {})", peer.pid, peer.uid, peer.gid);
 }
 
-std::unique_ptr<Group> check_and_adopt(int sock, int request_timeout_ms,
-                                       std::span<std::byte> buffer, const Filter& filter,
-                                       const GroupOptions& options, const PeerCredentials& peer) {
-  if (!wait_for(sock, POLLIN, Deadline(request_timeout_ms)))
-    fail(-EPROTO, "sent no request within {} ms", request_timeout_ms);
+// Waits for the request and receives it; its descriptors come owned.
+ReceivedMessage receive_request(int sock, int timeout_ms, std::span<std::byte> buffer) {
+  if (!wait_for(sock, POLLIN, Deadline(timeout_ms)))
+    fail(-EPROTO, "sent no request within {} ms", timeout_ms);
   ReceivedMessage message = receive_message(sock, buffer);
   if (message.size == 0 && message.fds.empty())
     fail(-ECONNABORTED, "hung up (or sent an empty message) without a request");
-
-  GroupSpec spec = decode_request(buffer.first(message.size));
-  const size_t want = 1 + spec.eventfd_count();
-  if (message.fds.size() != want)
-    fail(-EBADMSG, "request came with {} descriptors, its table needs {}", message.fds.size(),
-         want);
-  // Before mapping or writing anything (the existing servers map first and
-  // write the chains of a peer they may then reject; PROTOCOL.md §10).
-  if (filter && !filter(spec, peer)) fail(-RTIPC_EREJECTED, "rejected by the filter");
-  return Group::adopt(std::move(spec), std::move(message.fds), options);
+  return message;
 }
 
 // lstat's identity of path, or false when there is nothing there.
@@ -78,16 +68,33 @@ void replace_stale(const std::string& path, const sockaddr_un& addr,
 
 }  // namespace
 
-std::unique_ptr<Group> serve_handshake(int sock, int request_timeout_ms,
-                                       std::span<std::byte> buffer, const Filter& filter,
-                                       const GroupOptions& options) {
+std::unique_ptr<Group> group_from_request(std::span<const std::byte> request,
+                                          std::vector<UniqueFd> fds, const ServerOptions& options,
+                                          const PeerCredentials& peer) {
+  GroupSpec spec = decode_request(request);
+  // Before mapping or writing anything (the existing servers map first and
+  // write the chains of a peer they may then reject; PROTOCOL.md §10), and
+  // before the filter, which may then trust the sizes it sees.
+  const ServerCost cost = check_limits(spec, options.group, options.limits);
+  const size_t want = 1 + spec.eventfd_count();
+  if (fds.size() != want)
+    fail(-EBADMSG, "request came with {} descriptors, its table needs {}", fds.size(), want);
+  if (options.filter && !options.filter(Proposal{spec, peer, cost.region_size}))
+    fail(-RTIPC_EREJECTED, "rejected by the filter");
+  return Group::adopt(std::move(spec), std::move(fds), options.group);
+}
+
+std::unique_ptr<Group> serve_handshake(int sock, int timeout_ms, std::span<std::byte> buffer,
+                                       const ServerOptions& options) {
   PeerCredentials peer;
   try {
     peer = peer_credentials(sock);
     // Now, while the client is surely there: a pidfd names the very process
     // the credentials name.
     auto process = Peer::from_socket(sock, peer.pid);
-    auto group = check_and_adopt(sock, request_timeout_ms, buffer, filter, options, peer);
+    ReceivedMessage message = receive_request(sock, timeout_ms, buffer);
+    auto group = group_from_request(buffer.first(message.size), std::move(message.fds), options,
+                                    peer);
     group->set_peer(std::move(process));
     if (const int r = send_reply(sock, kAccepted); r < 0)
       fail(r, "could not send the reply, dropping the group: {}", std::strerror(-r));
@@ -96,6 +103,8 @@ std::unique_ptr<Group> serve_handshake(int sock, int request_timeout_ms,
     throw;
   } catch (const Error& e) {
     send_reply(sock, kRejected);  // best effort: the peer may be gone
+    // A signal is the caller's business, not the client's fault.
+    if (e.code() == -EINTR) throw;
     throw ClientRejected(e.code(), describe(peer) + ": " + e.what());
   } catch (const std::bad_alloc&) {
     send_reply(sock, kRejected);
@@ -148,7 +157,7 @@ Server::Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino)
       dev_(dev),
       ino_(ino),
       creator_(::getpid()),
-      buffer_(new std::byte[kMaxRequestSize]) {}
+      buffer_(new std::byte[kRequestBufferSize]) {}
 
 Server::~Server() {
   // Another server may have replaced a file we left behind; never remove
@@ -156,17 +165,19 @@ Server::~Server() {
   if (::getpid() == creator_ && same_file(path_, dev_, ino_)) ::unlink(path_.c_str());
 }
 
-std::unique_ptr<Group> Server::accept(int timeout_ms, const Filter& filter,
-                                      const GroupOptions& options) {
+std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& options) {
   const Deadline deadline(timeout_ms);
-  for (;;) {
+  for (bool first = true;; first = false) {
+    // poll() reports a waiting connection even with no time left, so under
+    // a stream of connections only this check ends the call on time.
+    if (!first && deadline.expired()) fail(-ETIMEDOUT, "no client within {} ms", timeout_ms);
     if (!wait_for(fd_.get(), POLLIN, deadline))
       fail(-ETIMEDOUT, "no client within {} ms", timeout_ms);
     UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (conn) {
       try {
-        return serve_handshake(conn.get(), request_timeout_ms_, {buffer_.get(), kMaxRequestSize},
-                               filter, options);
+        return serve_handshake(conn.get(), options.request_timeout_ms,
+                               {buffer_.get(), kRequestBufferSize}, options);
       } catch (const ClientRejected& e) {
         // A peer that connects and hangs up without a word made no handshake
         // attempt: it is what a liveness probe (such as listen() above, run
@@ -177,8 +188,9 @@ std::unique_ptr<Group> Server::accept(int timeout_ms, const Filter& filter,
       }
     }
     // Gone before we got to it, or taken by another process sharing the
-    // socket: wait for the next.
-    if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED) continue;
+    // socket: wait for the next. (Non-blocking: a signal cannot land here.)
+    if (errno == EAGAIN || errno == ECONNABORTED) continue;
+    if (errno == EINTR) fail(-EINTR, "accept on {}: interrupted by a signal", path_);
     fail_errno("accept on " + path_);
   }
 }

@@ -14,14 +14,24 @@
 
 #include "error.hpp"
 #include "group.hpp"
+#include "limits.hpp"
 #include "request.hpp"
 #include "socket.hpp"
 
 namespace rtipc {
 
-// Decides on a client's proposal (in the client's terms) before anything is
-// mapped or written. Returns true to accept.
-using Filter = std::function<bool(const GroupSpec& proposal, const PeerCredentials& peer)>;
+// What a filter judges: the client's proposal (in the client's terms), decoded
+// and within the limits, with what it costs. The layout's cache line is
+// spec.cacheline. Valid during the filter's call only.
+struct Proposal {
+  const GroupSpec& spec;
+  const PeerCredentials& peer;  // pid 0, uid and gid (uid_t)-1 when unknown
+  uint64_t region_size;
+};
+
+// Decides on a proposal before anything is mapped or written. Returns true
+// to accept.
+using Filter = std::function<bool(const Proposal&)>;
 
 // A failure that concerns one client only (bad request, bad descriptors,
 // filter said no, silent or vanished peer): the server itself is fine and
@@ -35,20 +45,42 @@ class ClientRejected : public Error {
 // request.
 inline constexpr int kDefaultRequestTimeoutMs = 1000;
 
+// A receive buffer one byte longer than any valid request, so that a longer
+// one shows as such.
+inline constexpr size_t kRequestBufferSize = kMaxRequestSize + 1;
+
+// How a server takes a client's group.
+struct ServerOptions {
+  GroupOptions group;  // for every accepted group
+  ServerLimits limits;
+  Filter filter;  // null: accept whatever is within the limits
+  int request_timeout_ms = kDefaultRequestTimeoutMs;  // -1: no limit
+};
+
+// Builds the server side of a group from request bytes and the descriptors
+// that came with them, in this order: decode (-EBADMSG, -EINVAL), check
+// the limits (-E2BIG) and the descriptor count (-EBADMSG), ask the filter
+// with `peer` (-RTIPC_EREJECTED), adopt (-EBADF, -EPERM, -EINVAL). Closes
+// every descriptor on failure. Throws Error. For rtipc_group_from_request
+// (peer unknown: the default) and the handshake.
+std::unique_ptr<Group> group_from_request(std::span<const std::byte> request,
+                                          std::vector<UniqueFd> fds, const ServerOptions& options,
+                                          const PeerCredentials& peer = unknown_peer());
+
 // Runs the server side of one handshake on a connected socket: waits up to
-// request_timeout_ms (-1: no limit) for the request, receives it into
-// `buffer` (kMaxRequestSize bytes), decodes and checks it, asks `filter`
-// (null accepts), adopts the group, records the client's process in it
-// (Peer: pid and pidfd) and replies 0; on any failure replies -1
-// (where the socket still allows it), closes every received descriptor and
-// throws ClientRejected. Codes: -RTIPC_EREJECTED (the filter), -EBADMSG,
-// -EINVAL, -EBADF, -EPERM (request or descriptors), -EPROTO (no request
-// within the timeout), -ECONNABORTED (the peer hung up without sending
-// anything), -EPIPE and the like (the peer vanished before the reply).
-// Does not close sock.
-std::unique_ptr<Group> serve_handshake(int sock, int request_timeout_ms,
-                                       std::span<std::byte> buffer, const Filter& filter,
-                                       const GroupOptions& options);
+// timeout_ms (-1: no limit) for the request, receives it into `buffer`
+// (kRequestBufferSize bytes or more), builds the group as
+// group_from_request does, records the client's process in it (Peer: pid
+// and pidfd) and replies 0; on any failure replies -1 (where the socket
+// still allows it), closes every received descriptor and throws
+// ClientRejected. Codes: as group_from_request, -EBADMSG also for a request
+// longer than kMaxRequestSize, -EPROTO (no request within the timeout),
+// -ECONNABORTED (the peer hung up without sending anything), -EPIPE and the
+// like (the peer vanished before the reply). A signal handler that ran
+// while it waited throws a plain Error(-EINTR) (the client got -1). Does
+// not close sock.
+std::unique_ptr<Group> serve_handshake(int sock, int timeout_ms, std::span<std::byte> buffer,
+                                       const ServerOptions& options);
 
 class Server {
  public:
@@ -68,15 +100,16 @@ class Server {
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
 
-  // -1: no limit (a silent peer then holds accept() forever).
-  void set_request_timeout(int timeout_ms) { request_timeout_ms_ = timeout_ms; }
-
-  // Waits up to timeout_ms (-1: no limit) for a client and runs the
-  // handshake with it. Throws Error(-ETIMEDOUT) when no client came,
-  // ClientRejected when one came and failed (see serve_handshake; a peer
-  // that hangs up without sending anything is skipped), and Error
-  // for failures of the server's own (e.g. -EMFILE).
-  std::unique_ptr<Group> accept(int timeout_ms, const Filter& filter, const GroupOptions& options);
+  // Waits up to timeout_ms (-1: no limit; 0: only a client already
+  // waiting) for a client and runs the handshake with it (with
+  // options.request_timeout_ms for its request). One deadline for the whole
+  // call: peers that connect and hang up without sending anything are
+  // skipped, however many, until it passes. A client that connected in time
+  // still gets its request timeout. Throws Error(-ETIMEDOUT) when no client
+  // came, Error(-EINTR) when a signal handler ran, ClientRejected when one
+  // came and failed (see serve_handshake), and Error for failures of the
+  // server's own (e.g. -EMFILE).
+  std::unique_ptr<Group> accept(int timeout_ms, const ServerOptions& options);
 
  private:
   Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino);
@@ -86,8 +119,7 @@ class Server {
   dev_t dev_;
   ino_t ino_;
   pid_t creator_;
-  int request_timeout_ms_ = kDefaultRequestTimeoutMs;
-  std::unique_ptr<std::byte[]> buffer_;  // kMaxRequestSize, reused by every accept
+  std::unique_ptr<std::byte[]> buffer_;  // kRequestBufferSize, reused by every accept
 };
 
 }  // namespace rtipc

@@ -11,6 +11,7 @@
 
 #include "error.hpp"
 #include "layout.hpp"
+#include "request.hpp"
 
 namespace rtipc {
 namespace {
@@ -64,7 +65,8 @@ bool wait_for(int fd, short events, const Deadline& deadline) {
       return true;  // ready, or an error/hang-up that the next call reports
     }
     if (r == 0) return false;
-    if (errno != EINTR) fail_errno("poll");
+    if (errno == EINTR) fail(-EINTR, "interrupted by a signal");
+    fail_errno("poll");
   }
 }
 
@@ -154,8 +156,8 @@ ReceivedMessage receive_message(int sock, std::span<std::byte> buffer) {
   }
   for (size_t i = 0; i < raw_count; ++i) out.fds.emplace_back(raw[i]);
 
-  if (msg.msg_flags & MSG_TRUNC)
-    fail(-EBADMSG, "request larger than the limit of {} bytes", buffer.size());
+  if ((msg.msg_flags & MSG_TRUNC) || out.size > kMaxRequestSize)
+    fail(-EBADMSG, "request larger than the limit of {} bytes", kMaxRequestSize);
   // The control buffer holds more descriptors than the kernel passes in one
   // message, so a cut means they could not all be installed: out of
   // descriptors (RLIMIT_NOFILE), not a malformed request.

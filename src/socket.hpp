@@ -39,6 +39,9 @@ struct PeerCredentials {
   gid_t gid = 0;
 };
 
+// What a group built without a socket knows of its peer: nothing.
+inline PeerCredentials unknown_peer() { return {0, static_cast<uid_t>(-1), static_cast<gid_t>(-1)}; }
+
 // An AF_UNIX SOCK_SEQPACKET socket, close-on-exec (and non-blocking if asked).
 UniqueFd seqpacket_socket(bool nonblocking);
 
@@ -47,7 +50,8 @@ UniqueFd seqpacket_socket(bool nonblocking);
 sockaddr_un unix_address(const std::string& path);
 
 // Waits until fd has one of `events` (or an error/hang-up) or the deadline
-// passes. Retries on EINTR. Returns false on timeout; throws Error on failure.
+// passes. Returns false on timeout; throws Error(-EINTR) when a signal
+// handler ran, Error on failure.
 bool wait_for(int fd, short events, const Deadline& deadline);
 
 // SO_PEERCRED of a connected socket.
@@ -70,7 +74,8 @@ struct ReceivedMessage {
 
 // Receives one message that is waiting already (call wait_for() first) into
 // `buffer`, with up to 1 + kMaxChannels descriptors. Throws Error(-EBADMSG)
-// when the message did not fit (MSG_TRUNC), Error(-EMFILE) when its
+// when the message did not fit (MSG_TRUNC) or is longer than
+// kMaxRequestSize, Error(-EMFILE) when its
 // descriptors could not all be installed (MSG_CTRUNC: the process is out of
 // descriptors), in both cases after closing every descriptor that did
 // arrive; Error(-errno) on failure.

@@ -27,7 +27,7 @@ TEST(Peer, BothSidesRecordThePeerPid) {
     client_connect(path, *group, 5000);
     return group->peer_pid() == parent ? 0 : 2;
   });
-  auto group = server->accept(10000, nullptr, {});
+  auto group = server->accept(10000, {});
   ASSERT_NE(group, nullptr);
   EXPECT_EQ(group->peer_pid(), child);
   EXPECT_EQ(group->role(), Group::Role::kServer);
@@ -49,12 +49,12 @@ TEST(Peer, FilterRejectionIsAClientError) {
   });
   PeerCredentials seen;
   try {
-    server->accept(10000,
-                   [&](const GroupSpec& spec, const PeerCredentials& peer) {
-                     seen = peer;
-                     return spec.client_produces.size() == 2;  // never
-                   },
-                   {});
+    ServerOptions options;
+    options.filter = [&](const Proposal& p) {
+      seen = p.peer;
+      return p.spec.client_produces.size() == 2;  // never
+    };
+    server->accept(10000, options);
     ADD_FAILURE() << "accepted";
   } catch (const ClientRejected& e) {
     EXPECT_EQ(e.code(), -RTIPC_EREJECTED);

@@ -22,6 +22,8 @@
  *   that follows the protocol text: TAIL_BEFORE_HEAD (first push), and
  *   LINK_BEFORE_HEAD (publish); C_FLUSH, a foreign consumer whose flush is
  *   the rtipc C library's (our pop, has_news and drain stay).
+ *   LATEST_RETRIES: the failed flush attempts before flush falls back to
+ *   pop (kMaxFlushRetries, 4; smaller values reach the fallback sooner).
  *   Planted bugs that Spin must find: OLD_FLUSH, MUT_*.
  */
 
@@ -30,6 +32,9 @@
 #endif
 #ifndef M
 #define M (3 * N)
+#endif
+#ifndef LATEST_RETRIES
+#define LATEST_RETRIES 4
 #endif
 
 /* The mutants that are a producer order plus a flush bug. */
@@ -354,6 +359,7 @@ inline pop() {
     if
     :: (t & CONSUMED) == 0 ->                          /* q:184 */
       d_step {                                         /* q:185 fetch_or(tail, CONSUMED) */
+        wrote = true;
         t = tail; tail = tail | CONSUMED;
         if :: TAKES(t) -> held = t & MASK :: else -> skip fi
       }
@@ -374,6 +380,7 @@ inline pop() {
       :: x != INV && x >= N -> r = ERROR               /* q:193 */
       :: x != INV && x < N ->
         d_step {                                       /* q:194-195 CAS tail: t -> x | CONSUMED */
+          wrote = true;
           if
           :: tail == t -> tail = x | CONSUMED; held = x; ok = true
           :: else -> t = tail; ok = false
@@ -386,6 +393,7 @@ inline pop() {
 #else
         :: else ->
           d_step {                                     /* q:200 fetch_or(tail, CONSUMED) */
+            wrote = true;
             t = tail; tail = tail | CONSUMED;
             if :: TAKES(t) -> held = t & MASK :: else -> skip fi
           }
@@ -404,16 +412,37 @@ inline pop() {
 
 /* One flush step: fetch_or(tail, CONSUMED), with the ghost bookkeeping. */
 inline flush_fetch_or() {
-  d_step {                                             /* q:208 */
+  d_step {                                             /* q:213 */
     if :: startpub == INV -> startpub = pub :: else -> skip fi;   /* ghost: flush begins */
+    wrote = true;
     t = tail; tail = tail | CONSUMED;
     if :: TAKES(t) -> held = t & MASK :: else -> skip fi
   }
 }
 
+/* An attempt's first steps in our flush: load tail, and fetch_or only a tail
+ * that is not flagged, as pop does (q:210-215). MUT_FLUSH_RMW_FIRST: the
+ * fetch_or always (librtipc's flush before issue 8: it writes when nothing
+ * is new). */
+inline flush_load() {
+#ifdef MUT_FLUSH_RMW_FIRST
+  flush_fetch_or()
+#else
+  d_step {                                             /* q:210 */
+    if :: startpub == INV -> startpub = pub :: else -> skip fi;   /* ghost: flush begins */
+    t = tail
+  }
+  if
+  :: t != INV && (t & CONSUMED) == 0 -> flush_fetch_or()   /* q:212-213 */
+  :: else -> skip
+  fi
+#endif
+}
+
 /* CAS tail: t|CONSUMED -> newest|CONSUMED; on success sets cur and r. */
 inline flush_cas() {
-  d_step {                                             /* q:241-243 */
+  d_step {                                             /* q:248-250 */
+    wrote = true;
     if
     :: tail == (t | CONSUMED) -> tail = newest | CONSUMED; held = newest; ok = true
     :: else -> ok = false
@@ -421,11 +450,11 @@ inline flush_cas() {
   }
   if
   :: ok ->
-    cur = newest;                                      /* q:244 */
+    cur = newest;                                      /* q:251 */
 #ifdef C_FLUSH
     r = CDISC
 #else
-    if :: gap -> r = GAP :: else -> r = NEW fi         /* q:245 */
+    if :: gap -> r = GAP :: else -> r = NEW fi         /* q:252 */
 #endif
   :: else -> skip                                      /* q:207: round again */
   fi
@@ -496,17 +525,20 @@ inline flush() {
 inline flush() {
   r = 0;
   startpub = INV;
+  tries = 0;
   do
   :: r != 0 -> break
+  :: r == 0 && tries > LATEST_RETRIES -> pop(); break    /* q:258: as pop after the retries */
   :: else ->
-    flush_fetch_or();                                  /* q:208 */
+    tries++;                                           /* q:207 */
+    flush_load();                                      /* q:210-215 */
     if
-    :: t == INV -> r = NOTHING                         /* q:209 */
-    :: t != INV && (t & MASK) >= N -> r = ERROR        /* q:210-211 */
+    :: t == INV -> r = NOTHING                         /* q:211, q:214 */
+    :: t != INV && (t & MASK) >= N -> r = ERROR        /* q:216-217 */
     :: t != INV && (t & MASK) < N ->
       oldest = t & MASK;
       if
-      :: (t & CONSUMED) != 0 && cur == INV -> r = ERROR   /* q:215, q:219 */
+      :: (t & CONSUMED) != 0 && cur == INV -> r = ERROR   /* q:221, q:225 */
 #ifdef MUT_FLUSH_TRUSTS_HEAD
       /* head first, and trusted: librtipc's first flush. */
       :: (t & CONSUMED) != 0 && cur != INV ->
@@ -518,38 +550,38 @@ inline flush() {
         fi
 #else
       :: (t & CONSUMED) != 0 && cur != INV ->
-        d_step { after = chain[cur] }                  /* q:220 */
+        d_step { after = chain[cur] }                  /* q:246 */
         if
-        :: after == INV -> r = NONEW                   /* q:221 */
-        :: after != INV && after >= N -> r = ERROR     /* q:222 */
+        :: after == INV -> r = NONEW                   /* q:240 */
+        :: after != INV && after >= N -> r = ERROR     /* q:228 */
         :: after != INV && after < N ->
-          d_step { newest = head }                     /* q:224 */
+          d_step { newest = head }                     /* q:230 */
           if
-          :: newest >= N -> r = ERROR                  /* q:225 */
+          :: newest >= N -> r = ERROR                  /* q:231 */
 #ifndef MUT_FLUSH_IGNORES_HEAD_LAG
-          :: newest == cur -> newest = after           /* q:226 */
+          :: newest == cur -> newest = after           /* q:246 */
 #endif
           :: else -> skip
           fi;
-          gap = (newest != after)                      /* q:227 */
+          gap = (newest != after)                      /* q:240 */
         fi
 #endif
       :: (t & CONSUMED) == 0 ->
-        d_step { newest = head }                       /* q:232 */
+        d_step { newest = head }                       /* q:246 */
         if
-        :: newest == INV -> take_moved_tail()          /* q:233 */
-        :: newest != INV && newest >= N -> r = ERROR   /* q:234 */
+        :: newest == INV -> take_moved_tail()          /* q:240 */
+        :: newest != INV && newest >= N -> r = ERROR   /* q:241 */
 #ifdef MUT_FLUSH_CAS_SAME_SLOT
         /* librtipc's first flush: a CAS that only clears FIRST. */
         :: newest == oldest -> gap = ((t & FIRST) == 0)
 #else
-        :: newest == oldest -> take_moved_tail()       /* q:238 */
+        :: newest == oldest -> take_moved_tail()       /* q:245 */
 #endif
-        :: else -> gap = true                          /* q:239 */
+        :: else -> gap = true                          /* q:246 */
         fi
       fi;
       if
-      :: r == 0 -> flush_cas()                         /* q:241-245 */
+      :: r == 0 -> flush_cas()                         /* q:248-252 */
       :: else -> skip
       fi
     fi
@@ -589,9 +621,17 @@ inline check_result(byflush) {
     assert(cur != INV && cur == held);
     assert(startpub <= last)                           /* (d) nothing newer was published before the call */
   :: r == NOTHING -> assert(startpub == 0)             /* (d) nothing at all was published before the call */
-  :: r == ERROR -> assert(false)
+  :: else -> skip
   fi;
-  d_step { startpub = 0; t = 0; x = 0; oldest = 0; newest = 0; after = 0; ok = false; gap = false; heldflag = false }
+#if !defined(C_FLUSH) && !defined(OLD_FLUSH)
+  /* (g) finding nothing new writes no shared memory, in either mode */
+  assert(!(r == NONEW || r == NOTHING) || !wrote);
+#endif
+  if
+  :: r == ERROR -> assert(false)
+  :: else -> skip
+  fi;
+  d_step { startpub = 0; t = 0; x = 0; oldest = 0; newest = 0; after = 0; ok = false; gap = false; heldflag = false; wrote = false; tries = 0 }
 }
 
 proctype consumer() {
@@ -599,7 +639,9 @@ proctype consumer() {
   byte t, x, oldest, newest, r;
   byte after;
   bool ok, gap, heldflag, news;
+  byte tries;               /* flush's attempt, the C++ loop counter */
   byte startpub, s;         /* ghost */
+  bool wrote;               /* ghost: an RMW on tail since the call began */
 
   do
   :: pop(); check_result(false); r = 0

@@ -79,9 +79,10 @@ fi
 # the stores of its publish, as on x86. TAIL_BEFORE_HEAD, LINK_BEFORE_HEAD:
 # a producer that stores in the protocol text's order (the rtipc C and Rust
 # producers) against our consumer. C_FLUSH: our producer against a consumer
-# whose flush is the rtipc C library's.
+# whose flush is the rtipc C library's. LATEST_RETRIES=0: flush falls back to
+# pop after its first overrun (the bounded retry's fallback path).
 configs="3:12: 4:12: 5:10: 4:12:TSO 3:9:TAIL_BEFORE_HEAD 4:12:LINK_BEFORE_HEAD
- 3:12:TAIL_BEFORE_HEAD+LINK_BEFORE_HEAD 4:12:C_FLUSH"
+ 3:12:TAIL_BEFORE_HEAD+LINK_BEFORE_HEAD 4:12:C_FLUSH 4:12:LATEST_RETRIES=0"
 if [ "${1:-}" = "--deep" ]; then
   configs="$configs 4:16: 5:15: 4:16:TAIL_BEFORE_HEAD+LINK_BEFORE_HEAD 4:16:C_FLUSH"
 elif [ $# -gt 0 ]; then

@@ -216,11 +216,15 @@ long syscall_of(pid_t tid) {
   return nr;
 }
 
+// poll or epoll: the consumer's wait sleeps in epoll_wait.
 bool is_poll(long nr) {
 #ifdef SYS_poll
   if (nr == SYS_poll) return true;
 #endif
-  return nr == SYS_ppoll;
+#ifdef SYS_epoll_wait
+  if (nr == SYS_epoll_wait) return true;
+#endif
+  return nr == SYS_ppoll || nr == SYS_epoll_pwait || nr == SYS_epoll_pwait2;
 }
 
 // We block in rtipc_consumer_wait(-1-like) when the peer dies: the wait
