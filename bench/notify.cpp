@@ -19,7 +19,7 @@
 namespace bench {
 namespace {
 
-constexpr uint64_t kBurst = 64;  // pushes timed together; the poller catches up in between
+constexpr uint64_t kBurst = 16;  // pushes timed together; the poller catches up in between
 
 struct NotifierPtr {
   rtipc_notifier* n = nullptr;
@@ -76,7 +76,7 @@ std::vector<double> burst_push_ns(rtipc_producer* p, uint64_t bursts) {
     const uint64_t t0 = Clock::now();
     for (uint64_t i = 0; i < kBurst; ++i) rtipc_produce(p, RTIPC_PRODUCE_FORCE);
     out[b] = Clock::to_ns(double(Clock::now() - t0)) / double(kBurst);
-    spin_for_ns(20'000);
+    spin_for_ns(50'000);
   }
   return out;
 }
@@ -108,6 +108,8 @@ void run_notify(Json& out, Figures& fig) {
   const bool uring = rtipc_notifier_mode(notifier.n) == RTIPC_NOTIFY_IO_URING;
   Channel plain(false), direct(true), queued(true);
   check_rc(rtipc_producer_set_notifier(queued.producer.get(), notifier.n), "set_notifier");
+  // This notifier's poller, found before any other notifier exists.
+  const int tid = uring ? poller_tid() : -1;
 
   const uint64_t bursts = iters(4000, 20), tight = iters(200'000, 2000);
   std::vector<double> a, b, c, ta, tb, tc;
@@ -149,14 +151,14 @@ void run_notify(Json& out, Figures& fig) {
 
   // The poller's CPU: busy-polling for idle_ms after the last push, asleep
   // after that, and under a load of one push every 10 us.
-  const int tid = uring ? poller_tid() : -1;
   double awake_pct = 0, asleep_pct = 0, load_pct = 0;
-  if (tid > 0) {
+  if (tid > 0 && thread_cpu_ns(tid) > 0) {
     const uint64_t window = g_options.smoke ? 50'000'000 : 500'000'000;
     auto share = [&](auto&& during) {
       const uint64_t c0 = thread_cpu_ns(tid), t0 = mono_ns();
       during();
-      return 100.0 * double(thread_cpu_ns(tid) - c0) / double(mono_ns() - t0);
+      const uint64_t c1 = thread_cpu_ns(tid);
+      return c1 < c0 ? 0.0 : 100.0 * double(c1 - c0) / double(mono_ns() - t0);
     };
     rtipc_produce(queued.producer.get(), RTIPC_PRODUCE_FORCE);
     awake_pct = share([&] { spin_for_ns(window / 2); });  // within its 1000 ms idle time

@@ -85,20 +85,23 @@ void take_one(rtipc_waitset* ws, rtipc_consumer* c, uint64_t want) {
 }
 
 std::vector<double> through_waitset(const Variant& v, uint64_t rounds) {
-  // Ours: v.channels producers to the peer and one consumer back.
+  // Ours: v.channels producers to the peer, and, in a second group (a
+  // server takes at most 64 channels per group by default), one back.
   std::vector<ChannelSpec> out(v.channels, ChannelSpec{16, 0, true});
-  GroupPtr group = create_group(GroupSpec{out, {ChannelSpec{16, 0, true}}, 0});
+  GroupPtr group = create_group(GroupSpec{out, {}, 0});
+  GroupPtr back_group = create_group(GroupSpec{{}, {ChannelSpec{16, 0, true}}, 0});
   SocketPair sp;
   Peer peer([&] {
     sp.close_parent();
     GroupPtr g = receive_group(sp.child);
+    GroupPtr gb = receive_group(sp.child);
     std::vector<ConsumerPtr> in;
     rtipc_waitset* ws = waitset(v.backend);
     for (uint32_t i = 0; i < v.channels; ++i) {
       in.push_back(take_consumer(g.get(), i));
       check_rc(rtipc_waitset_add_consumer(ws, in.back().get(), i), "add_consumer");
     }
-    ProducerPtr back = take_producer(g.get(), 0);
+    ProducerPtr back = take_producer(gb.get(), 0);
     rtipc_notifier* n = v.notifier ? notifier_for(back.get()) : nullptr;
     send_token(sp.child);
     rtipc_waitset_event ev[64];
@@ -123,10 +126,11 @@ std::vector<double> through_waitset(const Variant& v, uint64_t rounds) {
   });
   sp.close_child();
   send_group(sp.parent, group.get());
+  send_group(sp.parent, back_group.get());
   receive_token(sp.parent);
   std::vector<ProducerPtr> pings;
   for (uint32_t i = 0; i < v.channels; ++i) pings.push_back(take_producer(group.get(), i));
-  ConsumerPtr echo = take_consumer(group.get(), 0);
+  ConsumerPtr echo = take_consumer(back_group.get(), 0);
   rtipc_notifier* n = nullptr;
   if (v.notifier) n = notifier_for(pings[0].get());
   rtipc_waitset* ws = waitset(v.backend);
