@@ -115,6 +115,7 @@ RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset* waitset, rtipc_waitset_event*
     return rtipc::capi::report("rtipc_waitset_wait", r,
                                r == -EINTR    ? "interrupted by a signal"
                                : r == -EINVAL ? "no room for events"
+                               : r == -EPERM  ? "an io_uring waitset waits on the thread that created it"
                                               : "waiting failed",
                                r == -EINTR ? rtipc::LogLevel::kDebug : rtipc::LogLevel::kError);
   return r;

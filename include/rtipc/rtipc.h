@@ -638,7 +638,8 @@ RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset *waitset, int fd) RTIPC_N
  * ready entries, every one at most once, each consumer's reasons in one
  * event; when more are ready than fit, the next wait starts where this one
  * stopped, so none starves. Returns n >= 1, 0 on timeout, -EINTR, -EINVAL
- * (events NULL or max 0), -errno. Blocks. Does not consume. */
+ * (events NULL or max 0), -EPERM (an io_uring waitset, on a thread other
+ * than the one that created it), -errno. Blocks. Does not consume. */
 RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset *waitset, struct rtipc_waitset_event *events,
 				    uint32_t max, int timeout_ms) RTIPC_NOEXCEPT;
 
