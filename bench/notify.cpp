@@ -136,10 +136,11 @@ void run_notify(Json& out, Figures& fig) {
     return v.empty() ? 0.0 : v[v.size() / 10];
   };
   const double fa = p10(all_a), fb = p10(all_b), fc = p10(all_c);
-  std::printf("\n== notify: ns per push (16-byte message, CPU %d, poller on CPU %d%s); "
-              "bursts of %llu, median of %d reps ==\n",
-              g_options.cpu_a, g_options.cpu_b, uring ? "" : ", io_uring UNAVAILABLE: direct",
-              (unsigned long long)kBurst, g_options.reps);
+  std::printf(
+      "\n== notify: ns per push (16-byte message, CPU %d, poller on CPU %d%s); "
+      "bursts of %llu, median of %d reps ==\n",
+      g_options.cpu_a, g_options.cpu_b, uring ? "" : ", io_uring UNAVAILABLE: direct",
+      (unsigned long long)kBurst, g_options.reps);
   std::printf("%-40s %9s %9s %9s %12s\n", "variant", "burst ns", "p10 ns", "tight ns",
               "burst ratio");
   std::printf("%-40s %9.1f %9.1f %9.1f %12s\n", "no eventfd (baseline)", none, fa, median(ta),
@@ -178,7 +179,7 @@ void run_notify(Json& out, Figures& fig) {
       return c1 < c0 ? 0.0 : 100.0 * double(c1 - c0) / double(mono_ns() - t0);
     };
     rtipc_produce(queued.producer.get(), RTIPC_PRODUCE_FORCE);
-    awake_pct = share([&] { spin_for_ns(window / 2); });  // within its 1000 ms idle time
+    awake_pct = share([&] { spin_for_ns(window / 2); });         // within its 1000 ms idle time
     usleep(1'100'000 - static_cast<useconds_t>(window / 2000));  // past it: asleep
     asleep_pct = share([&] { usleep(static_cast<useconds_t>(window / 1000)); });
     load_pct = share([&] {
@@ -188,9 +189,10 @@ void run_notify(Json& out, Figures& fig) {
         spin_for_ns(10'000);
       }
     });
-    std::printf("poller thread (tid %d) CPU: %.1f%% awake and idle (idle_ms 1000), %.1f%% asleep, "
-                "%.1f%% under 100k pushes/s\n",
-                tid, awake_pct, asleep_pct, load_pct);
+    std::printf(
+        "poller thread (tid %d) CPU: %.1f%% awake and idle (idle_ms 1000), %.1f%% asleep, "
+        "%.1f%% under 100k pushes/s\n",
+        tid, awake_pct, asleep_pct, load_pct);
   } else {
     std::printf("poller thread: none (direct mode)\n");
   }

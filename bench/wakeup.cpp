@@ -160,23 +160,23 @@ void run_wakeup(Json& out, Figures& fig) {
   std::vector<std::vector<double>> all(kCount), p50(kCount);
   for (int rep = 0; rep < g_options.reps; ++rep) {
     for (size_t v = 0; v < kCount; ++v) {
-      auto ns = kVariants[v].backend == ~0u ? raw_eventfd(rounds)
-                                            : through_waitset(kVariants[v], rounds);
+      auto ns =
+          kVariants[v].backend == ~0u ? raw_eventfd(rounds) : through_waitset(kVariants[v], rounds);
       p50[v].push_back(median(ns));
       all[v].insert(all[v].end(), ns.begin(), ns.end());
     }
   }
-  std::printf("\n== wake-up: one-way ns, push to a sleeping consumer in another process "
-              "(ping-pong, both sides sleep; CPUs %d,%d), %llu rounds x %d reps ==\n",
-              g_options.cpu_a, g_options.cpu_b, (unsigned long long)rounds, g_options.reps);
+  std::printf(
+      "\n== wake-up: one-way ns, push to a sleeping consumer in another process "
+      "(ping-pong, both sides sleep; CPUs %d,%d), %llu rounds x %d reps ==\n",
+      g_options.cpu_a, g_options.cpu_b, (unsigned long long)rounds, g_options.reps);
   std::printf("%-38s %9s %9s %9s %8s\n", "variant", "p50", "p99", "p99.9", "p50/raw");
   const double floor = median(p50[0]);
   Json rows = Json::object();
   for (size_t v = 0; v < kCount; ++v) {
     const Summary s = summarize(all[v]);
     const double m = median(p50[v]);
-    std::printf("%-38s %9.0f %9.0f %9.0f %8.2f\n", kVariants[v].name, m, s.p99, s.p999,
-                m / floor);
+    std::printf("%-38s %9.0f %9.0f %9.0f %8.2f\n", kVariants[v].name, m, s.p99, s.p999, m / floor);
     Json row = to_json(s);
     row.set("p50_of_reps", m);
     row.set("ratio_to_raw_eventfd", m / floor);

@@ -1,10 +1,11 @@
 // Waitsets and notifiers: C handles over rtipc::Waitset and rtipc::Notifier.
+#include "waitset.hpp"
+
 #include <cstring>
 
 #include "capi.hpp"
-#include "sized.hpp"
 #include "notifier.hpp"
-#include "waitset.hpp"
+#include "sized.hpp"
 
 struct rtipc_waitset {
   std::unique_ptr<rtipc::Waitset> impl;
@@ -23,11 +24,11 @@ namespace rtipc::capi {
 
 // The sized-struct rule (sized.hpp): their first layouts, 1.0.0.
 template <>
-inline constexpr size_t kFirstSize<rtipc_waitset_config> =
-    offsetof(rtipc_waitset_config, spin_ns) + sizeof(uint32_t);
+inline constexpr size_t kFirstSize<rtipc_waitset_config> = offsetof(rtipc_waitset_config, spin_ns) +
+                                                           sizeof(uint32_t);
 template <>
-inline constexpr size_t kFirstSize<rtipc_notifier_config> =
-    offsetof(rtipc_notifier_config, cpu) + sizeof(uint32_t);
+inline constexpr size_t kFirstSize<rtipc_notifier_config> = offsetof(rtipc_notifier_config, cpu) +
+                                                            sizeof(uint32_t);
 
 }  // namespace rtipc::capi
 
@@ -63,7 +64,9 @@ RTIPC_EXPORT int rtipc_waitset_create(const rtipc_waitset_config* config,
   });
 }
 
-RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset* waitset) noexcept { delete waitset; }
+RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset* waitset) noexcept {
+  delete waitset;
+}
 
 RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset* waitset) noexcept {
   return static_cast<unsigned>(waitset->impl->backend());
@@ -109,14 +112,14 @@ RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset* waitset, int fd) noexcep
 
 RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset* waitset, rtipc_waitset_event* events,
                                     uint32_t max, int timeout_ms) noexcept {
-  const int r =
-      waitset->impl->wait(reinterpret_cast<rtipc::WaitEvent*>(events), max, timeout_ms);
+  const int r = waitset->impl->wait(reinterpret_cast<rtipc::WaitEvent*>(events), max, timeout_ms);
   if (r < 0)
     return rtipc::capi::report("rtipc_waitset_wait", r,
                                r == -EINTR    ? "interrupted by a signal"
                                : r == -EINVAL ? "no room for events"
-                               : r == -EPERM  ? "an io_uring waitset waits on the thread that created it"
-                                              : "waiting failed",
+                               : r == -EPERM
+                                   ? "an io_uring waitset waits on the thread that created it"
+                                   : "waiting failed",
                                r == -EINTR ? rtipc::LogLevel::kDebug : rtipc::LogLevel::kError);
   return r;
 }
@@ -141,7 +144,9 @@ RTIPC_EXPORT int rtipc_notifier_create(const rtipc_notifier_config* config,
   });
 }
 
-RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier* notifier) noexcept { delete notifier; }
+RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier* notifier) noexcept {
+  delete notifier;
+}
 
 RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier* notifier) noexcept {
   return notifier->impl->uses_io_uring() ? RTIPC_NOTIFY_IO_URING : RTIPC_NOTIFY_DIRECT;
@@ -161,7 +166,8 @@ RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer* producer,
 RTIPC_EXPORT int rtipc_producer_notify_mode(const rtipc_producer* producer) noexcept {
   const rtipc::Producer& p = *producer->impl;
   if (!p.event_fd())
-    return rtipc::capi::report("rtipc_producer_notify_mode", -ENOTSUP, "the channel has no eventfd");
+    return rtipc::capi::report("rtipc_producer_notify_mode", -ENOTSUP,
+                               "the channel has no eventfd");
   return p.notify() && p.notify()->uses_io_uring() ? RTIPC_NOTIFY_IO_URING : RTIPC_NOTIFY_DIRECT;
 }
 

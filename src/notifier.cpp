@@ -142,8 +142,10 @@ int setup_poller(Notifier::Ring* owner, const Notifier::Options& o, std::string*
   const int res = cqe->res;
   io_uring_cqe_seen(&slot.ring, cqe);
   if (res != sizeof kOne)
-    return *why = sys_text("the kernel cannot write an eventfd through io_uring without "
-                           "blocking (RWF_NOWAIT)", res < 0 ? res : -EIO),
+    return *why = sys_text(
+               "the kernel cannot write an eventfd through io_uring without "
+               "blocking (RWF_NOWAIT)",
+               res < 0 ? res : -EIO),
            res < 0 ? res : -EIO;
   return 0;
 }
@@ -181,7 +183,8 @@ std::shared_ptr<Notifier::Slot> Notifier::attach(const EventFd& efd) {
   if (!ring_) return std::shared_ptr<Slot>(new Slot(shared_from_this(), nullptr));
   auto ring = std::make_unique<SlotRing>();
   std::string why;
-  if (const int r = on_own_thread([&] { return ring->setup(ring_->ring, idle_ms_, efd.fd(), &why); });
+  if (const int r =
+          on_own_thread([&] { return ring->setup(ring_->ring, idle_ms_, efd.fd(), &why); });
       r < 0)
     fail(r, "attaching to the notifier: {}", why);
   return std::shared_ptr<Slot>(new Slot(shared_from_this(), std::move(ring)));
@@ -225,7 +228,9 @@ std::shared_ptr<Notifier::Slot> Notifier::attach(const EventFd&) {
   return std::shared_ptr<Slot>(new Slot(shared_from_this(), nullptr));
 }
 
-int Notifier::Slot::signal(const EventFd& efd) { return efd.signal(); }
+int Notifier::Slot::signal(const EventFd& efd) {
+  return efd.signal();
+}
 
 #endif
 

@@ -69,7 +69,7 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
   // -errno (-EMFILE, -ENOMEM...).
   std::shared_ptr<Slot> attach(const EventFd& efd);
 
- // The io_uring itself (opaque; defined by notifier.cpp).
+  // The io_uring itself (opaque; defined by notifier.cpp).
   struct Ring;
 
  private:

@@ -47,6 +47,8 @@ class EpollBackend final : public WaitBackend {
 
 }  // namespace
 
-std::unique_ptr<WaitBackend> make_epoll_backend() { return std::make_unique<EpollBackend>(); }
+std::unique_ptr<WaitBackend> make_epoll_backend() {
+  return std::make_unique<EpollBackend>();
+}
 
 }  // namespace rtipc

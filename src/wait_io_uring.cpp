@@ -171,7 +171,6 @@ class UringBackend final : public WaitBackend {
     return n;
   }
 
-
   Reg* find(uint64_t token) {
     auto it = std::lower_bound(regs_.begin(), regs_.end(), token,
                                [](const Reg& r, uint64_t t) { return r.token < t; });

@@ -16,7 +16,9 @@ namespace {
 
 // Each entry has up to two registrations: its descriptor, and a consumer's
 // peer pidfd.
-constexpr uint64_t token_of(uint64_t id, bool pidfd) { return id << 1 | (pidfd ? 1 : 0); }
+constexpr uint64_t token_of(uint64_t id, bool pidfd) {
+  return id << 1 | (pidfd ? 1 : 0);
+}
 
 int64_t now_ns() {
   timespec ts;
@@ -70,8 +72,7 @@ void Waitset::add(Entry entry, uint32_t events) {
 }
 
 void Waitset::add_consumer(const Consumer& consumer, uint64_t key) {
-  if (consumer.eventfd() < 0)
-    fail(-ENOTSUP, "a consumer without eventfd cannot wake a waitset");
+  if (consumer.eventfd() < 0) fail(-ENOTSUP, "a consumer without eventfd cannot wake a waitset");
   Entry e{0, Kind::kConsumer, key, &consumer, consumer.eventfd(), UniqueFd(), 0, false};
   // Our own copy of the pidfd: the group and its other consumers share one,
   // and a set cannot hold one descriptor twice.
@@ -191,8 +192,10 @@ int Waitset::wait(WaitEvent* out, uint32_t max, int timeout_ms) {
       wait_ms = -1;
       if (deadline >= 0) {
         const int64_t left = deadline - now_ns();
-        wait_ms = left <= 0 ? 0 : static_cast<int>(std::min<int64_t>((left + 999'999) / 1'000'000,
-                                                                     INT32_MAX));
+        wait_ms =
+            left <= 0
+                ? 0
+                : static_cast<int>(std::min<int64_t>((left + 999'999) / 1'000'000, INT32_MAX));
       }
     }
     const int r = backend_->sleep(raw, 64, wait_ms);

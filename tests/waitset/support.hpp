@@ -38,7 +38,8 @@ inline std::string io_uring_refusal() {
   std::string why = std::string("the kernel refuses io_uring: ") + rtipc_last_error();
   if (FILE* f = std::fopen("/proc/sys/kernel/io_uring_disabled", "r")) {
     int v = -1;
-    if (std::fscanf(f, "%d", &v) == 1) why += " (kernel.io_uring_disabled = " + std::to_string(v) + ")";
+    if (std::fscanf(f, "%d", &v) == 1)
+      why += " (kernel.io_uring_disabled = " + std::to_string(v) + ")";
     std::fclose(f);
   }
   return why;
@@ -59,12 +60,12 @@ inline const char* backend_name(unsigned b) {
 }
 
 // Skips the current test when it needs io_uring and cannot have it.
-#define SKIP_WITHOUT_IO_URING(needed)                                  \
-  do {                                                                 \
-    if (needed) {                                                      \
-      const std::string why = ::wstest::io_uring_refusal();            \
-      if (!why.empty()) GTEST_SKIP() << why;                           \
-    }                                                                  \
+#define SKIP_WITHOUT_IO_URING(needed)                       \
+  do {                                                      \
+    if (needed) {                                           \
+      const std::string why = ::wstest::io_uring_refusal(); \
+      if (!why.empty()) GTEST_SKIP() << why;                \
+    }                                                       \
   } while (0)
 
 // n channels with eventfds, both ends in this process (no handshake, no
@@ -93,9 +94,9 @@ struct LocalPairs {
     std::vector<int> fds(static_cast<size_t>(rtipc_group_fds(client, nullptr, 0)));
     rtipc_group_fds(client, fds.data(), fds.size());
     for (int& fd : fds) fd = ::dup(fd);
-    EXPECT_EQ(rtipc_group_from_request(req.data(), req.size(), fds.data(), fds.size(), nullptr,
-                                       &server),
-              0)
+    EXPECT_EQ(
+        rtipc_group_from_request(req.data(), req.size(), fds.data(), fds.size(), nullptr, &server),
+        0)
         << rtipc_last_error();
     if (!server) return;
     producers.resize(n);
