@@ -623,7 +623,8 @@ RTIPC_EXPORT int rtipc_waitset_add_fd(rtipc_waitset *waitset, int fd, uint32_t e
 /** Adds a pidfd (rtipc_group_peer_fd, pidfd_open): reported with
  * RTIPC_READY_PEER_GONE on every wait once that process has exited. Not
  * owned. Returns as rtipc_waitset_add_fd. */
-RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset *waitset, int pidfd, uint64_t key) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset *waitset, int pidfd,
+					uint64_t key) RTIPC_NOEXCEPT;
 
 /** Any thread: removes a consumer, or a descriptor or pidfd by the number it
  * was added with. Returns 0 or -ENOENT. */
@@ -723,7 +724,8 @@ RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier *notifier) RTIPC_
  * eventfd), -EMFILE, -ENOMEM, -errno (the producer is then detached). A few
  * system calls and a short-lived thread (so that the ring is tied to no
  * thread of the program's). */
-RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer *producer, rtipc_notifier *notifier) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer *producer,
+					     rtipc_notifier *notifier) RTIPC_NOEXCEPT;
 
 /** How producer's pushes signal: RTIPC_NOTIFY_IO_URING or
  * RTIPC_NOTIFY_DIRECT, or -ENOTSUP when the channel has no eventfd. Any
