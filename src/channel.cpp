@@ -59,8 +59,12 @@ void Producer::AlignedDelete::operator()(std::byte* p) const {
 PushResult Producer::push(bool force) {
   if (cache_) std::memcpy(slot(queue_.current()), cache_.get(), layout_.msg_size);
   const PushResult r = force ? queue_.force_push() : queue_.try_push();
-  if (eventfd_ && (r == PushResult::kPublished || r == PushResult::kDiscarded))
-    eventfd_->signal();
+  if (eventfd_ && (r == PushResult::kPublished || r == PushResult::kDiscarded)) {
+    if (notify_)
+      notify_->signal(*eventfd_);
+    else
+      eventfd_->signal();
+  }
   return r;
 }
 

@@ -14,6 +14,7 @@
 
 #include "eventfd.hpp"
 #include "layout.hpp"
+#include "notifier.hpp"
 #include "peer.hpp"
 #include "queue.hpp"
 #include "region.hpp"
@@ -29,12 +30,15 @@ class Channel {
   size_t msg_align() const { return layout_.cacheline; }
   const std::vector<std::byte>& info() const { return info_; }
   int eventfd() const { return eventfd_ ? eventfd_->fd() : -1; }
+  const EventFd* event_fd() const { return eventfd_.get(); }
 
   // The process at the other end, shared with the group; null when no
   // handshake told us. Set once, before the channel leaves its group.
   void set_peer(std::shared_ptr<Peer> peer) { peer_ = std::move(peer); }
   // 1 while the peer runs, 0 once it has exited, -ENOTSUP when unknown.
   int peer_alive() const { return peer_ ? peer_->alive() : -ENOTSUP; }
+  // The peer's pidfd (owned by the peer), or -1.
+  int peer_fd() const { return peer_ ? peer_->fd() : -1; }
 
   // How many published messages the consumer has not taken yet (the one it
   // holds does not count): a snapshot from shared memory, no write, no
@@ -70,6 +74,11 @@ class Producer : public Channel {
   // published, whether or not it discarded.
   PushResult push(bool force);
 
+  // Routes the eventfd signal of push() through a notifier's slot (an
+  // io_uring poller) instead of write(2); null restores the direct write.
+  void set_notify(std::shared_ptr<Notifier::Slot> slot) { notify_ = std::move(slot); }
+  const Notifier::Slot* notify() const { return notify_.get(); }
+
  private:
   // Aligned like a slot (msg_align()), as the C API promises for
   // rtipc_producer_msg().
@@ -80,6 +89,7 @@ class Producer : public Channel {
 
   ProducerQueue queue_;
   std::unique_ptr<std::byte[], AlignedDelete> cache_;
+  std::shared_ptr<Notifier::Slot> notify_;
 };
 
 class Consumer : public Channel {
@@ -93,6 +103,10 @@ class Consumer : public Channel {
   }
 
   PopResult pop(bool latest) { return latest ? queue_.flush() : queue_.pop(); }
+
+  // Whether pop() would find something now; shared memory only (a waitset
+  // looks at its consumers' queues before it sleeps).
+  bool has_news() const { return queue_.has_news(); }
 
   // Blocks until pop() would find something new, or timeout_ms passes (-1:
   // forever), or the peer exits, or a signal handler runs. Spins up to

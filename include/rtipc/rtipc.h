@@ -43,7 +43,9 @@
  *           on. The hot path (rtipc_producer_msg, rtipc_produce,
  *           rtipc_consumer_msg, rtipc_consume) never blocks, never allocates
  *           and makes no system call, except that rtipc_produce on a channel
- *           with an eventfd signals it (see rtipc_produce).
+ *           with an eventfd signals it (see rtipc_produce), which a notifier
+ *           in io_uring mode makes free of system calls too
+ *           (rtipc_notifier_create).
  * Peers     The peer process is untrusted: whatever it writes to the shared
  *           region or does to the descriptors it shares with us (including
  *           their file status flags), our calls return an error or go on,
@@ -346,7 +348,8 @@ RTIPC_EXPORT void *rtipc_producer_msg(rtipc_producer *producer) RTIPC_NOEXCEPT;
  * a bad mode. Wait-free. On a channel with an eventfd a publishing push
  * signals it: one poll(2) and one write(2), or none when the counter is
  * already full (a full counter guarantees the wake-up), and it never waits
- * whatever the peer did to the descriptor's flags. */
+ * whatever the peer did to the descriptor's flags; attached to a notifier
+ * in io_uring mode, no system call at all (rtipc_producer_set_notifier). */
 RTIPC_EXPORT int rtipc_produce(rtipc_producer *producer, unsigned mode) RTIPC_NOEXCEPT;
 
 /** Any thread: message size, slot count n = 3 + add_msgs (before the
@@ -510,6 +513,225 @@ RTIPC_EXPORT int rtipc_client_connect(const char *path, const struct rtipc_group
  * ownership of sock. */
 RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config *config,
 					     int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
+
+/* ------------------------------------------------------------------------
+ * Waiting on many channels
+ *
+ * A waitset collects consumers (channels with an eventfd), plain
+ * descriptors and peers' pidfds, each under a 64-bit key of the caller's (a
+ * number, or a pointer cast through uintptr_t), and waits for any of them.
+ * A wait first looks at the consumers' queues in shared memory, so a message
+ * that arrived before the wait is found without a system call; then it
+ * sleeps in the kernel. Eventfds are watched edge-triggered and never read:
+ * counts left by messages already consumed, however many, cost nothing.
+ *
+ * Threads   rtipc_waitset_wait runs on one thread at a time, and that thread
+ *           also consumes the waitset's consumers (or nobody consumes them
+ *           while it waits). The add and remove calls may run on any thread,
+ *           also while another thread waits: once a remove returns, the
+ *           waitset never touches that consumer or descriptor again, so it
+ *           may be destroyed or closed; a wait that was running meanwhile
+ *           may still report its key once. Remove a consumer before
+ *           destroying it. With the io_uring backend, rtipc_waitset_wait
+ *           runs on the thread that created the waitset (the ring is
+ *           single-issuer), -EPERM elsewhere.
+ */
+
+typedef struct rtipc_waitset rtipc_waitset;
+
+/** Backends of a waitset. */
+#define RTIPC_WAITSET_EPOLL 0u    /**< epoll(7): the default */
+#define RTIPC_WAITSET_IO_URING 1u /**< poll requests on an io_uring (Linux 6.1+) */
+
+/** Flags of struct rtipc_waitset_config. */
+#define RTIPC_WAITSET_REQUIRE 0x1u /**< fail rather than fall back to epoll */
+
+struct rtipc_waitset_config {
+	uint32_t size;    /**< RTIPC_WAITSET_CONFIG_INIT */
+	uint32_t flags;   /**< RTIPC_WAITSET_* flags */
+	uint32_t backend; /**< RTIPC_WAITSET_EPOLL or RTIPC_WAITSET_IO_URING */
+	uint32_t spin_ns; /**< busy-poll the consumers' queues this long before sleeping */
+};
+
+#if defined(__cplusplus)
+#define RTIPC_WAITSET_CONFIG_INIT {sizeof(struct rtipc_waitset_config), 0, 0, 0}
+#else
+#define RTIPC_WAITSET_CONFIG_INIT {.size = sizeof(struct rtipc_waitset_config)}
+#endif
+
+/** Why an entry is ready: bits of rtipc_waitset_event.ready. */
+#define RTIPC_READY_MESSAGE 0x1u   /**< a consumer has something new for rtipc_consume */
+#define RTIPC_READY_PEER_GONE 0x2u /**< a consumer's peer, or a watched pidfd, has exited */
+#define RTIPC_READY_FD 0x4u        /**< a plain descriptor has events (see revents) */
+
+/** One ready entry. A fixed 16-byte layout (arrays of it cross the ABI):
+ * new reasons come as new bits of ready. */
+struct rtipc_waitset_event {
+	uint64_t key;     /**< the key the entry was added with */
+	uint32_t ready;   /**< RTIPC_READY_* */
+	uint32_t revents; /**< poll(2) bits (POLLIN, POLLHUP...) of a descriptor or pidfd; 0 for consumers */
+};
+
+/** Creates a waitset (config NULL: defaults: epoll, no spin). Asked for
+ * RTIPC_WAITSET_IO_URING where the library was built without io_uring, the
+ * environment sets RTIPC_NO_IO_URING, or the kernel refuses (for example
+ * sysctl kernel.io_uring_disabled), it falls back to epoll and logs one
+ * warning; with RTIPC_WAITSET_REQUIRE it fails instead: -ENOTSUP (not built,
+ * or RTIPC_NO_IO_URING) or the kernel's -errno (-EPERM, -ENOSYS, -ENOMEM).
+ * rtipc_waitset_backend tells which backend it got. Returns 0 and *waitset,
+ * or -EINVAL, -E2BIG (see Structs), -errno. The kernel notifies the thread
+ * that created an io_uring waitset when the ring is torn down as if by a
+ * signal; rtipc_waitset_destroy waits up to 200 ms to absorb that, else the
+ * thread's next blocking call may return EINTR once. */
+RTIPC_EXPORT int rtipc_waitset_create(const struct rtipc_waitset_config *config,
+				      rtipc_waitset **waitset) RTIPC_NOEXCEPT;
+
+/** Frees the waitset. Its consumers and descriptors stay the caller's.
+ * Not while another thread waits on it. Accepts NULL. May block briefly
+ * (io_uring: see rtipc_waitset_create). */
+RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset *waitset) RTIPC_NOEXCEPT;
+
+/** Any thread: RTIPC_WAITSET_EPOLL or RTIPC_WAITSET_IO_URING. */
+RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset *waitset) RTIPC_NOEXCEPT;
+
+/** Any thread: a descriptor for an outer event loop (the epoll descriptor,
+ * or an eventfd the io_uring signals), readable when something fired since
+ * the last wait.
+ * When it is readable, call rtipc_waitset_wait with timeout 0 and consume
+ * each reported consumer until rtipc_consume finds nothing new: like any
+ * edge-triggered source, a message left in a queue does not make the
+ * descriptor readable again. Owned by the waitset. */
+RTIPC_EXPORT int rtipc_waitset_fd(const rtipc_waitset *waitset) RTIPC_NOEXCEPT;
+
+/** Adds consumer under key: reported with RTIPC_READY_MESSAGE while
+ * rtipc_consume would find something new, and RTIPC_READY_PEER_GONE on
+ * every wait once its peer has exited (watched through the peer's pidfd,
+ * when the handshake gave one). The consumer must outlive its membership.
+ * Returns 0, -ENOTSUP (the channel has no eventfd: it cannot wake anyone),
+ * -EEXIST (already there), -ENOMEM, -errno. A few system calls. */
+RTIPC_EXPORT int rtipc_waitset_add_consumer(rtipc_waitset *waitset, rtipc_consumer *consumer,
+					    uint64_t key) RTIPC_NOEXCEPT;
+
+/** Adds a plain descriptor (a socket, a timerfd...) for the poll(2) events
+ * in events (POLLIN, POLLOUT...), level-triggered: reported with
+ * RTIPC_READY_FD and its revents on every wait while they hold. The waitset
+ * does not own fd; remove it before closing it. Returns 0, -EINVAL (fd < 0
+ * or events 0), -EEXIST, -EPERM (a regular file, which cannot be polled),
+ * -errno. */
+RTIPC_EXPORT int rtipc_waitset_add_fd(rtipc_waitset *waitset, int fd, uint32_t events,
+				      uint64_t key) RTIPC_NOEXCEPT;
+
+/** Adds a pidfd (rtipc_group_peer_fd, pidfd_open): reported with
+ * RTIPC_READY_PEER_GONE on every wait once that process has exited. Not
+ * owned. Returns as rtipc_waitset_add_fd. */
+RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset *waitset, int pidfd,
+					uint64_t key) RTIPC_NOEXCEPT;
+
+/** Any thread: removes a consumer, or a descriptor or pidfd by the number it
+ * was added with. Returns 0 or -ENOENT. */
+RTIPC_EXPORT int rtipc_waitset_remove_consumer(rtipc_waitset *waitset,
+					       const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset *waitset, int fd) RTIPC_NOEXCEPT;
+
+/** Waits until at least one entry is ready, or timeout_ms passes (-1: no
+ * limit; 0: just look), or a signal handler runs. Looks at the consumers'
+ * queues first (no system call), busy-polls them for the config's spin_ns
+ * (never past timeout_ms), then sleeps. Fills events[0..n) with up to max
+ * ready entries, every one at most once, each consumer's reasons in one
+ * event; when more are ready than fit, the next wait starts where this one
+ * stopped, so none starves. Returns n >= 1, 0 on timeout, -EINTR, -EINVAL
+ * (events NULL or max 0), -EPERM (an io_uring waitset, on a thread other
+ * than the one that created it), -errno. Blocks. Does not consume. */
+RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset *waitset, struct rtipc_waitset_event *events,
+				    uint32_t max, int timeout_ms) RTIPC_NOEXCEPT;
+
+/* ------------------------------------------------------------------------
+ * Notifying without a system call (io_uring with a kernel poller)
+ *
+ * A push on a channel with an eventfd writes the eventfd: one system call.
+ * A notifier owns one io_uring whose kernel thread (the SQPOLL poller,
+ * "iou-sqp-PID") takes submissions from shared memory: a producer attached
+ * to it queues its eventfd write there instead, so the push makes no
+ * system call while the poller is awake. The peer sees the same eventfd
+ * count as before. The poller busy-polls for idle_ms after its last work
+ * (a CPU kept busy), then sleeps; the first push after that makes one
+ * io_uring_enter(2) to wake it.
+ *
+ * How       Each attached producer gets a small ring of its own on the
+ *           notifier's poller (IORING_SETUP_ATTACH_WQ) with its eventfd as
+ *           the ring's registered file; a push queues the 8-byte write of 1
+ *           there (RWF_NOWAIT, no completion on success) and returns. The
+ *           peer sees one count per publishing push, exactly as with
+ *           write(2). A write that fails (a full counter, which already
+ *           guarantees the wake-up, or a peer that cleared O_NONBLOCK on the
+ *           shared file, which costs that peer its own wake-ups) is dropped
+ *           without a system call. When a ring's queue (64) is full because
+ *           the poller lags, the push writes directly.
+ * Threads   Producers attached to one notifier may push from different
+ *           threads at once (each has its own ring). A notifier is not
+ *           usable in a child forked after its creation.
+ */
+
+typedef struct rtipc_notifier rtipc_notifier;
+
+/** How a notifier (or a producer) signals eventfds. */
+#define RTIPC_NOTIFY_DIRECT 0u   /**< write(2) on every publishing push */
+#define RTIPC_NOTIFY_IO_URING 1u /**< queued to the poller: no system call while it is awake */
+
+/** Flags of struct rtipc_notifier_config. */
+#define RTIPC_NOTIFIER_REQUIRE 0x1u /**< fail rather than fall back to RTIPC_NOTIFY_DIRECT */
+#define RTIPC_NOTIFIER_PIN_CPU 0x2u /**< run the poller on CPU cpu */
+
+#define RTIPC_DEFAULT_NOTIFIER_IDLE_MS 1000u
+
+struct rtipc_notifier_config {
+	uint32_t size;    /**< RTIPC_NOTIFIER_CONFIG_INIT */
+	uint32_t flags;   /**< RTIPC_NOTIFIER_* */
+	uint32_t idle_ms; /**< the poller sleeps after this long without work; 0: the default */
+	uint32_t cpu;     /**< with RTIPC_NOTIFIER_PIN_CPU */
+};
+
+#if defined(__cplusplus)
+#define RTIPC_NOTIFIER_CONFIG_INIT {sizeof(struct rtipc_notifier_config), 0, 0, 0}
+#else
+#define RTIPC_NOTIFIER_CONFIG_INIT {.size = sizeof(struct rtipc_notifier_config)}
+#endif
+
+/** Creates a notifier (config NULL: defaults) and starts its poller thread.
+ * Checks at once, with an eventfd of its own, that the kernel writes an
+ * eventfd through io_uring as pushes will (RWF_NOWAIT, IOSQE_CQE_SKIP_SUCCESS:
+ * Linux 5.17+; kernels whose eventfd refuses RWF_NOWAIT fail it). Where it
+ * cannot (built with -Dio_uring=disabled,
+ * RTIPC_NO_IO_URING set, io_uring refused by the kernel or by limits) the
+ * notifier is in RTIPC_NOTIFY_DIRECT mode, which works like no notifier at
+ * all, and one warning says why; with RTIPC_NOTIFIER_REQUIRE the call fails
+ * instead: -ENOTSUP (not built, or RTIPC_NO_IO_URING) or the kernel's -errno
+ * (-EPERM, -ENOSYS, -ENOMEM, -EOPNOTSUPP...). Returns 0 and *notifier, or
+ * -EINVAL, -E2BIG (see Structs), -errno. */
+RTIPC_EXPORT int rtipc_notifier_create(const struct rtipc_notifier_config *config,
+				       rtipc_notifier **notifier) RTIPC_NOEXCEPT;
+
+/** Releases the caller's reference; the ring and its poller go when the
+ * last producer attached to it is detached or destroyed. Accepts NULL. */
+RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier *notifier) RTIPC_NOEXCEPT;
+
+/** Any thread: RTIPC_NOTIFY_IO_URING or RTIPC_NOTIFY_DIRECT (the fallback). */
+RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier *notifier) RTIPC_NOEXCEPT;
+
+/** Attaches producer to notifier (NULL: detaches it, back to write(2)), from
+ * the thread that pushes, replacing any earlier notifier. In direct mode it
+ * changes nothing. Queued counts reach the eventfd before a detach (or
+ * rtipc_producer_destroy) returns. Returns 0, -ENOTSUP (the channel has no
+ * eventfd), -EMFILE, -ENOMEM, -errno (the producer is then detached). A few
+ * system calls and a short-lived thread (so that the ring is tied to no
+ * thread of the program's). */
+RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer *producer,
+					     rtipc_notifier *notifier) RTIPC_NOEXCEPT;
+
+/** How producer's pushes signal: RTIPC_NOTIFY_IO_URING or
+ * RTIPC_NOTIFY_DIRECT, or -ENOTSUP when the channel has no eventfd. Any
+ * thread, except while rtipc_producer_set_notifier runs. */
+RTIPC_EXPORT int rtipc_producer_notify_mode(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,83 @@
+// Producer-side notification through an io_uring with a kernel submission
+// poller (IORING_SETUP_SQPOLL): the eventfd count a push adds is queued to
+// the ring's submission queue, and the kernel thread writes it, so that the
+// push itself makes no system call while the poller is awake. The peer still
+// sees a plain eventfd count: the wire is unchanged.
+//
+// Where io_uring is not built, forbidden (RTIPC_NO_IO_URING) or refused by
+// the kernel, a Notifier is in direct mode: its producers write(2) their
+// eventfds as if they had none.
+//
+// Thread rules: a Notifier is immutable once created, and each Slot has its
+// own ring, so producers attached to one Notifier may push (attach, detach)
+// from different threads at once, each producer from one thread at a time.
+// A ring is not usable in a child forked after it was created.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "eventfd.hpp"
+
+namespace rtipc {
+
+class Notifier : public std::enable_shared_from_this<Notifier> {
+ public:
+  struct Options {
+    uint32_t idle_ms = 1000;  // the poller sleeps after this long without work
+    int cpu = -1;             // pin the poller to this CPU; -1: anywhere
+    bool require = false;     // throw instead of falling back to direct mode
+  };
+  // Throws Error only with options.require (-ENOTSUP where io_uring is not
+  // built or forbidden, else the kernel's -errno); otherwise falls back to
+  // direct mode and logs one warning that says why.
+  static std::shared_ptr<Notifier> create(const Options& options);
+  ~Notifier();
+  Notifier(const Notifier&) = delete;
+  Notifier& operator=(const Notifier&) = delete;
+
+  bool uses_io_uring() const { return ring_ != nullptr; }
+  // Why direct mode was chosen ("" in io_uring mode).
+  const std::string& fallback_reason() const { return reason_; }
+
+  struct SlotRing;
+
+  // One producer's route to its eventfd through this notifier: its ring,
+  // which holds the eventfd itself (never a descriptor number that could be
+  // reused), and the notifier. Detaches on destruction, after the poller
+  // has taken every queued write.
+  class Slot {
+   public:
+    ~Slot();
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    bool uses_io_uring() const { return ring_ != nullptr; }
+    // The hot path: queues one count for `efd` (the eventfd this slot was
+    // made for). Writes it directly in direct mode or when the ring's
+    // submission queue is full. Returns 0 or -errno of a direct write.
+    int signal(const EventFd& efd);
+
+   private:
+    friend class Notifier;
+    Slot(std::shared_ptr<Notifier> notifier, std::unique_ptr<SlotRing> ring);
+    std::shared_ptr<Notifier> notifier_;
+    std::unique_ptr<SlotRing> ring_;  // null in direct mode
+  };
+
+  // Sets up efd's ring (a few system calls). Throws Error with the kernel's
+  // -errno (-EMFILE, -ENOMEM...).
+  std::shared_ptr<Slot> attach(const EventFd& efd);
+
+  // The io_uring itself (opaque; defined by notifier.cpp).
+  struct Ring;
+
+ private:
+  Notifier() = default;
+
+  std::unique_ptr<Ring> ring_;  // owns the poller thread; null in direct mode
+  uint32_t idle_ms_ = 0;
+  std::string reason_;
+};
+
+}  // namespace rtipc
