@@ -155,6 +155,7 @@ struct hub {
 static void drain_telemetry(struct hub *h)
 {
 	int r;
+again:
 	while ((r = rtipc_consume(h->telemetry, RTIPC_CONSUME_NEXT)) >= RTIPC_NEW) {
 		const struct sample *s = rtipc_consumer_msg(h->telemetry);
 		h->samples++;
@@ -167,11 +168,15 @@ static void drain_telemetry(struct hub *h)
 			h->commands_sent++;
 		}
 	}
-	rtipc_consumer_wait(h->telemetry, 0); /* take stale counts: no empty wake-ups */
+	/* Take stale counts, so that epoll reports no empty wake-ups; 1 means a
+	 * sample came meanwhile, whose count may be gone: read again. */
+	if (rtipc_consumer_wait(h->telemetry, 0) == 1)
+		goto again;
 }
 
 static void drain_log(struct hub *h)
 {
+again:
 	while (rtipc_consume(h->log, RTIPC_CONSUME_NEXT) >= RTIPC_NEW) {
 		const char *line = rtipc_consumer_msg(h->log);
 		h->log_lines++;
@@ -180,7 +185,8 @@ static void drain_log(struct hub *h)
 		else
 			printf("hub: log: %.*s\n", LOG_LINE, line);
 	}
-	rtipc_consumer_wait(h->log, 0);
+	if (rtipc_consumer_wait(h->log, 0) == 1)
+		goto again;
 }
 
 static int take_channels(rtipc_group *group, struct hub *h)

@@ -415,7 +415,9 @@ RTIPC_EXPORT const void *rtipc_consumer_info(const rtipc_consumer *consumer, siz
  * when it has none. Owned by the consumer. Readable means "maybe a new
  * message": call rtipc_consume until it reports nothing new, then
  * rtipc_consumer_wait(consumer, 0) to take stale counts so that a
- * level-triggered poll does not report it again for nothing. A peer can
+ * level-triggered poll does not report it again for nothing; when that
+ * returns 1 a message came meanwhile (its count may be gone): consume
+ * again. A peer can
  * keep the counter full: register it edge-triggered (EPOLLET), as the
  * library's own waits do, to sleep through that. */
 RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
