@@ -40,7 +40,7 @@ from ctypes import (
     c_void_p,
 )
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, TypeVar
 
 SONAME = "librtipc.so.1"
 ABI_MAJOR = 1
@@ -316,3 +316,27 @@ def info_bytes(getter: Any, handle: Any) -> bytes:
     size = c_size_t(0)
     ptr = getter(handle, byref(size))
     return ctypes.string_at(ptr, size.value) if ptr and size.value else b""
+
+
+_Self = TypeVar("_Self", bound="Closable")
+
+
+class Closable:
+    """What every handle owner shares: `with` closes it, and so does the
+    garbage collector (quietly) for one that was never closed. Subclasses
+    define close(), which must be idempotent."""
+
+    def close(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __enter__(self: _Self) -> _Self:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass

@@ -97,7 +97,7 @@ def _deadline(timeout: Optional[float]) -> Optional[float]:
     return None if timeout is None else time.monotonic() + max(0.0, timeout)
 
 
-class _Channel:
+class _Channel(_lib.Closable):
     """What producers and consumers share: the handle and its getters."""
 
     _destroy: Any
@@ -124,18 +124,6 @@ class _Channel:
         if self._peer_fd >= 0:
             os.close(self._peer_fd)
             self._peer_fd = -1
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def _handle(self) -> Any:
         if self._h is None:

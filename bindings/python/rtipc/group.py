@@ -80,7 +80,7 @@ class _GroupConfig:
 Channels = Sequence[ChannelConfig]
 
 
-class Group:
+class Group(_lib.Closable):
     """A channel group. Use as a context manager or close(); the channels
     taken out of it stay usable after it is closed."""
 
@@ -100,18 +100,6 @@ class Group:
         if self._h is not None:
             _L.rtipc_group_destroy(self._h)
             self._h = None
-
-    def __enter__(self) -> "Group":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def _handle(self) -> Any:
         if self._h is None:

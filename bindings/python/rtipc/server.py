@@ -136,7 +136,7 @@ def _settings(filter: Optional[Filter], group_flags: int, request_timeout: Optio
                      max_region_size=max_region_size, max_private_size=max_private_size)
 
 
-class Server:
+class Server(_lib.Closable):
     """Listens on path. Use as a context manager or close() (which removes
     the socket file). Settings left 0 take the library's defaults;
     request_timeout is in seconds (None: no limit; 0: the default)."""
@@ -159,18 +159,6 @@ class Server:
         if self._h is not None:
             _L.rtipc_server_destroy(self._h)
             self._h = None
-
-    def __enter__(self) -> "Server":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def fileno(self) -> int:
         """The listening descriptor, readable when a client waits."""
