@@ -32,7 +32,10 @@ template <class... Args>
 void say(const char* format, Args... args) {
   if (quiet) return;
   std::fputs("echo-server: ", stderr);
-  std::fprintf(stderr, format, args...);
+  if constexpr (sizeof...(Args) == 0)
+    std::fputs(format, stderr);  // -Wformat-security: no format without arguments
+  else
+    std::fprintf(stderr, format, args...);
 }
 
 double now_s() {
