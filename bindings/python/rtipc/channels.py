@@ -5,10 +5,12 @@ A message is read and written in place, in the shared memory of its slot:
 The view belongs to one message. The next produce() or consume() gives the
 slot back and releases the view, so a view kept from an earlier message
 raises ValueError on use instead of showing another message. Views made
-from it (slices, numpy arrays, ``Structure.from_buffer``) cannot be released
-by the library: while one of them is alive, produce() and consume() raise
-BufferError and do nothing. Drop them (or copy what you need, e.g.
-``bytes(msg)``) before the next call.
+from it (slices, ``.obj``, ``cast()``, numpy arrays, ``Structure.from_buffer``)
+cannot be released by the library: while one of them is alive, produce(),
+consume() and close() raise BufferError and do nothing. Drop them (or copy
+what you need, e.g. ``bytes(msg)``) before the next call. Each such view
+holds the channel's mapping, so one that outlives its channel (closed by the
+garbage collector) keeps the memory mapped until it goes: never a crash.
 """
 
 from __future__ import annotations
@@ -73,6 +75,32 @@ _STALE_VIEWS = (
 )
 
 
+_OPEN_VIEWS = (
+    "close: a view made from a message (a slice, .obj, cast(), numpy array or "
+    "ctypes object) is still alive; delete it, or copy what you need, before close()"
+)
+
+
+class _Mapping:
+    """Owns the channel's C handle, and so its shared memory. Every ctypes
+    object over that memory holds a reference to it, so the memory stays
+    mapped while one of them lives, even after its channel is gone."""
+
+    __slots__ = ("handle", "destroy")
+
+    def __init__(self, handle: Any, destroy: Any) -> None:
+        self.handle = handle
+        self.destroy = destroy
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.destroy(self.handle)
+            self.handle = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
 def _timeout_ms(deadline: Optional[float]) -> int:
     if deadline is None:
         return -1
@@ -102,9 +130,12 @@ class _Channel(_lib.Closable):
 
     _destroy: Any
     _getters: Any
+    _gen = 0  # typed channels: bumped when their Message is given back
+    _msg: Any = None
 
     def __init__(self, handle: Any, peer_fd: int = -1) -> None:
         self._h = handle
+        self._mapping: Optional[_Mapping] = _Mapping(handle, type(self)._destroy)
         self._hv: Optional[ctypes.c_void_p] = ctypes.cast(handle, ctypes.c_void_p)  # hot path
         self._buf: Any = None
         self._view: Optional[memoryview] = None
@@ -116,11 +147,54 @@ class _Channel(_lib.Closable):
         self._array = ctypes.c_ubyte * size
 
     def close(self) -> None:
-        """Destroys the channel. Views of its message raise afterwards."""
+        """Destroys the channel. Views of its message raise ValueError
+        afterwards; while a view made from one (a slice, ``.obj``, ``cast()``,
+        a numpy array, a ctypes object) is alive, close raises BufferError
+        and the channel stays open."""
         if self._h is not None:
-            self._drop_view(check=False)
-            type(self)._destroy(self._h)
-            self._h = self._hv = None
+            self._give_back_all()
+            # Left: this attribute, the argument, and any object over the memory.
+            if _getrefcount(self._mapping) > 2:
+                raise BufferError(_OPEN_VIEWS)
+            self._mapping.close()  # type: ignore[union-attr]
+            self._forget_handle()
+        self._close_peer_fd()
+
+    def __del__(self) -> None:
+        # The garbage collector: views still alive hold the mapping and
+        # destroy the channel when the last of them goes.
+        try:
+            if self._h is not None:
+                self._give_back_all(strict=False)
+                self._forget_handle()
+            self._close_peer_fd()
+        except Exception:
+            pass
+
+    def _give_back_all(self, strict: bool = True) -> None:
+        """Releases the message view and every object the channel keeps over
+        its memory; the typed message is given back."""
+        self._gen += 1
+        self._msg = None
+        view = self._view
+        if view is not None:
+            try:
+                view.release()
+            except BufferError:  # exported: a numpy array or ctypes object
+                if strict:
+                    raise BufferError(_OPEN_VIEWS) from None
+            self._view = None
+        self._buf = None
+        self._lent = []
+        self._bufs = {}
+
+    def _forget_handle(self) -> None:
+        """Lets go of the handle: the last object over the memory that still
+        holds the mapping destroys it (at once when there is none)."""
+        self._h = self._hv = None
+        self._mapping = None
+
+    def _close_peer_fd(self) -> None:
         if self._peer_fd >= 0:
             os.close(self._peer_fd)
             self._peer_fd = -1
@@ -135,7 +209,7 @@ class _Channel(_lib.Closable):
             raise ValueError("the channel is closed")
         return self._hv
 
-    def _drop_view(self, check: bool = True, what: str = "") -> None:
+    def _drop_view(self, what: str = "") -> None:
         """Releases the view of the message; with check, raises BufferError
         while anything made from a view of this or an earlier message lives
         (it holds the buffer object, which from then on only a weak
@@ -154,10 +228,7 @@ class _Channel(_lib.Closable):
                     del self._bufs[self._buf_at]
                 self._lent.append(weakref.ref(buf))
             del buf
-        if not check:
-            self._lent = []
-            self._bufs = {}
-        elif self._lent:
+        if self._lent:
             self._lent = [ref for ref in self._lent if ref() is not None]
             if self._lent:
                 raise BufferError(_STALE_VIEWS.format(what))
@@ -166,6 +237,7 @@ class _Channel(_lib.Closable):
         buf = self._bufs.get(ptr)
         if buf is None:
             buf = self._array.from_address(ptr)
+            buf._rtipc_mapping = self._mapping  # keeps the memory while buf lives
             if len(self._bufs) < _MAX_CACHED_BUFFERS:
                 self._bufs[ptr] = buf
         self._buf, self._buf_at = buf, ptr
@@ -255,6 +327,11 @@ class Producer(_Channel):
         produces it."""
         view = self.msg
         n = len(data) if not isinstance(data, memoryview) else data.nbytes
+        if n > len(view):
+            raise BadMessage(
+                errno.EMSGSIZE,
+                f"send: {n} bytes do not fit this channel's {len(view)}-byte messages; "
+                f"send at most {len(view)} bytes, or create the channel with a larger msg_size")
         view[:n] = data
         return self.produce(force)
 
@@ -436,8 +513,12 @@ class Message(Generic[T]):
     @property
     def struct(self) -> T:
         """The ctypes structure over the slot itself (valid until the next
-        produce/consume, and not checked: prefer attribute access)."""
-        return self._live()
+        produce/consume, and not checked: prefer attribute access). While it
+        lives, close() raises BufferError."""
+        struct = self._live()
+        over = type(struct).from_address(ctypes.addressof(struct))
+        over._rtipc_mapping = self._owner._mapping  # keeps the memory mapped
+        return over
 
     def __repr__(self) -> str:
         if self._owner._gen != self._gen:
@@ -485,6 +566,9 @@ class TypedProducer(Producer, Generic[T]):
 
     def send(self, value: Any, force: bool = True) -> Produced:  # type: ignore[override]
         """Copies value (a T) into the slot and produces it."""
+        if not isinstance(value, self._cls):
+            raise TypeError(f"send: this channel carries {self._cls.__name__}, "
+                            f"not {type(value).__name__}")
         ctypes.memmove(_producer_msg(self._hot()), ctypes.addressof(value),
                        ctypes.sizeof(self._cls))
         return self.produce(force)
