@@ -51,6 +51,12 @@ int guard(const char* function, F&& step) noexcept {
   }
 }
 
+// A NULL where the header wants a pointer, checked by the calls that can
+// afford it (setup, not the hot path): throws Error(-EINVAL) naming it.
+inline void require(const void* pointer, const char* what) {
+  if (!pointer) fail(-EINVAL, "{} is NULL; pass a valid pointer", what);
+}
+
 // A failure of a call that does not throw: records it for rtipc_last_error
 // without logging. Returns code unchanged; passes non-negative values on.
 int note(const char* function, int code) noexcept;

@@ -11,9 +11,14 @@ const void* info_of(const rtipc::Channel& channel, size_t* size) {
   return info.empty() ? nullptr : info.data();
 }
 
-int fd_of(const rtipc::Channel& channel) {
+// What a caller who waits on (or polls) a channel without eventfd must change.
+constexpr const char* kNoEventfd =
+    "channel has no eventfd; create it with eventfd enabled (RTIPC_CHANNEL_EVENTFD)";
+
+int fd_of(const char* function, const rtipc::Channel& channel) {
   const int fd = channel.eventfd();
-  return fd >= 0 ? fd : -ENOTSUP;
+  if (fd >= 0) return fd;
+  return rtipc::capi::report(function, -ENOTSUP, kNoEventfd, rtipc::LogLevel::kDebug);
 }
 
 }  // namespace
@@ -51,7 +56,7 @@ RTIPC_EXPORT const void* rtipc_producer_info(const rtipc_producer* producer,
 }
 
 RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer* producer) noexcept {
-  return fd_of(*producer->impl);
+  return fd_of(__func__, *producer->impl);
 }
 
 RTIPC_EXPORT int rtipc_producer_pending(const rtipc_producer* producer) noexcept {
@@ -93,7 +98,7 @@ RTIPC_EXPORT const void* rtipc_consumer_info(const rtipc_consumer* consumer,
 }
 
 RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer* consumer) noexcept {
-  return fd_of(*consumer->impl);
+  return fd_of(__func__, *consumer->impl);
 }
 
 RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer* consumer) noexcept {
@@ -105,7 +110,10 @@ RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer* consumer) noexc
 }
 
 RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer* consumer, int timeout_ms) noexcept {
-  return note(__func__, consumer->impl->wait(timeout_ms, consumer->spin_ns));
+  const int r = consumer->impl->wait(timeout_ms, consumer->spin_ns);
+  if (r == -ENOTSUP && consumer->impl->eventfd() < 0)
+    return rtipc::capi::report(__func__, r, kNoEventfd, rtipc::LogLevel::kDebug);
+  return note(__func__, r);
 }
 
 RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer* consumer, uint32_t spin_ns) noexcept {

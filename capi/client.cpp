@@ -11,6 +11,7 @@ template <typename Connect>
 int connect_group(const char* function, const rtipc_group_config* config, rtipc_group** group,
                   Connect&& connect) {
   return guard(function, [&] {
+    rtipc::capi::require(group, "group (where the new group goes)");
     const auto c = rtipc::capi::read_group_config(config);
     auto spec = rtipc::capi::spec_from_config(c, true);
     auto options = rtipc::capi::options_from_flags(c.flags);
@@ -29,7 +30,10 @@ extern "C" {
 RTIPC_EXPORT int rtipc_client_connect(const char* path, const struct rtipc_group_config* config,
                                       int timeout_ms, rtipc_group** group) noexcept {
   return connect_group(__func__, config, group,
-                       [&](rtipc::Group& g) { rtipc::client_connect(path, g, timeout_ms); });
+                       [&](rtipc::Group& g) {
+                         rtipc::capi::require(path, "path");
+                         rtipc::client_connect(path, g, timeout_ms);
+                       });
 }
 
 RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config* config,

@@ -66,6 +66,7 @@ std::vector<UniqueFd> own_fds(const int* fds, size_t count) {
 }
 
 rtipc_group_config read_group_config(const rtipc_group_config* caller) {
+  require(caller, "config");
   return read_sized(caller, "rtipc_group_config").v;
 }
 
@@ -119,6 +120,7 @@ extern "C" {
 RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config* config,
                                     rtipc_group** group) noexcept {
   return guard(__func__, [&] {
+    rtipc::capi::require(group, "group (where the new group goes)");
     const auto c = rtipc::capi::read_group_config(config);
     auto spec = rtipc::capi::spec_from_config(c, true);
     auto options = rtipc::capi::options_from_flags(c.flags);
@@ -206,6 +208,8 @@ RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group* group) noexcept {
 RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group* group, uint32_t index,
                                            rtipc_producer** producer) noexcept {
   return guard(__func__, [&] {
+    rtipc::capi::require(group, "group");
+    rtipc::capi::require(producer, "producer (where the producer goes)");
     if (index >= group->impl->producer_count()) rtipc::fail(-EINVAL, "no producer {}", index);
     auto handle = std::make_unique<rtipc_producer>();  // before taking: nothing lost on failure
     handle->impl = group->impl->take_producer(index);
@@ -218,6 +222,8 @@ RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group* group, uint32_t index,
 RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group* group, uint32_t index,
                                            rtipc_consumer** consumer) noexcept {
   return guard(__func__, [&] {
+    rtipc::capi::require(group, "group");
+    rtipc::capi::require(consumer, "consumer (where the consumer goes)");
     if (index >= group->impl->consumer_count()) rtipc::fail(-EINVAL, "no consumer {}", index);
     auto handle = std::make_unique<rtipc_consumer>();  // before taking: nothing lost on failure
     handle->impl = group->impl->take_consumer(index);

@@ -41,6 +41,8 @@ extern "C" {
 RTIPC_EXPORT int rtipc_server_create(const char* path, const struct rtipc_server_config* config,
                                      rtipc_server** server) noexcept {
   return guard(__func__, [&] {
+    rtipc::capi::require(path, "path");
+    rtipc::capi::require(server, "server (where the new server goes)");
     auto settings = rtipc::capi::server_settings(config);
     auto handle = std::make_unique<rtipc_server>();
     handle->impl =
@@ -58,6 +60,8 @@ RTIPC_EXPORT int rtipc_server_fd(const rtipc_server* server) noexcept {
 RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms,
                                      rtipc_group** group) noexcept {
   return guard_accept(__func__, [&] {
+    rtipc::capi::require(server, "server");
+    rtipc::capi::require(group, "group (where the new group goes)");
     auto handle = std::make_unique<rtipc_group>();  // before accepting: nothing lost on failure
     handle->impl = server->impl->accept(timeout_ms, server->options);
     *group = handle.release();
@@ -68,6 +72,7 @@ RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms,
 RTIPC_EXPORT int rtipc_server_accept_socket(int sock, const struct rtipc_server_config* config,
                                             int timeout_ms, rtipc_group** group) noexcept {
   return guard_accept(__func__, [&] {
+    rtipc::capi::require(group, "group (where the new group goes)");
     const auto settings = rtipc::capi::server_settings(config);
     auto handle = std::make_unique<rtipc_group>();
     std::unique_ptr<std::byte[]> buffer(new std::byte[rtipc::kRequestBufferSize]);

@@ -202,8 +202,34 @@ int run(const Options& o) {
 
 void usage() {
   std::fprintf(stderr,
-               "usage: rtipc-echo-client SOCKET [-k COUNT] [-s SIZE] [-a ADD_MSGS] "
-               "[-e 0|1] [-w WINDOW] [-t TIMEOUT_S] [-q] [-x] [-M]\n");
+               "usage: rtipc-echo-client-cpp SOCKET [-k COUNT] [-s SIZE] [-a ADD_MSGS] "
+               "[-e 0|1] [-w WINDOW] [-t TIMEOUT_S] [-q] [-x] [-M] (--help for more)\n");
+}
+
+void help() {
+  std::printf(
+      "usage: rtipc-echo-client-cpp SOCKET [OPTION...]\n"
+      "\n"
+      "rtipc-echo-client written with rtipc.hpp. Connects to the echo server listening\n"
+      "on the Unix socket SOCKET, offers one channel each way, sends COUNT numbered\n"
+      "messages and checks that every echo comes back in order and byte for byte,\n"
+      "then prints the round trips per second.\n"
+      "\n"
+      "  -k COUNT      messages to send (default 1000)\n"
+      "  -s SIZE       bytes per message, 8 .. 67108864 (default 64)\n"
+      "  -a ADD_MSGS   queue slots beyond the minimum of 3, per channel (default 0)\n"
+      "  -e 0|1        1: the channels have an eventfd and both sides sleep while\n"
+      "                idle; 0: no eventfd, both sides poll (default 1)\n"
+      "  -w WINDOW     messages in flight before waiting for an echo (default 1)\n"
+      "  -t TIMEOUT_S  give up after this many seconds without progress (default 10)\n"
+      "  -q            print nothing but errors\n"
+      "  -x            do not send the end marker (the server keeps serving)\n"
+      "  -M            send the end marker but do not wait for its echo\n"
+      "  -h, --help    print this help and exit\n"
+      "  --version     print the library version and exit\n"
+      "\n"
+      "Exit status: 0 ok, 1 usage, 2 connect failed or rejected, 3 timeout (no\n"
+      "progress, or the server exited), 4 mismatch or queue error.\n");
 }
 
 bool parse_long(const char* s, long min, long max, long& out) {
@@ -221,8 +247,19 @@ int main(int argc, char** argv) {
   Options o;
   int c;
   bool ok = true;
-  while (ok && (c = getopt(argc, argv, "k:s:a:e:w:t:qxMh")) != -1) {
+  static const option long_options[] = {
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
+      {nullptr, 0, nullptr, 0},
+  };
+  while (ok && (c = getopt_long(argc, argv, "k:s:a:e:w:t:qxMh", long_options, nullptr)) != -1) {
     switch (c) {
+      case 'h':
+        help();
+        return 0;
+      case 'V':
+        std::printf("rtipc-echo-client-cpp (librtipc) %s\n", rtipc::version());
+        return 0;
       case 'k':
         ok = parse_long(optarg, 0, INT64_MAX / 2, o.count);
         break;

@@ -154,7 +154,30 @@ int run(const std::string& path, long clients, long idle_s, bool reject_all) {
 }
 
 void usage() {
-  std::fprintf(stderr, "usage: rtipc-echo-server SOCKET [-n CLIENTS] [-t IDLE_S] [-r] [-q]\n");
+  std::fprintf(stderr,
+               "usage: rtipc-echo-server-cpp SOCKET [-n CLIENTS] [-t IDLE_S] [-r] [-q] "
+               "(--help for more)\n");
+}
+
+void help() {
+  std::printf(
+      "usage: rtipc-echo-server-cpp SOCKET [OPTION...]\n"
+      "\n"
+      "rtipc-echo-server written with rtipc.hpp. Listens on the Unix socket SOCKET and\n"
+      "serves echo clients one after another: each must offer one channel each way\n"
+      "with messages of at least 8 bytes, and every message it sends comes back on\n"
+      "the other channel until its end marker.\n"
+      "\n"
+      "  -n CLIENTS    clients to serve before exiting (default 1)\n"
+      "  -t IDLE_S     give up after this many seconds without a client or a\n"
+      "                message (default 30)\n"
+      "  -r            reject every client (tests a client's rejection path)\n"
+      "  -q            print nothing but errors\n"
+      "  -h, --help    print this help and exit\n"
+      "  --version     print the library version and exit\n"
+      "\n"
+      "Exit status: 0 ok, 1 usage or setup, 2 accept failed or rejected, 3 idle\n"
+      "timeout (or the client exited without the end marker), 4 queue error.\n");
 }
 
 bool parse_long(const char* s, long min, long& out) {
@@ -172,8 +195,19 @@ int main(int argc, char** argv) {
   long clients = 1, idle_s = 30;
   bool reject_all = false;
   int c;
-  while ((c = getopt(argc, argv, "n:t:rqh")) != -1) {
+  static const option long_options[] = {
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
+      {nullptr, 0, nullptr, 0},
+  };
+  while ((c = getopt_long(argc, argv, "n:t:rqh", long_options, nullptr)) != -1) {
     switch (c) {
+      case 'h':
+        help();
+        return 0;
+      case 'V':
+        std::printf("rtipc-echo-server-cpp (librtipc) %s\n", rtipc::version());
+        return 0;
       case 'n':
         if (!parse_long(optarg, 1, clients)) return usage(), exit_usage;
         break;

@@ -30,7 +30,10 @@
  *           value; rtipc_last_error() describes the calling thread's last
  *           failed call. The library prints nothing unless asked to (see
  *           rtipc_set_log and the RTIPC_LOG environment variable).
- * Pointers  No argument may be NULL unless its comment says so.
+ * Pointers  No argument may be NULL unless its comment says so. The setup
+ *           calls that create, connect, accept or take a handle check: a
+ *           NULL there is -EINVAL, and rtipc_last_error() names the
+ *           argument. The hot path and the getters do not check.
  * Threads   Different handles may be used from different threads at once,
  *           including the producers and consumers of one group. One handle
  *           is used from one thread at a time, except the calls marked

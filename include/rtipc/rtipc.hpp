@@ -6,13 +6,17 @@
  *          owner holds nothing. get() lends the raw handle, release() gives it
  *          up (the caller destroys it with the C function).
  * Results  Every call that can fail returns rtipc::result<T>: std::expected<T,
- *          rtipc::error> when the standard library has it (C++23), else a
- *          small type with the same members (has_value, operator bool, *, ->,
- *          value, value_or, error). An rtipc::error carries the positive errno
- *          (or RTIPC_EREJECTED) and the text of rtipc_last_error() taken when
- *          the call failed. value() on an error throws rtipc::bad_result_access
- *          (std::bad_expected_access with std::expected), or aborts when built
- *          with -fno-exceptions.
+ *          rtipc::error> when the standard library has it (C++23) and
+ *          exceptions are on, else a small type with these members of it:
+ *          a default constructor (a value-initialized T) when T has one,
+ *          has_value, operator bool, *, ->, value, value_or, error. An
+ *          rtipc::error carries the positive errno (or RTIPC_EREJECTED) and
+ *          the text of rtipc_last_error() taken when the call failed. value()
+ *          on an error throws rtipc::bad_result_access
+ *          (std::bad_expected_access with std::expected); built with
+ *          -fno-exceptions it prints the error to stderr and aborts.
+ * Sizes    A message that does not fit (a typed channel of another size, data
+ *          longer than the slot) is EMSGSIZE, as in every rtipc binding.
  * Hot path Producer::msg/produce/try_produce and Consumer::msg/consume/
  *          consume_latest are inline calls of the C functions plus one
  *          compare; nothing allocates unless the call failed.
@@ -47,12 +51,16 @@
 #if __has_include(<version>)
 #include <version>
 #endif
-#if defined(__cpp_lib_expected) && __cpp_lib_expected >= 202202L
+// Without exceptions std::expected::value() aborts silently: use our own
+// type there, which says why before it aborts.
+#if defined(__cpp_lib_expected) && __cpp_lib_expected >= 202202L && defined(__cpp_exceptions)
 #include <expected>
 #define RTIPC_HPP_STD_EXPECTED 1
 #endif
 #if defined(__cpp_exceptions)
 #include <exception>
+#else
+#include <cstdio>
 #endif
 
 namespace rtipc {
@@ -119,7 +127,9 @@ namespace detail {
 #if defined(__cpp_exceptions)
   throw bad_result_access<error>(e);
 #else
-  (void)e;
+  std::fprintf(stderr, "rtipc: value() of a result that holds an error: %s (%s)\n",
+               e.message().c_str(), rtipc_strerror(e.code()));
+  std::fflush(stderr);
   std::abort();
 #endif
 }
@@ -134,6 +144,11 @@ class result {
   using value_type = T;
   using error_type = rtipc::error;
 
+  /** A value-initialized T, as std::expected's default constructor. */
+  template <class U = T, std::enable_if_t<std::is_default_constructible_v<U>, int> = 0>
+  result() noexcept(std::is_nothrow_default_constructible_v<U>) : ok_(true) {
+    new (&value_) T();
+  }
   result(T value) noexcept : ok_(true) { new (&value_) T(std::move(value)); }
   result(unexpected e) noexcept : ok_(false) { new (&error_) rtipc::error(std::move(e).error()); }
   result(result&& o) noexcept : ok_(o.ok_) {

@@ -248,6 +248,50 @@ static void test_last_error_names_the_last_failure(void) {
   rmdir(dir);
 }
 
+/* A NULL where the header wants a pointer, in a setup call: -EINVAL and a
+ * last error that names the argument (not -EIO with a C++ message). */
+static void check_null(int rc, const char* name) {
+  CHECK_EQ(rc, -EINVAL);
+  CHECK(strstr(rtipc_last_error(), name) != NULL);
+  CHECK(strstr(rtipc_last_error(), "is NULL") != NULL);
+}
+
+static void test_null_arguments(void) {
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 16, 0, 0);
+  struct rtipc_group_config config = GROUP_INIT(&c, NULL, NULL, 1, 0, 0, 0);
+  rtipc_group* group = NULL;
+  rtipc_server* server = NULL;
+  check_null(rtipc_server_create(NULL, NULL, &server), "path");
+  check_null(rtipc_server_create("/tmp/x.sock", NULL, NULL), "server");
+  check_null(rtipc_client_connect(NULL, &config, 0, &group), "path");
+  check_null(rtipc_client_connect("/tmp/x.sock", &config, 0, NULL), "group");
+  check_null(rtipc_client_connect("/tmp/x.sock", NULL, 0, &group), "config");
+  check_null(rtipc_group_create(NULL, &group), "config");
+  check_null(rtipc_group_create(&config, NULL), "group");
+  check_null(rtipc_server_accept(NULL, 0, &group), "server");
+  CHECK_EQ(rtipc_group_create(&config, &group), 0);
+  rtipc_producer* producer = NULL;
+  check_null(rtipc_group_take_producer(NULL, 0, &producer), "group");
+  check_null(rtipc_group_take_producer(group, 0, NULL), "producer");
+  rtipc_group_destroy(group);
+}
+
+/* A wait (or fd) on a channel without eventfd says what to change. */
+static void test_no_eventfd_says_what_to_do(void) {
+  struct rtipc_channel_config c = CHANNEL_INIT(NULL, 0, 16, 0, 0);
+  struct rtipc_group_config config = GROUP_INIT(NULL, &c, NULL, 0, 1, 0, 0);
+  rtipc_group* group = NULL;
+  rtipc_consumer* consumer = NULL;
+  CHECK_EQ(rtipc_group_create(&config, &group), 0);
+  CHECK_EQ(rtipc_group_take_consumer(group, 0, &consumer), 0);
+  CHECK_EQ(rtipc_consumer_wait(consumer, 0), -ENOTSUP);
+  CHECK(strstr(rtipc_last_error(), "channel has no eventfd; create it with eventfd enabled"));
+  CHECK_EQ(rtipc_consumer_fd(consumer), -ENOTSUP);
+  CHECK(strstr(rtipc_last_error(), "rtipc_consumer_fd"));
+  rtipc_consumer_destroy(consumer);
+  rtipc_group_destroy(group);
+}
+
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "--log-child") == 0) return log_child();
   test_quiet_by_default();
@@ -258,5 +302,7 @@ int main(int argc, char** argv) {
   test_strerror();
   test_custom_sink();
   test_default_sink();
+  test_null_arguments();
+  test_no_eventfd_says_what_to_do();
   return check_report("errors_test");
 }

@@ -27,10 +27,11 @@ int rtipc_hpp_check() {
   auto sent = out->send(Sample{2, 0.5});
   auto got = in->consume_latest();
   rtipc::result<void> nothing;
+  rtipc::result<int> zero;
   auto client = rtipc::connect(
       "/nonexistent/x.sock",
       rtipc::GroupConfig().info("g").producer(rtipc::ChannelConfig(16).eventfd().info("c")), 100);
   rtipc::Group fallback = std::move(client).value_or(rtipc::Group());
-  return int(nothing.has_value()) + int(sent && *sent == rtipc::Produced::published) +
+  return int(nothing.has_value()) + *zero + int(sent && *sent == rtipc::Produced::published) +
          int(got && rtipc::is_new(*got)) + int(in->copy().seq) + int(fallback.get() != nullptr);
 }
