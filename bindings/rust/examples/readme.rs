@@ -16,8 +16,8 @@ fn main() -> Result<(), librtipc::Error> {
         drop(group); // the channels live on
         input.wait(timeout)?;
         if input.consume(ConsumeMode::Next)?.is_new() {
-            // Echo it, zero copy on both sides.
-            out.msg().copy_from_slice(input.msg().unwrap());
+            // Echo it, slot to slot: no buffer of ours.
+            out.msg().copy_from_msg(&input.msg().unwrap());
             out.produce(ProduceMode::Force)?;
         }
         Ok(())
@@ -35,12 +35,13 @@ fn main() -> Result<(), librtipc::Error> {
     drop(group);
 
     let text = b"hello through shared memory";
-    out.msg()[..text.len()].copy_from_slice(text);
+    out.msg().copy_from_slice(text);
     out.produce(ProduceMode::Try)?;
     input.wait(timeout)?;
     input.consume(ConsumeMode::Next)?;
-    // The borrow of the message ends before the next consume.
-    let msg = input.msg().unwrap();
-    println!("received: {}", String::from_utf8_lossy(&msg[..text.len()]));
+    // A copy: the peer's process may write the slot while we read it.
+    let mut got = vec![0u8; text.len()];
+    input.msg().unwrap().copy_to_slice(&mut got);
+    println!("received: {}", String::from_utf8_lossy(&got));
     echo.join().unwrap()
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::config::{bytes_from, timeout_ms};
 use crate::error::{check, Error, Result};
+use crate::msg::Msg;
 use crate::sys;
 
 /// Which message [`Consumer::consume`] moves to.
@@ -60,27 +61,27 @@ impl Consumer {
         }
     }
 
-    /// The message held, in place in shared memory (zero copy); None before
-    /// the first. The borrow ends before the next [`consume`](Self::consume),
-    /// which hands the slot back to the producer, so a message cannot be
-    /// read after it:
+    /// The message held, in place in shared memory (zero copy), read with
+    /// volatile copies ([`Msg`]; no `&[u8]`, since the peer's process may
+    /// write the slot while we read it); None before the first. The borrow
+    /// ends before the next [`consume`](Self::consume), which hands the slot
+    /// back to the producer, so a message cannot be read after it:
     ///
     /// ```compile_fail
     /// fn stale(c: &mut librtipc::Consumer) {
     ///     let msg = c.msg().unwrap();
     ///     c.consume(librtipc::ConsumeMode::Next).unwrap();
-    ///     println!("{}", msg[0]); // error: c is borrowed by msg
+    ///     println!("{:?}", msg.to_vec()); // error: c is borrowed by msg
     /// }
     /// ```
     ///
-    /// The peer is untrusted and may change the bytes while you read them:
-    /// copy what you check.
+    /// The peer is untrusted: check the copy, not the slot.
     #[inline]
-    pub fn msg(&self) -> Option<&[u8]> {
+    pub fn msg(&self) -> Option<Msg<'_>> {
         // SAFETY: msg_size bytes, valid until the next consume, which needs
         // &mut self and so ends this borrow.
         let p = unsafe { sys::rtipc_consumer_msg(self.raw.as_ptr()) };
-        (!p.is_null()).then(|| unsafe { std::slice::from_raw_parts(p.cast(), self.size) })
+        NonNull::new(p.cast_mut().cast::<u8>()).map(|p| unsafe { Msg::new(p, self.size) })
     }
 
     /// Moves to the next (or newest) message.

@@ -9,6 +9,9 @@ pub mod errno {
     pub const EINTR: i32 = 4;
     pub const EINVAL: i32 = 22;
     pub const EPIPE: i32 = 32;
+    /// Data longer than a message, or a type of another size than the
+    /// channel's messages.
+    pub const EMSGSIZE: i32 = 90;
     pub const ENOTSUP: i32 = 95;
     pub const EADDRINUSE: i32 = 98;
     pub const ETIMEDOUT: i32 = 110;

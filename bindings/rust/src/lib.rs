@@ -7,7 +7,11 @@
 //! [`Producer`] for each channel it writes, a [`Consumer`] for each it
 //! reads. The hot path is zero copy: [`Producer::msg`] and
 //! [`Consumer::msg`] borrow the slot in shared memory, and the borrow
-//! checker stops a slot from outliving the next produce or consume.
+//! checker stops a slot from outliving the next produce or consume. The
+//! peer's process can write that memory at any time, so no `&[u8]` or
+//! `&mut T` is ever made over it: [`Msg`] and [`MsgMut`] copy bytes out
+//! and in with volatile accesses. Data that does not fit a message is an
+//! error, EMSGSIZE, as in every rtipc binding.
 //! [`TypedProducer`] and [`TypedConsumer`] carry one [`Plain`] value per
 //! message, size checked.
 //!
@@ -30,6 +34,7 @@ mod config;
 mod consumer;
 mod error;
 mod group;
+mod msg;
 mod producer;
 mod server;
 mod typed;
@@ -38,6 +43,7 @@ pub use config::{group_flags, ChannelConfig, Filter, GroupConfig, ServerConfig};
 pub use consumer::{ConsumeMode, Consumed, Consumer};
 pub use error::{errno, Error, Result};
 pub use group::Group;
+pub use msg::{Msg, MsgMut};
 pub use producer::{ProduceMode, Produced, Producer};
 pub use server::{Proposal, Server};
 pub use typed::{Plain, TypedConsumer, TypedProducer};

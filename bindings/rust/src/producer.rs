@@ -3,7 +3,8 @@ use std::os::fd::BorrowedFd;
 use std::ptr::NonNull;
 
 use crate::config::bytes_from;
-use crate::error::{check, Error, Result};
+use crate::error::{check, errno, Error, Result};
+use crate::msg::MsgMut;
 use crate::sys;
 
 /// What [`Producer::produce`] does when the queue is full.
@@ -50,23 +51,26 @@ impl Producer {
         }
     }
 
-    /// The slot to write the next message in: shared memory, zero copy. The
-    /// borrow ends before the next [`produce`](Self::produce), as the
-    /// library requires; a slot cannot be kept across it:
+    /// The slot to write the next message in: shared memory, zero copy,
+    /// written with volatile copies ([`MsgMut`]; no `&mut [u8]`, since the
+    /// peer's process can reach the slot too). The borrow ends before the
+    /// next [`produce`](Self::produce), as the library requires; a slot
+    /// cannot be kept across it:
     ///
     /// ```compile_fail
     /// fn stale(p: &mut librtipc::Producer) {
-    ///     let slot = p.msg();
+    ///     let mut slot = p.msg();
     ///     p.produce(librtipc::ProduceMode::Force).unwrap();
-    ///     slot[0] = 1; // error: p is borrowed by slot
+    ///     slot.fill(1); // error: p is borrowed by slot
     /// }
     /// ```
     #[inline]
-    pub fn msg(&mut self) -> &mut [u8] {
+    pub fn msg(&mut self) -> MsgMut<'_> {
         // SAFETY: msg_size bytes, valid until the next produce, which needs
         // &mut self and so ends this borrow.
         unsafe {
-            std::slice::from_raw_parts_mut(sys::rtipc_producer_msg(self.raw.as_ptr()).cast(), self.size)
+            let p = sys::rtipc_producer_msg(self.raw.as_ptr()).cast::<u8>();
+            MsgMut::new(NonNull::new(p).expect("a producer always has a slot"), self.size)
         }
     }
 
@@ -83,12 +87,22 @@ impl Producer {
         }
     }
 
-    /// Copies data into the slot (at most msg_size bytes, the rest left as
-    /// it was) and produces.
+    /// Copies data into the slot (the rest left as it was) and produces.
+    /// Data longer than msg_size is an error, EMSGSIZE, and nothing is
+    /// written or published.
     pub fn send(&mut self, data: &[u8], mode: ProduceMode) -> Result<Produced> {
-        let slot = self.msg();
-        let n = data.len().min(slot.len());
-        slot[..n].copy_from_slice(&data[..n]);
+        if data.len() > self.size {
+            return Err(Error::new(
+                errno::EMSGSIZE,
+                format!(
+                    "send: {} bytes do not fit this channel's {size}-byte messages; send at \
+                     most {size} bytes, or create the channel with a larger msg_size",
+                    data.len(),
+                    size = self.size
+                ),
+            ));
+        }
+        self.msg().copy_from_slice(data);
         self.produce(mode)
     }
 

@@ -23,7 +23,7 @@ fn check_fits<T>(msg_size: usize, msg_align: usize) -> Result<()> {
     let (size, align) = (std::mem::size_of::<T>(), std::mem::align_of::<T>());
     if size != msg_size {
         return Err(Error::new(
-            errno::EINVAL,
+            errno::EMSGSIZE,
             format!(
                 "{} is {size} bytes, the channel's messages {msg_size}",
                 std::any::type_name::<T>()
@@ -32,7 +32,7 @@ fn check_fits<T>(msg_size: usize, msg_align: usize) -> Result<()> {
     }
     if msg_align % align != 0 {
         return Err(Error::new(
-            errno::EINVAL,
+            errno::EMSGSIZE,
             format!(
                 "{} needs alignment {align}, the channel has {msg_align}",
                 std::any::type_name::<T>()
@@ -49,7 +49,7 @@ pub struct TypedProducer<T: Plain> {
 }
 
 impl<T: Plain> TypedProducer<T> {
-    /// Fails (EINVAL) unless the channel's messages are exactly
+    /// Fails (EMSGSIZE) unless the channel's messages are exactly
     /// `size_of::<T>()` bytes and aligned for T.
     pub fn new(inner: Producer) -> Result<Self> {
         check_fits::<T>(inner.msg_size(), inner.msg_align())?;
@@ -59,15 +59,27 @@ impl<T: Plain> TypedProducer<T> {
         })
     }
 
-    /// The slot as a T, to fill in place; valid until the next produce.
-    pub fn msg(&mut self) -> &mut T {
-        // SAFETY: size and alignment checked; every bit pattern is a T.
-        unsafe { &mut *self.inner.msg().as_mut_ptr().cast::<T>() }
+    /// Writes value to the slot (a volatile copy: no `&mut T` over memory
+    /// the peer's process can reach) without producing it.
+    pub fn write(&mut self, value: T) {
+        self.inner.msg().write(0, value)
+    }
+
+    /// What the slot holds now (a copy).
+    pub fn read(&mut self) -> T {
+        self.inner.msg().read(0)
+    }
+
+    /// Changes the slot with f, on a copy that is written back.
+    pub fn update(&mut self, f: impl FnOnce(&mut T)) {
+        let mut value = self.read();
+        f(&mut value);
+        self.write(value)
     }
 
     /// Writes value to the slot and produces it.
     pub fn send(&mut self, value: T, mode: ProduceMode) -> Result<Produced> {
-        *self.msg() = value;
+        self.write(value);
         self.inner.produce(mode)
     }
 
@@ -87,7 +99,7 @@ pub struct TypedConsumer<T: Plain> {
 }
 
 impl<T: Plain> TypedConsumer<T> {
-    /// Fails (EINVAL) unless the channel's messages are exactly
+    /// Fails (EMSGSIZE) unless the channel's messages are exactly
     /// `size_of::<T>()` bytes and aligned for T.
     pub fn new(inner: Consumer) -> Result<Self> {
         check_fits::<T>(inner.msg_size(), inner.msg_align())?;
@@ -100,11 +112,9 @@ impl<T: Plain> TypedConsumer<T> {
     /// A copy of the message held (None before the first): copied, so the
     /// peer cannot change it after you checked it.
     pub fn msg(&self) -> Option<T> {
-        // SAFETY: size and alignment checked; every bit pattern is a T;
-        // a volatile read because the peer's process may write the slot.
-        self.inner
-            .msg()
-            .map(|m| unsafe { std::ptr::read_volatile(m.as_ptr().cast::<T>()) })
+        // Size checked; a volatile copy because the peer's process may
+        // write the slot meanwhile.
+        self.inner.msg().map(|m| m.read(0))
     }
 
     pub fn consume(&mut self, mode: ConsumeMode) -> Result<Consumed> {

@@ -89,7 +89,7 @@ fn exchange_and_proposal() {
     assert!(input.wait(T).unwrap());
     for i in 1u64..=3 {
         assert_eq!(input.consume(ConsumeMode::Next).unwrap(), Consumed::New);
-        assert_eq!(input.msg().unwrap()[..8], i.to_le_bytes());
+        assert_eq!(input.msg().unwrap().read::<u64>(0), i);
     }
     assert_eq!(input.consume(ConsumeMode::Next).unwrap(), Consumed::NoNew);
     assert!(!input.wait(Some(Duration::ZERO)).unwrap());
@@ -97,7 +97,7 @@ fn exchange_and_proposal() {
         out.send(&i.to_le_bytes(), ProduceMode::Force).unwrap();
     }
     assert_eq!(input.consume(ConsumeMode::Latest).unwrap(), Consumed::NewAfterGap);
-    assert_eq!(input.msg().unwrap()[..8], 15u64.to_le_bytes());
+    assert_eq!(input.msg().unwrap().read::<[u8; 8]>(0), 15u64.to_le_bytes());
 }
 
 #[test]
@@ -159,7 +159,7 @@ fn typed_channels_check_the_size() {
     let e = TypedProducer::<u64>::new(client.take_producer(0).unwrap())
         .err()
         .unwrap();
-    assert_eq!(e.errno(), errno::EINVAL);
+    assert_eq!(e.errno(), errno::EMSGSIZE); // as in C++, Python and Go
     assert!(e.message().contains("8 bytes"), "{e}");
     let e = TypedConsumer::<[u8; 32]>::new(server.take_consumer(0).unwrap())
         .err()
@@ -174,8 +174,9 @@ fn typed_exchange() {
     let mut input = TypedConsumer::<Sample>::new(server.take_consumer(0).unwrap()).unwrap();
     assert_eq!(input.recv(ConsumeMode::Next).unwrap(), None);
     out.send(Sample { seq: 1, value: 0.5 }, ProduceMode::Try).unwrap();
-    out.msg().seq = 2;
-    out.msg().value = 1.5;
+    out.write(Sample { seq: 2, value: 0.0 });
+    out.update(|s| s.value = 1.5);
+    assert_eq!(out.read(), Sample { seq: 2, value: 1.5 });
     out.produce(ProduceMode::Try).unwrap();
     assert_eq!(
         input.recv(ConsumeMode::Next).unwrap(),
@@ -196,4 +197,55 @@ fn handles_are_send() {
     send::<Producer>();
     send::<Consumer>();
     send::<TypedConsumer<u64>>();
+}
+
+#[test]
+fn send_refuses_overlong_data() {
+    let (mut client, mut server) = pair("overlong", &one_way(64, 0, false), ServerConfig::default());
+    let mut out = client.take_producer(0).unwrap();
+    let mut input = server.take_consumer(0).unwrap();
+    let e = out.send(&[7; 65], ProduceMode::Force).unwrap_err();
+    assert_eq!(e.errno(), errno::EMSGSIZE);
+    assert!(
+        e.message().contains("65 bytes") && e.message().contains("64-byte"),
+        "{e}"
+    );
+    assert_eq!(
+        input.consume(ConsumeMode::Next).unwrap(),
+        Consumed::NothingProduced
+    );
+    assert_eq!(
+        out.send(&[7; 64], ProduceMode::Force).unwrap(),
+        Produced::Published
+    );
+    assert_eq!(input.consume(ConsumeMode::Next).unwrap(), Consumed::New);
+    assert_eq!(input.msg().unwrap().to_vec(), vec![7; 64]);
+}
+
+#[test]
+fn messages_are_copied_in_and_out() {
+    let (mut client, mut server) = pair("copies", &one_way(40, 0, false), ServerConfig::default());
+    let mut out = client.take_producer(0).unwrap();
+    let mut input = server.take_consumer(0).unwrap();
+    let mut slot = out.msg();
+    assert_eq!(slot.len(), 40);
+    slot.fill(0xAB);
+    slot.write_at(3, b"odd offset"); // not word-aligned on either side
+    slot.write(16, 0x0102_0304_0506_0708u64);
+    let mut back = [0u8; 10];
+    slot.read_at(3, &mut back);
+    assert_eq!(&back, b"odd offset");
+    out.produce(ProduceMode::Force).unwrap();
+    input.consume(ConsumeMode::Next).unwrap();
+    let msg = input.msg().unwrap();
+    let all = msg.to_vec();
+    assert_eq!(&all[..3], &[0xAB; 3]);
+    assert_eq!(&all[3..13], b"odd offset");
+    assert_eq!(msg.read::<u64>(16), 0x0102_0304_0506_0708);
+    assert_eq!(&all[24..], &[0xAB; 16]);
+    let mut head = [0u8; 5];
+    msg.copy_to_slice(&mut head);
+    assert_eq!(&head, &[0xAB, 0xAB, 0xAB, b'o', b'd']);
+    let read_past_end = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| msg.read::<u64>(36)));
+    assert!(read_past_end.is_err());
 }

@@ -55,12 +55,12 @@ fn finish(child: Child) {
     println!("{text}");
 }
 
-fn word(m: &[u8], i: usize) -> u64 {
-    u64::from_le_bytes(m[8 * i..8 * i + 8].try_into().unwrap())
+fn word(m: librtipc::Msg<'_>, i: usize) -> u64 {
+    u64::from_le_bytes(m.read(8 * i))
 }
 
-fn set_word(m: &mut [u8], i: usize, v: u64) {
-    m[8 * i..8 * i + 8].copy_from_slice(&v.to_le_bytes());
+fn set_word(mut m: librtipc::MsgMut<'_>, i: usize, v: u64) {
+    m.write(8 * i, v.to_le_bytes());
 }
 
 fn produce_all_try(out: &mut Producer) {

@@ -65,6 +65,7 @@ struct Session {
     timeout: Duration,
     last_progress: Instant,
     expected: Vec<u8>,
+    got: Vec<u8>, // a message on its way in or out (the slots take copies)
 }
 
 /// What sending found when it did not publish.
@@ -99,7 +100,9 @@ impl Session {
         loop {
             match self.input.consume(ConsumeMode::Next) {
                 Ok(Consumed::New) => {
-                    if self.input.msg().map(|m| &m[..self.size]) != Some(&self.expected[..]) {
+                    let got = &mut self.got[..self.size];
+                    self.input.msg().expect("a new message").copy_to_slice(got);
+                    if got[..] != self.expected[..] {
                         say!("echo of {what} differs from what was sent\n");
                         return EXIT_MISMATCH;
                     }
@@ -153,7 +156,8 @@ impl Session {
         let (mut sent, mut echoed) = (0u64, 0u64);
         while echoed < o.count {
             if sent < o.count && sent - echoed < o.window {
-                fill_message(&mut self.out.msg()[..self.size], sent);
+                fill_message(&mut self.got, sent);
+                self.out.msg().copy_from_slice(&self.got);
                 match self.send() {
                     Ok(()) => {
                         sent += 1;
@@ -177,7 +181,8 @@ impl Session {
             return 0;
         }
         let size = self.size;
-        fill_end_marker(&mut self.out.msg()[..size]);
+        fill_end_marker(&mut self.got[..size]);
+        self.out.msg().copy_from_slice(&self.got[..size]);
         loop {
             match self.send() {
                 Ok(()) => break,
@@ -229,6 +234,7 @@ fn run(o: &Options) -> u8 {
         timeout: o.timeout,
         last_progress: start,
         expected: vec![0; o.size],
+        got: vec![0; o.size],
     };
     let status = s.exchange(o);
     let elapsed = start.elapsed().as_secs_f64();

@@ -38,13 +38,12 @@ struct Options {
     reject_all: bool,
 }
 
-fn is_end_marker(msg: &[u8]) -> bool {
-    msg[..8].iter().all(|&b| b == 0xFF)
+fn is_end_marker(head: &[u8; 8]) -> bool {
+    head.iter().all(|&b| b == 0xFF)
 }
 
 /// Echoes until the end marker: 0 or an exit status.
 fn serve(out: &mut Producer, input: &mut Consumer, idle: Duration, echoed: &mut u64) -> u8 {
-    let size = input.msg_size().min(out.msg_size());
     let has_eventfd = input.fd().is_some();
     let mut idle_since = Instant::now();
     let (mut idle_polls, mut client_gone) = (0u64, false);
@@ -58,13 +57,13 @@ fn serve(out: &mut Producer, input: &mut Consumer, idle: Duration, echoed: &mut 
         };
         if r.is_new() {
             let msg = input.msg().expect("a message after a new one");
-            out.msg()[..size].copy_from_slice(&msg[..size]);
+            out.msg().copy_from_msg(&msg);
             if let Err(e) = out.produce(ProduceMode::Force) {
                 say!("produce failed: {e}\n");
                 return EXIT_QUEUE;
             }
             *echoed += 1;
-            if is_end_marker(msg) {
+            if is_end_marker(&msg.read::<[u8; 8]>(0)) {
                 return 0;
             }
             idle_since = Instant::now();

@@ -33,7 +33,7 @@ struct Pinger {
 impl Pinger {
     /// Sends seq and busy-polls for its echo.
     fn roundtrip(&mut self, seq: u64) {
-        self.out.msg()[..8].copy_from_slice(&seq.to_le_bytes());
+        self.out.msg().write(0, seq.to_le_bytes());
         self.out
             .produce(ProduceMode::Force)
             .unwrap_or_else(|e| fail("produce", e));
@@ -42,7 +42,12 @@ impl Pinger {
                 .input
                 .consume(ConsumeMode::Next)
                 .unwrap_or_else(|e| fail("consume", e));
-            if r.is_new() && self.input.msg().is_some_and(|m| m[..8] == seq.to_le_bytes()) {
+            if r.is_new()
+                && self
+                    .input
+                    .msg()
+                    .is_some_and(|m| m.read::<[u8; 8]>(0) == seq.to_le_bytes())
+            {
                 return;
             }
         }
@@ -113,7 +118,7 @@ fn main() {
     let seq = 1u64 << 40; // apart from the round trips' numbers
     let start = Instant::now();
     for _ in 0..calls {
-        p.out.msg()[..8].copy_from_slice(&seq.to_le_bytes());
+        p.out.msg().write(0, seq.to_le_bytes());
         black_box(
             p.out
                 .produce(ProduceMode::Force)
@@ -135,7 +140,7 @@ fn main() {
     let n = rtt.len();
 
     // (3) the end marker.
-    p.out.msg()[..8].fill(0xFF);
+    p.out.msg().write(0, [0xFFu8; 8]);
     p.out
         .produce(ProduceMode::Force)
         .unwrap_or_else(|e| fail("produce", e));
