@@ -47,11 +47,27 @@ func newConsumer(c *C.rtipc_consumer) *Consumer {
 }
 
 // Msg is the message the consumer holds, read in place in shared memory
-// (zero copy); nil before the first. It is valid until the next Consume
-// (or Close): after that the slot goes back to the producer, which writes
-// the next messages there, so copy what you keep. Treat it as read-only;
-// and the peer is untrusted, so copy what you check before trusting it.
+// (zero copy); nil before the first.
+//
+// Lifetime: the slice is valid until the next Consume or Close, and nothing
+// guards it. After the next Consume it shows the slot the producer writes
+// its next messages into; after Close the memory is unmapped and using the
+// slice kills the program ("fatal error: fault"). Keep no slice across
+// those calls: use CopyMsg for a copy you can keep. Treat it as read-only;
+// the peer is untrusted, so copy what you check before trusting it.
 func (c *Consumer) Msg() []byte { return c.msg }
+
+// CopyMsg copies the message held into dst, the safe way to read one: the
+// copy stays as it is after the next Consume and after Close. It returns
+// the bytes copied, min(len(dst), MsgSize()), 0 before the first message,
+// and ErrClosed after Close. A peer writing the slot meanwhile can change
+// the bytes copied but never the copy afterwards.
+func (c *Consumer) CopyMsg(dst []byte) (int, error) {
+	if c.c == nil {
+		return 0, ErrClosed
+	}
+	return copy(dst, c.msg), nil
+}
 
 // Consume moves to the next (or newest) message; when the result IsNew,
 // Msg holds it.
@@ -152,7 +168,8 @@ func (c *Consumer) PeerAlive() (bool, error) {
 	return r == 1, errorOf("peer alive", r)
 }
 
-// Close destroys the consumer; Msg's slice must not be used afterwards.
+// Close destroys the consumer and unmaps its memory: a slice from Msg must
+// not be used afterwards (copies from CopyMsg stay valid).
 func (c *Consumer) Close() error {
 	if c.c != nil {
 		C.rtipc_consumer_destroy(c.c)

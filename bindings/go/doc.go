@@ -9,9 +9,13 @@
 //
 // The hot path is zero copy: Producer.Msg and Consumer.Msg are []byte
 // slices over the shared memory itself. A slice is valid only until the
-// next Produce (Consume) on its handle, or its Close; take it again after
-// each call and copy what you keep. The peer process is untrusted and can
-// change message bytes while you read them, so copy what you check.
+// next Produce (Consume) on its handle, or its Close, and nothing guards
+// it: kept past the next call it shows another message, kept past Close it
+// kills the program. Take it again after each call. The safe path copies:
+// Consumer.CopyMsg for what you keep or check (the peer process is
+// untrusted and can change message bytes while you read them), and
+// Producer.Send to write (data longer than a message is an *Error matching
+// syscall.EMSGSIZE).
 //
 // Errors are values: every failed library call returns an *Error with the
 // errno and the library's message, comparable with errors.Is (ErrRejected,

@@ -4,7 +4,11 @@ package rtipc
 // #include "shim.h"
 import "C"
 
-import "unsafe"
+import (
+	"fmt"
+	"syscall"
+	"unsafe"
+)
 
 // ProduceMode says what Produce does when the queue is full.
 type ProduceMode uint32
@@ -39,10 +43,31 @@ func newProducer(c *C.rtipc_producer) *Producer {
 }
 
 // Msg is the slot to write the next message in: MsgSize bytes of shared
-// memory, zero copy. It is valid until the next Produce that publishes (or
-// Close): after that the slice points at a slot the peer may be reading,
-// so take Msg again after every Produce and never keep it.
+// memory, zero copy.
+//
+// Lifetime: the slice is valid until the next Produce that publishes, or
+// Close, and nothing guards it. After a Produce it points at a slot the
+// peer may be reading; after Close the memory is unmapped and using the
+// slice kills the program ("fatal error: fault"). Take Msg again after
+// every Produce and never keep it; Send copies instead.
 func (p *Producer) Msg() []byte { return p.msg }
+
+// Send copies data into the slot and produces it: the copying, safe way to
+// write a message. Data longer than MsgSize is an *Error matching
+// syscall.EMSGSIZE (nothing is written or published); shorter data leaves
+// the rest of the slot as it was.
+func (p *Producer) Send(data []byte, mode ProduceMode) (ProduceResult, error) {
+	if p.c == nil {
+		return 0, ErrClosed
+	}
+	if len(data) > p.size {
+		return 0, &Error{Op: "send", Errno: syscall.EMSGSIZE, Msg: fmt.Sprintf(
+			"%d bytes do not fit this channel's %d-byte messages; send at most %d bytes, "+
+				"or create the channel with a larger MsgSize", len(data), p.size, p.size)}
+	}
+	copy(p.msg, data)
+	return p.Produce(mode)
+}
 
 // Produce publishes the message written to Msg. Errors (a corrupt queue,
 // a bad mode) are *Error values.
@@ -113,7 +138,8 @@ func (p *Producer) PeerAlive() (bool, error) {
 	return r == 1, errorOf("peer alive", r)
 }
 
-// Close destroys the producer; Msg's slice must not be used afterwards.
+// Close destroys the producer and unmaps its memory: a slice from Msg must
+// not be used afterwards.
 func (p *Producer) Close() error {
 	if p.c != nil {
 		C.rtipc_producer_destroy(p.c)
