@@ -196,6 +196,9 @@ TEST(Results, DescriptorsAndWaits) {
   EXPECT_EQ(out->fd().error().code(), ENOTSUP);
   EXPECT_EQ(in->fd().error().code(), ENOTSUP);
   EXPECT_EQ(in->wait(0).error().code(), ENOTSUP);
+  // The message says what to change, not just "Operation not supported".
+  EXPECT_NE(in->wait(0).error().message().find("create it with eventfd enabled"),
+            std::string::npos);
 
   Pair woken = connect_pair(one_each_way(16, true));
   auto wout = woken.client.take_producer(0);

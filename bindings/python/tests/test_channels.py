@@ -199,8 +199,10 @@ class Channels(unittest.TestCase):
         _, _, out, inbox = self.open(eventfd=False)
         with self.assertRaises(rtipc.NotSupported):
             inbox.fileno()
-        with self.assertRaises(rtipc.NotSupported):
+        with self.assertRaises(rtipc.NotSupported) as caught:
             inbox.wait_blocking(0)
+        self.assertIn("channel has no eventfd; create it with eventfd enabled",
+                      caught.exception.strerror)
         _, _, wout, winbox = self.open(eventfd=True)
         self.assertGreaterEqual(winbox.fileno(), 0)
         self.assertGreaterEqual(wout.fileno(), 0)

@@ -141,7 +141,9 @@ fn wait_without_eventfd_is_not_supported() {
     let (_client, mut server) = pair("noefd", &one_way(8, 0, false), ServerConfig::default());
     let mut input = server.take_consumer(0).unwrap();
     assert!(input.fd().is_none());
-    assert_eq!(input.wait(T).unwrap_err().errno(), errno::ENOTSUP);
+    let e = input.wait(T).unwrap_err();
+    assert_eq!(e.errno(), errno::ENOTSUP);
+    assert!(e.message().contains("create it with eventfd enabled"), "{e}");
 }
 
 #[repr(C)]
