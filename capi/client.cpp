@@ -29,11 +29,10 @@ extern "C" {
 
 RTIPC_EXPORT int rtipc_client_connect(const char* path, const struct rtipc_group_config* config,
                                       int timeout_ms, rtipc_group** group) noexcept {
-  return connect_group(__func__, config, group,
-                       [&](rtipc::Group& g) {
-                         rtipc::capi::require(path, "path");
-                         rtipc::client_connect(path, g, timeout_ms);
-                       });
+  return connect_group(__func__, config, group, [&](rtipc::Group& g) {
+    rtipc::capi::require(path, "path");
+    rtipc::client_connect(path, g, timeout_ms);
+  });
 }
 
 RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config* config,
