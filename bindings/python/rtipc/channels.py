@@ -152,10 +152,16 @@ class _Channel(_lib.Closable):
         a numpy array, a ctypes object) is alive, close raises BufferError
         and the channel stays open."""
         if self._h is not None:
-            self._give_back_all()
+            try:
+                self._drop_view()  # keeps tracking what it cannot release
+            except BufferError:
+                raise BufferError(_OPEN_VIEWS) from None
+            self._bufs = {}
             # Left: this attribute, the argument, and any object over the memory.
             if _getrefcount(self._mapping) > 2:
                 raise BufferError(_OPEN_VIEWS)
+            self._gen += 1  # a typed Message raises from now on
+            self._msg = None
             self._mapping.close()  # type: ignore[union-attr]
             self._forget_handle()
         self._close_peer_fd()
@@ -165,28 +171,20 @@ class _Channel(_lib.Closable):
         # destroy the channel when the last of them goes.
         try:
             if self._h is not None:
-                self._give_back_all(strict=False)
+                self._gen += 1
+                self._msg = None
+                if self._view is not None:
+                    try:
+                        self._view.release()
+                    except BufferError:  # exported: the export holds the mapping
+                        pass
+                self._view = self._buf = None
+                self._lent = []
+                self._bufs = {}
                 self._forget_handle()
             self._close_peer_fd()
         except Exception:
             pass
-
-    def _give_back_all(self, strict: bool = True) -> None:
-        """Releases the message view and every object the channel keeps over
-        its memory; the typed message is given back."""
-        self._gen += 1
-        self._msg = None
-        view = self._view
-        if view is not None:
-            try:
-                view.release()
-            except BufferError:  # exported: a numpy array or ctypes object
-                if strict:
-                    raise BufferError(_OPEN_VIEWS) from None
-            self._view = None
-        self._buf = None
-        self._lent = []
-        self._bufs = {}
 
     def _forget_handle(self) -> None:
         """Lets go of the handle: the last object over the memory that still
@@ -484,8 +482,9 @@ T = TypeVar("T", bound=ctypes.Structure)
 
 class Message(Generic[T]):
     """A typed message in its slot: attribute access reads and writes the
-    ctypes structure in place, until the next produce/consume, after which
-    any use raises ValueError. copy() detaches a copy of the structure."""
+    ctypes structure in place, until the next produce/consume (or close),
+    after which any use raises ValueError. copy() detaches a copy of the
+    structure."""
 
     __slots__ = ("_struct", "_owner", "_gen")
 

@@ -49,6 +49,12 @@ for ch, label in ((out, "producer"), (inbox, "consumer")):
     kept = {make}
     assert refused(ch.close), label + ": close() went ahead under a live view"
     assert bytes(kept)[:4] in (b"abcd", bytes(4)), label  # still mapped: no crash
+    try:  # a refused close leaves the view tracked: the next call refuses too
+        ch.produce() if ch is out else ch.consume()
+    except BufferError:
+        pass
+    else:
+        raise AssertionError(label + ": the view was forgotten by the refused close")
     del kept
     ch.close()
     try:
@@ -107,9 +113,10 @@ class ViewsOutlivingClose(unittest.TestCase):
             out, inbox = open_pair(ctypes.sizeof(Sample), Sample)
             out.send(Sample(7, 0.5))
             inbox.consume()
-            s = inbox.msg.struct
+            m = inbox.msg
+            s = m.struct
             assert refused(inbox.close)
-            assert s.seq == 7
+            assert s.seq == 7 and m.seq == 7  # the channel stays open
             del s
             inbox.close()
             out.close()
