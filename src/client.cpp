@@ -86,6 +86,7 @@ void client_connect(const std::string& path, Group& group, int timeout_ms) {
   UniqueFd sock = seqpacket_socket(false);
   connect_until(sock.get(), addr, deadline, path);
   handshake(sock.get(), group, deadline);
+  group.set_socket_path(path);
 }
 
 }  // namespace rtipc
