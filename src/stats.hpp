@@ -62,9 +62,12 @@ void stats_copy_info(rtipc_stats_record& r, std::span<const std::byte> info);
 void stats_copy_path(rtipc_stats_record& r, const std::string& path);
 
 namespace stats_detail {
-inline void bump(uint64_t& field) {
+// Only the owning thread writes: a load and a store, no atomic RMW.
+inline uint64_t bump(uint64_t& field) {
   std::atomic_ref<uint64_t> a(field);
-  a.store(a.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  const uint64_t n = a.load(std::memory_order_relaxed) + 1;
+  a.store(n, std::memory_order_relaxed);
+  return n;
 }
 // The coarse clock (vDSO, no system call), on the first and every 64th
 // count only, so that a message costs no clock read on average.
@@ -80,28 +83,19 @@ inline void touch(rtipc_stats_counters& c, uint64_t count) {
 
 inline void count_push(rtipc_stats_counters& c, PushResult r) {
   using namespace stats_detail;
-  switch (r) {
-    case PushResult::kDiscarded:
-      bump(c.discarded);
-      [[fallthrough]];
-    case PushResult::kPublished:
-      bump(c.produced);
-      touch(c, c.produced);
-      break;
-    case PushResult::kFull:
-      bump(c.full);
-      break;
-    default:
-      break;
+  if (r == PushResult::kPublished || r == PushResult::kDiscarded) {
+    touch(c, bump(c.produced));
+    if (r == PushResult::kDiscarded) bump(c.discarded);
+  } else if (r == PushResult::kFull) {
+    bump(c.full);
   }
 }
 
 inline void count_pop(rtipc_stats_counters& c, PopResult r) {
   using namespace stats_detail;
-  if (r == PopResult::kNewAfterGap) bump(c.gaps);
   if (r == PopResult::kNew || r == PopResult::kNewAfterGap) {
-    bump(c.consumed);
-    touch(c, c.consumed);
+    touch(c, bump(c.consumed));
+    if (r == PopResult::kNewAfterGap) bump(c.gaps);
   }
 }
 
