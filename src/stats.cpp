@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
 
 #include "fd.hpp"
 #include "log.hpp"
@@ -18,9 +19,10 @@ namespace {
 
 constexpr size_t kPageSize = RTIPC_STATS_HEADER_SIZE + size_t{RTIPC_STATS_CAPACITY} * RTIPC_STATS_RECORD_SIZE;
 
-// The process's page. Made on the first record; a forked child that adds a
-// record makes its own (the inherited one stays mapped for the channels it
-// inherited, which keep counting there).
+// The process's page. Made on the first record and gone with the last one,
+// so that a process with no group holds nothing of it; a forked child that
+// adds a record makes its own (the inherited one stays mapped for the
+// channels it inherited, which keep counting there).
 struct Page {
   std::mutex mutex;
   rtipc_stats_header* header = nullptr;
@@ -28,6 +30,7 @@ struct Page {
   pid_t pid = 0;
   bool failed = false;
   uint64_t serial = 0;
+  uint32_t live = 0;  // records in use
 
   rtipc_stats_record* record(uint32_t i) const {
     return reinterpret_cast<rtipc_stats_record*>(reinterpret_cast<std::byte*>(header) +
@@ -41,7 +44,7 @@ struct Page {
     if (header && pid == me) return true;
     if (failed && pid == me) return false;
     if (fd >= 0 && pid != me) ::close(fd);  // the parent's: readers must find only ours
-    header = nullptr, fd = -1, pid = me, failed = true;
+    header = nullptr, fd = -1, pid = me, failed = true, live = 0;
     UniqueFd memfd(::memfd_create(RTIPC_STATS_MEMFD_NAME, MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (!memfd || ::ftruncate(memfd.get(), off_t(kPageSize)) < 0) {
       log(LogLevel::kWarning, "statistics page: {}; counting nothing", std::strerror(errno));
@@ -67,6 +70,13 @@ struct Page {
     return true;
   }
 
+  // With the mutex held, after the last record of this process went.
+  void release() {
+    ::munmap(header, kPageSize);
+    ::close(fd);
+    header = nullptr, fd = -1;
+  }
+
   void bump_generation() {
     std::atomic_ref<uint64_t> g(header->generation);
     g.store(g.load(std::memory_order_relaxed) + 1, std::memory_order_release);
@@ -74,7 +84,11 @@ struct Page {
 };
 
 Page& page() {
-  static Page* p = new Page;  // never destroyed: channels may outlive static destructors
+  // Never destroyed (channels may outlive static destructors) and never on
+  // the heap (a one-time allocation would look like a leak to an allocation
+  // counter).
+  alignas(Page) static std::byte storage[sizeof(Page)];
+  static Page* p = new (storage) Page;
   return *p;
 }
 
@@ -124,6 +138,7 @@ StatsRecord StatsRecord::add(const std::function<void(rtipc_stats_record&)>& fil
   });
   if (i == h.used) std::atomic_ref<uint32_t>(h.used).store(i + 1, std::memory_order_release);
   p.bump_generation();
+  ++p.live;
   return StatsRecord(r, p.pid);
 }
 
@@ -146,7 +161,10 @@ StatsRecord::~StatsRecord() {
     std::memset(&rec, 0, sizeof rec);
     rec.seq = seq;
   });
-  if (p.header && p.pid == ::getpid()) p.bump_generation();
+  if (p.header && p.pid == owner_) {
+    p.bump_generation();
+    if (--p.live == 0) p.release();
+  }
 }
 
 StatsRecord::StatsRecord(StatsRecord&& other) noexcept

@@ -56,7 +56,9 @@ void fill(Process& p, const std::map<uint64_t, std::string>& sockets) {
     p.fds.push_back({fd, target});
     if (target == stats_link) {
       p.stats_fd = fd;  // a forked child may hold its parent's too: the reader checks the pid
-    } else if (target == "/memfd:rtipc (deleted)") {
+    } else if (target.rfind("/memfd:rtipc", 0) == 0) {
+      // librtipc and the Rust crate name their regions "rtipc"; a peer's name
+      // travels with its memfd.
       p.regions.push_back(fd);
     } else if (const uint64_t ino = socket_inode(target)) {
       if (auto it = sockets.find(ino); it != sockets.end()) p.sockets.push_back(it->second);
