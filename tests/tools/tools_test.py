@@ -11,6 +11,8 @@ usage: tools_test.py BUILD_DIR SOURCE_DIR
 """
 import json
 import os
+import pty
+import select
 import shutil
 import struct
 import subprocess
@@ -186,6 +188,48 @@ class Listing(Base):
         # A sample for the README (tests/tools/README-sample.txt in the build).
         with open(os.path.join(BUILD, "tests/tools/sample-output.txt"), "w") as f:
             f.write("$ rtipc ls\n" + outputs[0][0] + "\n$ rtipc top --once\n" + outputs[0][1])
+
+    def test_top_on_a_terminal_redraws_sorts_and_quits_with_q(self):
+        sock, server, client = self.pair(HOLDER_C, HOLDER_C, "tty.sock")
+        self.assertEqual(client.do("produce", 0, 5), 5)
+        master, slave = pty.openpty()
+        top = subprocess.Popen([RTIPC, "top", "-d", "0.05", "-p", str(client.pid)], stdin=slave,
+                               stdout=slave, stderr=slave, env=ENV, close_fds=True)
+        os.close(slave)
+        seen = b""
+
+        def read_until(marker):
+            nonlocal seen
+            while marker not in seen:
+                ready, _, _ = select.select([master], [], [], 10)
+                if not ready:
+                    raise AssertionError(f"no {marker!r} in {seen[-500:]!r}")
+                seen += os.read(master, 65536)
+
+        try:
+            read_until(b"sorted by pid")
+            self.assertIn(b"\x1b[H\x1b[J", seen)  # redrawn in place
+            os.write(master, b"d")
+            read_until(b"sorted by depth")
+            os.write(master, b"q")
+            self.assertEqual(top.wait(timeout=10), 0)
+            try:  # the rest of the last screen; EIO once the terminal is closed
+                while select.select([master], [], [], 1)[0]:
+                    chunk = os.read(master, 65536)
+                    if not chunk:
+                        break
+                    seen += chunk
+            except OSError:
+                pass
+        finally:
+            if top.poll() is None:
+                top.kill()
+            os.close(master)
+        # The last screen: depth-sorted, the producer with 5 waiting first.
+        last = seen.rsplit(b"\x1b[H\x1b[J", 1)[-1].decode()
+        rows = [line.split() for line in last.splitlines() if line.startswith(str(client.pid))]
+        self.assertEqual([r[3] for r in rows[:1]], ["out0"], last)
+        self.assertEqual(rows[0][4], "5", last)
 
     def test_records_go_with_their_groups(self):
         sock, server, client = self.pair(HOLDER_C, HOLDER_C, "gone.sock")
