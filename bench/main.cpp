@@ -3,7 +3,7 @@
 //   rtipc-bench [--smoke|--quick] [--cpus A,B] [--reps N] [--out DIR] [set...]
 //
 // Sets: latency throughput zerocopy emptypoll determinism handshake memory
-// notify wakeup
+// notify wakeup stats
 // (default: all). Prints tables on stdout; with --out, writes
 // DIR/results.json and the data files the plots are drawn from.
 #include <sched.h>
@@ -33,6 +33,7 @@ const Set kSets[] = {
     {"latency", run_latency},     {"throughput", run_throughput},   {"zerocopy", run_zerocopy},
     {"emptypoll", run_emptypoll}, {"determinism", run_determinism}, {"handshake", run_handshake},
     {"memory", run_memory},       {"notify", run_notify},           {"wakeup", run_wakeup},
+    {"stats", run_stats},
 };
 
 [[noreturn]] void usage(int status) {

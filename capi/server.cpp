@@ -64,6 +64,7 @@ RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms,
     rtipc::capi::require(group, "group (where the new group goes)");
     auto handle = std::make_unique<rtipc_group>();  // before accepting: nothing lost on failure
     handle->impl = server->impl->accept(timeout_ms, server->options);
+    handle->impl->set_socket_path(server->impl->path());
     *group = handle.release();
     return 0;
   });

@@ -59,7 +59,9 @@ void Producer::AlignedDelete::operator()(std::byte* p) const {
 PushResult Producer::push(bool force) {
   if (cache_) std::memcpy(slot(queue_.current()), cache_.get(), layout_.msg_size);
   const PushResult r = force ? queue_.force_push() : queue_.try_push();
+  if (counters_) count_push(*counters_, r);
   if (eventfd_ && (r == PushResult::kPublished || r == PushResult::kDiscarded)) {
+    if (counters_) count_event(*counters_, &rtipc_stats_counters::wakeups);
     if (notify_)
       notify_->signal(*eventfd_);
     else
@@ -126,9 +128,12 @@ int Consumer::wait(int timeout_ms, long spin_ns) {
       wait_ms = left <= 0 ? 0 : static_cast<int>((left + 999'999) / 1'000'000);
     }
     epoll_event events[2];
+    if (counters_ && wait_ms != 0) count_event(*counters_, &rtipc_stats_counters::waits);
     const int r = ::epoll_wait(epoll_.get(), events, 2, wait_ms);
     if (r < 0) return -errno;  // -EINTR included: a signal handler ran
     for (int i = 0; i < r; ++i) {
+      if (counters_ && events[i].data.u64 == kEventFdTag)
+        count_event(*counters_, &rtipc_stats_counters::wakeups);
       // What the peer published before it went is still delivered.
       if (events[i].data.u64 == kPeerTag) return queue_.has_news() ? 1 : -EPIPE;
       if (events[i].events & EPOLLERR) return -EIO;

@@ -18,6 +18,7 @@
 #include "peer.hpp"
 #include "queue.hpp"
 #include "region.hpp"
+#include "stats.hpp"
 
 namespace rtipc {
 
@@ -45,6 +46,14 @@ class Channel {
   // system call. -EPROTO when the indices are corrupt.
   int pending() const { return pending_messages(indices()); }
 
+  // The channel's record in the statistics page (stats.hpp); the hot path
+  // counts into it when there is one.
+  void attach_stats(StatsRecord record) {
+    stats_ = std::move(record);
+    counters_ = stats_.counters();
+  }
+  StatsRecord& stats() { return stats_; }
+
  protected:
   Channel(std::shared_ptr<Region> region, const ChannelLayout& layout,
           std::shared_ptr<EventFd> eventfd, std::vector<std::byte> info);
@@ -57,6 +66,8 @@ class Channel {
   std::shared_ptr<EventFd> eventfd_;
   std::vector<std::byte> info_;
   std::shared_ptr<Peer> peer_;
+  StatsRecord stats_;
+  rtipc_stats_counters* counters_ = nullptr;  // null: not counted
 };
 
 class Producer : public Channel {
@@ -102,7 +113,11 @@ class Consumer : public Channel {
     return queue_.current() == kInvalid ? nullptr : slot(queue_.current());
   }
 
-  PopResult pop(bool latest) { return latest ? queue_.flush() : queue_.pop(); }
+  PopResult pop(bool latest) {
+    const PopResult r = latest ? queue_.flush() : queue_.pop();
+    if (counters_) count_pop(*counters_, r);
+    return r;
+  }
 
   // Whether pop() would find something now; shared memory only (a waitset
   // looks at its consumers' queues before it sleeps).

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "error.hpp"
+#include "refusal.hpp"
 #include "rtipc/rtipc.h"
 #include "socket.hpp"
 
@@ -38,7 +39,10 @@ void handshake(int sock, Group& group, const Deadline& deadline) {
   if (n != sizeof value || value != 0) {
     if (n == 0) fail(-RTIPC_EREJECTED, "the server hung up without an answer");
     if (n != sizeof value) fail(-RTIPC_EREJECTED, "the server answered {} bytes, not 4", n);
-    fail(-RTIPC_EREJECTED, "the server rejected the group (answer {})", value);
+    const int reason = refusal_from_answer(value);
+    if (reason == -RTIPC_EREJECTED)
+      fail(reason, "the server rejected the group (answer {})", value);
+    fail(reason, "the server refused the group: {} (answer {})", std::strerror(-reason), value);
   }
   group.set_peer(std::move(peer));
 }
@@ -82,6 +86,7 @@ void client_connect(const std::string& path, Group& group, int timeout_ms) {
   UniqueFd sock = seqpacket_socket(false);
   connect_until(sock.get(), addr, deadline, path);
   handshake(sock.get(), group, deadline);
+  group.set_socket_path(path);
 }
 
 }  // namespace rtipc

@@ -1,5 +1,7 @@
 #include "group.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 
 #include "error.hpp"
@@ -69,13 +71,72 @@ Group::Group(Role role, GroupSpec spec, std::shared_ptr<Region> region,
     else
       consumers_.push_back(std::make_unique<Consumer>(region_, layout[i], eventfds_[i], c.info));
   }
+  if (stats_enabled()) add_stats(layout);
+}
+
+void Group::add_stats(const std::vector<ChannelLayout>& layout) {
+  struct stat st = {};
+  (void)::fstat(region_->fd(), &st);
+  const uint64_t serial = stats_next_serial();
+  auto common = [&](rtipc_stats_record& r, uint32_t kind) {
+    r.kind = kind;
+    r.group_serial = serial;
+    r.role = role_ == Role::kClient ? RTIPC_STATS_CLIENT : RTIPC_STATS_SERVER;
+    r.cacheline = spec_.cacheline;
+    r.region_fd = region_->fd();
+    r.region_ino = st.st_ino;
+    r.region_size = region_->size();
+  };
+  stats_ = StatsRecord::add([&](rtipc_stats_record& r) {
+    common(r, RTIPC_STATS_GROUP);
+    r.msg_size = static_cast<uint32_t>(producers_.size());
+    r.slots = static_cast<uint32_t>(consumers_.size());
+    stats_copy_info(r, spec_.info);
+  });
+  // The table index of this side's producer or consumer i.
+  const size_t a = spec_.client_produces.size();
+  auto table_index = [&](bool producer, size_t i) {
+    return producer == (role_ == Role::kClient) ? i : a + i;
+  };
+  auto add_channel = [&](Channel& ch, bool producer, size_t i) {
+    const ChannelLayout& l = layout[table_index(producer, i)];
+    ch.attach_stats(StatsRecord::add([&](rtipc_stats_record& r) {
+      common(r, producer ? RTIPC_STATS_PRODUCER : RTIPC_STATS_CONSUMER);
+      r.index = static_cast<uint32_t>(i);
+      r.msg_size = static_cast<uint32_t>(ch.msg_size());
+      r.slots = ch.slots();
+      r.eventfd = ch.eventfd() >= 0;
+      r.offset = l.offset;
+      stats_copy_info(r, ch.info());
+    }));
+  };
+  for (size_t i = 0; i < producers_.size(); ++i) add_channel(*producers_[i], true, i);
+  for (size_t i = 0; i < consumers_.size(); ++i) add_channel(*consumers_[i], false, i);
+}
+
+void Group::set_socket_path(const std::string& path) {
+  auto change = [&](rtipc_stats_record& r) { stats_copy_path(r, path); };
+  stats_.update(change);
+  for (auto& p : producers_)
+    if (p) p->stats().update(change);
+  for (auto& c : consumers_)
+    if (c) c->stats().update(change);
 }
 
 void Group::set_peer(std::shared_ptr<Peer> peer) {
+  const int32_t pid = peer ? peer->pid() : 0;
+  auto change = [pid](rtipc_stats_record& r) { r.peer_pid = pid; };
+  stats_.update(change);
   for (auto& p : producers_)
-    if (p) p->set_peer(peer);
+    if (p) {
+      p->set_peer(peer);
+      p->stats().update(change);
+    }
   for (auto& c : consumers_)
-    if (c) c->set_peer(peer);
+    if (c) {
+      c->set_peer(peer);
+      c->stats().update(change);
+    }
   peer_ = std::move(peer);
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "channel.hpp"
@@ -20,6 +21,7 @@
 #include "peer.hpp"
 #include "region.hpp"
 #include "request.hpp"
+#include "stats.hpp"
 
 namespace rtipc {
 
@@ -71,8 +73,12 @@ class Group {
   // Shares `peer` with the group and every channel still in it; called by
   // the handshake before any channel is taken out.
   void set_peer(std::shared_ptr<Peer> peer);
+  // The socket the handshake went through, for the statistics page; called
+  // before any channel is taken out.
+  void set_socket_path(const std::string& path);
 
  private:
+  void add_stats(const std::vector<ChannelLayout>& layout);
   Group(Role role, GroupSpec spec, std::shared_ptr<Region> region,
         std::vector<std::shared_ptr<EventFd>> eventfds, const GroupOptions& options);
 
@@ -83,6 +89,7 @@ class Group {
   std::vector<std::unique_ptr<Producer>> producers_;
   std::vector<std::unique_ptr<Consumer>> consumers_;
   std::shared_ptr<Peer> peer_;
+  StatsRecord stats_;
 };
 
 }  // namespace rtipc

@@ -10,13 +10,13 @@
 #include <cstring>
 
 #include "log.hpp"
+#include "refusal.hpp"
 #include "rtipc/rtipc.h"
 
 namespace rtipc {
 namespace {
 
 constexpr int32_t kAccepted = 0;
-constexpr int32_t kRejected = -1;
 
 std::string describe(const PeerCredentials& peer) {
   return fmt::format("client pid {} (uid {}, gid {})", peer.pid, peer.uid, peer.gid);
@@ -102,12 +102,12 @@ std::unique_ptr<Group> serve_handshake(int sock, int timeout_ms, std::span<std::
   } catch (const ClientRejected&) {
     throw;
   } catch (const Error& e) {
-    send_reply(sock, kRejected);  // best effort: the peer may be gone
+    send_reply(sock, refusal_answer(e.code()));  // best effort: the peer may be gone
     // A signal is the caller's business, not the client's fault.
     if (e.code() == -EINTR) throw;
     throw ClientRejected(e.code(), describe(peer) + ": " + e.what());
   } catch (const std::bad_alloc&) {
-    send_reply(sock, kRejected);
+    send_reply(sock, refusal_answer(-ENOMEM));
     throw ClientRejected(-ENOMEM, describe(peer) + ": out of memory");
   }
 }

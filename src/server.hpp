@@ -71,8 +71,9 @@ std::unique_ptr<Group> group_from_request(std::span<const std::byte> request,
 // timeout_ms (-1: no limit) for the request, receives it into `buffer`
 // (kRequestBufferSize bytes or more), builds the group as
 // group_from_request does, records the client's process in it (Peer: pid
-// and pidfd) and replies 0; on any failure replies -1 (where the socket
-// still allows it), closes every received descriptor and throws
+// and pidfd) and replies 0; on any failure replies the reason
+// (refusal_answer: the code, -EACCES for -EPERM, -1 when it is no reason a
+// client may learn) where the socket still allows it, closes every received descriptor and throws
 // ClientRejected. Codes: as group_from_request, -EBADMSG also for a request
 // longer than kMaxRequestSize, -EPROTO (no request within the timeout),
 // -ECONNABORTED (the peer hung up without sending anything), -EPIPE and the

@@ -482,9 +482,10 @@ RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server) RTIPC_NOEXCEPT;
  * client connected but sent no request within the request timeout; -EPIPE
  * (or -ECONNRESET) when it left before the reply; -EMFILE (or -ENFILE,
  * -ENOMEM) when this process ran out of descriptors or memory (a client
- * caught in it got -1). A connection that hangs up without sending anything
- * is skipped. In every rejection the client got -1 where the socket
- * allowed. Every failure that concerns one client leaves the server ready
+ * caught in it got -ENOMEM or -1). A connection that hangs up without
+ * sending anything is skipped. In every rejection the client got the reason
+ * where the socket allowed: -E2BIG, -EBADMSG, -EINVAL, -EBADF, -EACCES (for
+ * -EPERM), -ENOMEM, -RTIPC_EREJECTED, or -1 for any other. Every failure that concerns one client leaves the server ready
  * for the next, with every received descriptor closed. */
 RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
@@ -506,8 +507,11 @@ RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server) RTIPC_NOEXCEPT;
 /** Creates a group from config (as rtipc_group_create), connects to the server
  * at path, sends the request and waits for the answer, all within timeout_ms
  * (-1: no limit). Blocks. Returns 0 and *group; -ENOENT or -ECONNREFUSED
- * when no server is there; -RTIPC_EREJECTED when the server said no (any
- * answer but 00 00 00 00, including a hang-up); -ECONNRESET when the server
+ * when no server is there; the reason a librtipc server gave when it said
+ * no (-E2BIG: its limits; -EBADMSG, -EINVAL: a malformed request; -EBADF,
+ * -EACCES: bad descriptors; -ENOMEM: its memory; -RTIPC_EREJECTED: its
+ * filter); -RTIPC_EREJECTED for any other refusal (an answer of -1, any
+ * other answer but 00 00 00 00, a hang-up); -ECONNRESET when the server
  * went away with the connection unanswered; -ETIMEDOUT; -EINTR; -EINVAL
  * when the group has more than 252 eventfds (the kernel passes at most 253
  * descriptors in one message); -errno. */

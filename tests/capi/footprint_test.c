@@ -1,6 +1,7 @@
 /* What a session leaves on the system: nothing in /dev/shm and no socket
  * file once the server is gone. The region is an anonymous memfd, visible
- * only as a mapping named "memfd:rtipc" while the channels live. */
+ * only as a mapping named "memfd:rtipc" while the channels live, and so is
+ * the process's statistics page ("memfd:rtipc-stats", docs/stats.md). */
 #define _GNU_SOURCE
 #include <rtipc/rtipc.h>
 #include <stdio.h>
@@ -13,13 +14,15 @@
 #include "check.h"
 #include "fdpass.h"
 
-static int mapped_memfds(void) {
+/* Mappings of memfds named exactly `name`. */
+static int mapped_memfds(const char* name) {
   FILE* maps = fopen("/proc/self/maps", "r");
   if (!maps) return -1;
-  char line[512];
+  char line[512], want[64];
+  snprintf(want, sizeof want, "/memfd:%s (deleted)", name);
   int count = 0;
   while (fgets(line, sizeof line, maps))
-    if (strstr(line, "/memfd:rtipc")) count++;
+    if (strstr(line, want)) count++;
   fclose(maps);
   return count;
 }
@@ -55,12 +58,14 @@ int main(void) {
   waitpid(child, &status, 0);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-  CHECK_EQ(mapped_memfds(), 1);
+  CHECK_EQ(mapped_memfds("rtipc"), 1);
+  CHECK_EQ(mapped_memfds("rtipc-stats"), 1);
   CHECK_EQ(count_dir_entries("/dev/shm"), shm_before);
   rtipc_group_destroy(group);
   rtipc_server_destroy(server);
 
-  CHECK_EQ(mapped_memfds(), 0);
+  CHECK_EQ(mapped_memfds("rtipc"), 0);
+  CHECK_EQ(mapped_memfds("rtipc-stats"), 0); /* gone with the last group */
   CHECK_EQ(count_dir_entries("/dev/shm"), shm_before);
   CHECK_EQ(count_dir_entries(dir), 0); /* the socket file is gone */
   rmdir(dir);

@@ -260,7 +260,7 @@ pid_t amplifying_client(const std::string& path, bool accepted) {
         try {
           client_connect(path, *g, 20000);
         } catch (const Error& e) {
-          return !accepted && e.code() == -RTIPC_EREJECTED ? 0 : 1;
+          return !accepted && e.code() == -E2BIG ? 0 : 1;  // the reason, docs/protocol.md §5
         }
         return accepted ? 0 : 2;
       },
