@@ -113,6 +113,7 @@ struct Result {
   std::array<uint64_t, 3> over_csw{};  // ... from 100 us: coinciding with an involuntary switch
   uint64_t nivcsw = 0;                 // involuntary switches of both processes
   double steal_ms = 0;                 // hypervisor steal on the two CPUs
+  double runq_ms = 0;                  // both processes runnable but not running
   double syscalls = -1;                // per round trip, both processes (-1: unknown)
   bool external = false;               // cyclictest: no ping-pong, no switch accounting
 
@@ -126,6 +127,7 @@ struct Result {
     }
     nivcsw += o.nivcsw;
     steal_ms += o.steal_ms;
+    runq_ms += o.runq_ms;
     if (o.syscalls >= 0) syscalls = o.syscalls;
   }
   double rate(size_t k) const { return seconds > 0 ? double(over[k]) / seconds : 0; }
@@ -200,6 +202,15 @@ class PeerSwitches {
   mutable uint64_t last_ = 0;
 };
 
+// Nanoseconds a process has waited runnable for a CPU (/proc/PID/schedstat,
+// second field): a woken process that the running task does not yield to.
+double run_delay_ns(pid_t pid) {
+  std::ifstream in(pid ? "/proc/" + std::to_string(pid) + "/schedstat" : "/proc/self/schedstat");
+  double run = 0, delay = 0;
+  in >> run >> delay;
+  return delay;
+}
+
 // Steal time of the two CPUs in ms (/proc/stat, USER_HZ ticks).
 double steal_ms() {
   std::ifstream in("/proc/stat");
@@ -268,6 +279,7 @@ Result timed(double seconds, pid_t peer, const std::function<void()>& round_trip
   const uint64_t self0 = own_nivcsw(), peer0 = peer_sw.read();
   uint64_t self_last = self0, peer_last = peer0;
   const double steal0 = steal_ms();
+  const double runq0 = run_delay_ns(0) + run_delay_ns(peer);
   const double tick_ns = 1.0 / Clock::ticks_per_ns();
   const uint64_t span = uint64_t(seconds * 1e9 * Clock::ticks_per_ns());
   const uint64_t start = Clock::now();
@@ -300,6 +312,7 @@ Result timed(double seconds, pid_t peer, const std::function<void()>& round_trip
   r.seconds = double(t - start) * tick_ns / 1e9;
   r.nivcsw = (own_nivcsw() - self0) + (peer_sw.read() - peer0);
   r.steal_ms = steal_ms() - steal0;
+  r.runq_ms = (run_delay_ns(0) + run_delay_ns(peer) - runq0) / 1e6;
   return r;
 }
 
@@ -667,6 +680,9 @@ void goals(const std::vector<Result>& res, const std::vector<double>& sc, Json& 
       std::snprintf(buf, sizeof buf, "; steal %.1f vs %.1f ms/s", a.steal_ms / a.seconds,
                     b.steal_ms / b.seconds);
       cause += buf;
+      std::snprintf(buf, sizeof buf, "; runnable-not-running %.2f vs %.2f ms/s",
+                    a.runq_ms / a.seconds, b.runq_ms / b.seconds);
+      cause += buf;
       const Result& ct = res[index_of("cyclictest")];
       if (!var.busy && ct.seconds > 0) {
         std::snprintf(buf, sizeof buf, "; cyclictest (kernel timer wake-up) max %.1f us, >1ms/s %.2f",
@@ -703,6 +719,7 @@ Json result_json(const Result& r, double syscalls) {
   if (!r.external) {
     j.set("involuntary_switches_per_s", r.seconds > 0 ? double(r.nivcsw) / r.seconds : 0);
     j.set("steal_ms_per_s", r.seconds > 0 ? r.steal_ms / r.seconds : 0);
+    j.set("runnable_not_running_ms_per_s", r.seconds > 0 ? r.runq_ms / r.seconds : 0);
   }
   if (syscalls >= 0) j.set("syscalls_per_round_trip", syscalls);
   return j;
