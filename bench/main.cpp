@@ -32,10 +32,11 @@ struct Set {
 };
 
 const Set kSets[] = {
-    {"latency", run_latency},     {"throughput", run_throughput},   {"zerocopy", run_zerocopy},
-    {"emptypoll", run_emptypoll}, {"determinism", run_determinism}, {"handshake", run_handshake},
-    {"memory", run_memory},       {"notify", run_notify},           {"wakeup", run_wakeup},
-    {"worstcase", run_worstcase, false},
+    {"latency", run_latency},         {"throughput", run_throughput},
+    {"zerocopy", run_zerocopy},       {"emptypoll", run_emptypoll},
+    {"determinism", run_determinism}, {"handshake", run_handshake},
+    {"memory", run_memory},           {"notify", run_notify},
+    {"wakeup", run_wakeup},           {"worstcase", run_worstcase, false},
 };
 
 [[noreturn]] void usage(int status) {

@@ -79,7 +79,8 @@ class Hist {
       uint64_t n = 0;
       for (size_t k = i; k < j; ++k) n += counts_[k];
       if (n) {
-        std::snprintf(buf, sizeof buf, "%llu %.6g\n", (unsigned long long)lower(i), double(n) / per);
+        std::snprintf(buf, sizeof buf, "%llu %.6g\n", (unsigned long long)lower(i),
+                      double(n) / per);
         text += buf;
       }
       i = j;
@@ -657,8 +658,8 @@ void goals(const std::vector<Result>& res, const std::vector<double>& sc, Json& 
     }
     const bool max_ok = a.max_ns <= var.goal * b.max_ns;
     met = met && max_ok;
-    std::snprintf(buf, sizeof buf, " max %.1f vs %.1f us (%.2fx)%s", a.max_ns / 1e3,
-                  b.max_ns / 1e3, ratio(a.max_ns, b.max_ns), max_ok ? "" : " (over)");
+    std::snprintf(buf, sizeof buf, " max %.1f vs %.1f us (%.2fx)%s", a.max_ns / 1e3, b.max_ns / 1e3,
+                  ratio(a.max_ns, b.max_ns), max_ok ? "" : " (over)");
     line += buf;
     std::printf("goal %-11s <= %.1fx %-7s %s:%s\n", var.name, var.goal, var.floor,
                 met ? "met" : "MISSED", line.c_str());
@@ -674,8 +675,8 @@ void goals(const std::vector<Result>& res, const std::vector<double>& sc, Json& 
                     (unsigned long long)a.over_csw[1], (unsigned long long)a.over[1], var.floor,
                     (unsigned long long)b.over_csw[1], (unsigned long long)b.over[1]);
       cause += buf;
-      std::snprintf(buf, sizeof buf, "; involuntary switches/s %.1f vs %.1f",
-                    a.nivcsw / a.seconds, b.nivcsw / b.seconds);
+      std::snprintf(buf, sizeof buf, "; involuntary switches/s %.1f vs %.1f", a.nivcsw / a.seconds,
+                    b.nivcsw / b.seconds);
       cause += buf;
       std::snprintf(buf, sizeof buf, "; steal %.1f vs %.1f ms/s", a.steal_ms / a.seconds,
                     b.steal_ms / b.seconds);
@@ -685,7 +686,8 @@ void goals(const std::vector<Result>& res, const std::vector<double>& sc, Json& 
       cause += buf;
       const Result& ct = res[index_of("cyclictest")];
       if (!var.busy && ct.seconds > 0) {
-        std::snprintf(buf, sizeof buf, "; cyclictest (kernel timer wake-up) max %.1f us, >1ms/s %.2f",
+        std::snprintf(buf, sizeof buf,
+                      "; cyclictest (kernel timer wake-up) max %.1f us, >1ms/s %.2f",
                       ct.max_ns / 1e3, ct.rate(2));
         cause += buf;
       }
@@ -744,8 +746,7 @@ void run_condition(const char* cond, double seconds, Json& out) {
       if (g_rt.fifo && kVariants[v].busy) rest_rt_period();
     }
   const size_t ct = index_of("cyclictest");
-  if (have("cyclictest"))
-    res[ct] = cyclictest(seconds);
+  if (have("cyclictest")) res[ct] = cyclictest(seconds);
   const std::vector<double> sc = syscalls_per_round();
 
   std::printf("\n-- %s: one-way ns (RTT/2), %.1f s per variant in %d slices --\n", cond, seconds,
@@ -781,9 +782,9 @@ void run_condition(const char* cond, double seconds, Json& out) {
 
 void run_worstcase(Json& out, Figures&) {
   const double seconds = g_options.duration_s > 0 ? g_options.duration_s
-                         : g_options.smoke       ? 0.3
-                         : g_options.quick       ? 4
-                                                 : 10;
+                         : g_options.smoke        ? 0.3
+                         : g_options.quick        ? 4
+                                                  : 10;
   // Real-time spinners that hang would starve the machine: a watchdog.
   if (!g_options.smoke) alarm(unsigned(2 * (2 * (8 * seconds + 10)) + 60));
   go_realtime(true);
@@ -800,8 +801,9 @@ void run_worstcase(Json& out, Figures&) {
   std::ifstream rt_runtime("/proc/sys/kernel/sched_rt_runtime_us");
   long runtime = 0;
   if (rt_runtime >> runtime)
-    std::printf("sched_rt_runtime_us %ld (RT tasks yield %s per second to the rest)\n", runtime,
-                runtime < 0 ? "nothing" : (std::to_string((1000000 - runtime) / 1000) + " ms").c_str());
+    std::printf(
+        "sched_rt_runtime_us %ld (RT tasks yield %s per second to the rest)\n", runtime,
+        runtime < 0 ? "nothing" : (std::to_string((1000000 - runtime) / 1000) + " ms").c_str());
   out.set("seconds_per_variant", seconds);
   out.set("sched_fifo", g_rt.fifo);
   out.set("mlockall", g_rt.locked);
