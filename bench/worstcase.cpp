@@ -616,6 +616,14 @@ class Stress {
   bool failed_ = false;
 };
 
+// The 1-minute load average: how busy the rest of the machine was.
+std::string loadavg() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  in >> one;
+  return one.empty() ? "?" : one;
+}
+
 bool have(const char* program) {
   const std::string cmd = std::string("command -v ") + program + " >/dev/null 2>&1";
   return std::system(cmd.c_str()) == 0;
@@ -804,6 +812,9 @@ void run_worstcase(Json& out, Figures&) {
     std::printf(
         "sched_rt_runtime_us %ld (RT tasks yield %s per second to the rest)\n", runtime,
         runtime < 0 ? "nothing" : (std::to_string((1000000 - runtime) / 1000) + " ms").c_str());
+  const std::string load_before = loadavg();
+  std::printf("load average (1 min) before the run: %s\n", load_before.c_str());
+  out.set("loadavg_before", load_before);
   out.set("seconds_per_variant", seconds);
   out.set("sched_fifo", g_rt.fifo);
   out.set("mlockall", g_rt.locked);
@@ -824,6 +835,9 @@ void run_worstcase(Json& out, Figures&) {
   }
   leave_realtime();
   if (!g_options.smoke) alarm(0);
+  const std::string load_after = loadavg();
+  std::printf("\nload average (1 min) after the run: %s\n", load_after.c_str());
+  out.set("loadavg_after", load_after);
 }
 
 }  // namespace bench
