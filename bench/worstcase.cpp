@@ -794,7 +794,11 @@ void run_worstcase(Json& out, Figures&) {
                          : g_options.quick        ? 4
                                                   : 10;
   // Real-time spinners that hang would starve the machine: a watchdog.
-  if (!g_options.smoke) alarm(unsigned(2 * (2 * (8 * seconds + 10)) + 60));
+  // Twice the expected time: 2 conditions of 7 variants, a rest of about a
+  // second after each busy-poll slice, stress-ng's start.
+  if (!g_options.smoke)
+    alarm(
+        unsigned(2 * (2 * (8 * seconds + 2 * std::max(5.0, std::ceil(seconds / 0.5)) + 30)) + 60));
   go_realtime(true);
   std::string rt = g_options.worst_rt ? "" : "SCHED_OTHER, no mlockall (--no-rt)";
   if (g_options.worst_rt) {
