@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -92,6 +93,10 @@ void watch_peers() {
   sigaction(SIGCHLD, &sa, nullptr);
 }
 
+void forget_child_exit() {
+  g_peer_failed = 0;
+}
+
 void relax() {
   if (g_peer_failed) die("the peer process failed");
   if (g_shared_cpu) {
@@ -156,6 +161,8 @@ Peer::Peer(std::function<int()> fn) {
   if (pid_ < 0) die("fork failed");
   if (pid_ == 0) {
     signal(SIGCHLD, SIG_DFL);
+    // A spinning peer must not outlive a parent that was killed.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     int status = 1;
     try {
       pin_to(g_options.cpu_b);
@@ -166,6 +173,12 @@ Peer::Peer(std::function<int()> fn) {
     std::fflush(nullptr);
     _exit(status);
   }
+  // Moves the child off our CPU at once: under SCHED_FIFO it could not run
+  // there to move itself while we spin.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(g_options.cpu_b, &set);
+  sched_setaffinity(pid_, sizeof set, &set);
 }
 
 Peer::~Peer() {

@@ -21,6 +21,11 @@ struct Options {
   bool quick = false;   // fewer repetitions, shorter runs
   int reps = 5;         // repetitions; variants are interleaved inside each
   std::string out_dir;  // where data files for plots go ("" = none)
+  // The worstcase set: seconds per variant and condition (0: its default),
+  // SCHED_FIFO + mlockall when permitted, and the stress-ng load.
+  double duration_s = 0;
+  bool worst_rt = true;
+  std::string stress_args = "--cpu 0 --vm 1 --vm-bytes 64M --pipe 1 -q";
 };
 
 extern Options g_options;
@@ -37,6 +42,8 @@ void pin_to(int cpu);
 void relax();
 // Installs the SIGCHLD handler relax() relies on; call once at start.
 void watch_peers();
+// Forgets the exit of a child that was not a peer (a load generator, a tool).
+void forget_child_exit();
 
 // Scales an iteration count: full runs use n, --quick n/4, --smoke a few.
 uint64_t iters(uint64_t n, uint64_t smoke_n = 200);
@@ -66,6 +73,7 @@ class Peer {
   Peer& operator=(const Peer&) = delete;
   // Waits for the child; throws when it failed.
   void join();
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

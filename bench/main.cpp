@@ -3,13 +3,14 @@
 //   rtipc-bench [--smoke|--quick] [--cpus A,B] [--reps N] [--out DIR] [set...]
 //
 // Sets: latency throughput zerocopy emptypoll determinism handshake memory
-// notify wakeup stats
-// (default: all). Prints tables on stdout; with --out, writes
+// notify wakeup stats (default: these), and worstcase (only when named:
+// minutes long, with stress-ng load and SCHED_FIFO). Prints tables on stdout; with --out, writes
 // DIR/results.json and the data files the plots are drawn from.
 #include <sched.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <exception>
@@ -27,13 +28,16 @@ namespace {
 struct Set {
   const char* name;
   void (*run)(Json&, Figures&);
+  bool by_default = true;  // part of a run that names no set
 };
 
 const Set kSets[] = {
-    {"latency", run_latency},     {"throughput", run_throughput},   {"zerocopy", run_zerocopy},
-    {"emptypoll", run_emptypoll}, {"determinism", run_determinism}, {"handshake", run_handshake},
-    {"memory", run_memory},       {"notify", run_notify},           {"wakeup", run_wakeup},
-    {"stats", run_stats},
+    {"latency", run_latency},         {"throughput", run_throughput},
+    {"zerocopy", run_zerocopy},       {"emptypoll", run_emptypoll},
+    {"determinism", run_determinism}, {"handshake", run_handshake},
+    {"memory", run_memory},           {"notify", run_notify},
+    {"wakeup", run_wakeup},           {"stats", run_stats},
+    {"worstcase", run_worstcase, false},
 };
 
 [[noreturn]] void usage(int status) {
@@ -56,11 +60,16 @@ const Set kSets[] = {
       "  --cpus A,B     the two CPUs to pin the processes to (default 0,1); two\n"
       "                 distinct CPUs, or the figures are not meaningful\n"
       "  --reps N       repetitions of each measurement (default 5)\n"
+      "  --duration S   worstcase: seconds per variant and condition (default 10,\n"
+      "                 --quick 4)\n"
+      "  --no-rt        worstcase: stay SCHED_OTHER, no mlockall\n"
+      "  --stress ARGS  worstcase: the stress-ng load (default \"%s\")\n"
       "  --out DIR      also write DIR/results.json and the data files of the plots\n"
       "  -h, --help     print this help and exit\n"
       "  --version      print the library version and exit\n"
       "\n"
-      "Sets (default: all):");
+      "Sets (default: all but worstcase):",
+      g_options.stress_args.c_str());
   for (const auto& s : kSets) std::printf(" %s", s.name);
   std::printf("\n");
   std::exit(0);
@@ -93,6 +102,13 @@ int run(int argc, char** argv) {
     } else if (a == "--reps" && i + 1 < argc) {
       g_options.reps = std::atoi(argv[++i]);
       if (g_options.reps < 1) usage(2);
+    } else if (a == "--duration" && i + 1 < argc) {
+      g_options.duration_s = std::atof(argv[++i]);
+      if (!(g_options.duration_s > 0)) usage(2);
+    } else if (a == "--no-rt") {
+      g_options.worst_rt = false;
+    } else if (a == "--stress" && i + 1 < argc) {
+      g_options.stress_args = argv[++i];
     } else if (a == "--out" && i + 1 < argc) {
       g_options.out_dir = argv[++i];
     } else if (a == "-h" || a == "--help") {
@@ -101,7 +117,8 @@ int run(int argc, char** argv) {
       std::printf("rtipc-bench (librtipc) %s\n", rtipc_version());
       return 0;
     } else if (a == "all") {
-      for (const auto& s : kSets) chosen.push_back(&s);
+      for (const auto& s : kSets)
+        if (s.by_default) chosen.push_back(&s);
     } else {
       const Set* found = nullptr;
       for (const auto& s : kSets)
@@ -111,7 +128,8 @@ int run(int argc, char** argv) {
     }
   }
   if (chosen.empty())
-    for (const auto& s : kSets) chosen.push_back(&s);
+    for (const auto& s : kSets)
+      if (s.by_default) chosen.push_back(&s);
   if (g_options.smoke) {
     g_options.reps = 2;
     alarm(60);  // a hang is a failure, not a stuck test run

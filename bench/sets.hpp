@@ -22,6 +22,7 @@ void run_memory(Json& out, Figures& fig);       // item 9
 void run_notify(Json& out, Figures& fig);       // issue 12: push cost with an eventfd
 void run_wakeup(Json& out, Figures& fig);       // issue 12: waitset wake-up latency
 void run_stats(Json& out, Figures& fig);        // issue 17: the statistics page's hot-path cost
+void run_worstcase(Json& out, Figures& fig);    // issue 19: tails under load (only when named)
 
 // The targets the write-up evaluates, from whichever figures were measured.
 void evaluate_targets(const Figures& fig, Json& out);
