@@ -136,13 +136,38 @@ static void test_quiet_by_default(void) {
   CHECK_STREQ(stderr_of_failure(), "");
 }
 
+/* Runs this program again with --log-child. A cross build runs its tests
+ * under an emulator (Meson's exe_wrapper, e.g. qemu-user), named in
+ * MESON_EXE_WRAPPER: the new program must run under it too, as the host
+ * kernel cannot run it alone. Its words are split at spaces (no quoting). */
+static void exec_self_log_child(const char* self) {
+  const char* wrapper = getenv("MESON_EXE_WRAPPER");
+  if (!wrapper || !wrapper[0]) {
+    execl(self, self, "--log-child", (char*)NULL);
+    return;
+  }
+  char exe[PATH_MAX];
+  const ssize_t n = readlink(self, exe, sizeof exe - 1);
+  if (n <= 0) return;
+  exe[n] = '\0';
+  char words[1024];
+  snprintf(words, sizeof words, "%s", wrapper);
+  char* argv[16];
+  int argc = 0;
+  for (char* w = strtok(words, " "); w && argc < 13; w = strtok(NULL, " ")) argv[argc++] = w;
+  argv[argc++] = exe;
+  argv[argc++] = "--log-child";
+  argv[argc] = NULL;
+  execvp(argv[0], argv);
+}
+
 /* RTIPC_LOG turns stderr logging on without recompiling: a fresh process
  * (the variable is read when the library first logs) with RTIPC_LOG=error. */
 static void test_environment_level(const char* self) {
   pid_t child = fork();
   if (child == 0) {
     setenv("RTIPC_LOG", "error", 1);
-    execl(self, self, "--log-child", (char*)NULL);
+    exec_self_log_child(self);
     _exit(127);
   }
   int status = -1;
