@@ -28,7 +28,7 @@ Channel::~Channel() {
 
 std::string Channel::open(DdsSide& dds) {
   std::string name = dds_topic_name(spec_.topic, spec_.size);
-  endpoint_ = spec_.direction == Direction::kFromApp ? dds.create_writer(spec_)
+  endpoint_ = spec_.direction == Direction::kFromApp ? dds.create_writer(spec_, &wake_)
                                                       : dds.create_reader(spec_, &wake_);
   if (endpoint_ < 0)
     return "cannot create a DDS " +

@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cinttypes>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -51,6 +52,22 @@ void on_data(dds_entity_t, void* arg) {
   uint64_t one = 1;
   // A full counter (never in practice) still leaves the fd readable.
   [[maybe_unused]] ssize_t n = write(wake->fd, &one, sizeof one);
+}
+
+// Matching is what makes a topic flow: one line each time it changes.
+void log_match(void* arg, const char* role, const char* others, int32_t count, int32_t change) {
+  log("topic %s: %s %s, %" PRId32 " remote %s now", static_cast<Wake*>(arg)->topic.c_str(), role,
+      change > 0 ? "matched" : "unmatched", count, others);
+}
+
+void on_publication_matched(dds_entity_t, const dds_publication_matched_status_t st,
+                            void* arg) {
+  log_match(arg, "writer", "reader(s)", st.current_count, st.current_count_change);
+}
+
+void on_subscription_matched(dds_entity_t, const dds_subscription_matched_status_t st,
+                             void* arg) {
+  log_match(arg, "reader", "writer(s)", st.current_count, st.current_count_change);
 }
 
 std::string guid_text(const dds_guid_t& g) {
@@ -162,13 +179,17 @@ static dds_qos_t* endpoint_qos(const ChannelSpec& spec, uint32_t write_timeout_m
   return qos;
 }
 
-dds_entity_t DdsSide::create_writer(const ChannelSpec& spec) {
+dds_entity_t DdsSide::create_writer(const ChannelSpec& spec, Wake* wake) {
   std::string name = dds_topic_name(spec.topic, spec.size);
+  wake->topic = name;
   dds_entity_t topic =
       dds_create_topic(participant_, &rtipc_bridge_Frame_desc, name.c_str(), nullptr, nullptr);
   if (topic < 0) return topic;
   dds_qos_t* qos = endpoint_qos(spec, write_timeout_ms_);
-  dds_entity_t w = dds_create_writer(publisher_, topic, qos, nullptr);
+  dds_listener_t* l = dds_create_listener(wake);
+  dds_lset_publication_matched(l, on_publication_matched);
+  dds_entity_t w = dds_create_writer(publisher_, topic, qos, l);
+  dds_delete_listener(l);
   dds_delete_qos(qos);
   return w;
 }
@@ -179,9 +200,11 @@ dds_entity_t DdsSide::create_reader(const ChannelSpec& spec, Wake* wake) {
       dds_create_topic(participant_, &rtipc_bridge_Frame_desc, name.c_str(), nullptr, nullptr);
   if (topic < 0) return topic;
   wake->fd = event_fd_;
+  wake->topic = name;
   dds_qos_t* qos = endpoint_qos(spec, write_timeout_ms_);
   dds_listener_t* l = dds_create_listener(wake);
   dds_lset_data_available(l, on_data);
+  dds_lset_subscription_matched(l, on_subscription_matched);
   dds_entity_t r = dds_create_reader(subscriber_, topic, qos, l);
   dds_delete_listener(l);
   dds_delete_qos(qos);

@@ -22,6 +22,7 @@ namespace bridge {
 struct Wake {
   std::atomic<bool> ready{false};
   int fd = -1;
+  std::string topic;  // the DDS topic name, for the listeners' log lines
 };
 
 // "rtipc/SIZE/TOPIC": the size is part of the name, so sides that disagree
@@ -49,11 +50,11 @@ class DdsSide {
   // take_ready_flags.
   int event_fd() const { return event_fd_; }
 
-  // Creates a writer (from-app) or reader (to-app) for spec; the reader
-  // sets wake->ready and writes the eventfd when data comes (wake must
+  // Creates a writer (from-app) or reader (to-app) for spec; wake must
+  // outlive it (its listeners use it). The reader sets wake->ready and writes the eventfd when data comes (wake must
   // outlive the reader; its fd is filled in here). Returns the entity or a
   // negative DDS return code.
-  dds_entity_t create_writer(const ChannelSpec& spec);
+  dds_entity_t create_writer(const ChannelSpec& spec, Wake* wake);
   dds_entity_t create_reader(const ChannelSpec& spec, Wake* wake);
 
   // Registers a local topic and size for mismatch reports, and drops it.

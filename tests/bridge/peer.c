@@ -15,6 +15,8 @@
  * (uint8_t)(i * 13 + j) at every offset j >= 8. A message that is not of
  * this form counts as bad.
  *
+ * -W GO_FILE: after connecting, wait until GO_FILE exists before starting.
+ *
  * Prints one "peer: key=value ..." result line on stdout. Exit status: 0 ok,
  * 1 usage, 2 connect failed, 3 timeout, 4 bad message or queue error,
  * 5 descriptor leak.
@@ -38,7 +40,7 @@ enum { EXIT_USAGE = 1, EXIT_CONNECT = 2, EXIT_TIMEOUT = 3, EXIT_BAD = 4, EXIT_LE
 #define MAX_CHANNELS 512
 
 struct options {
-	const char *path, *mode, *out_topic, *in_topic, *push;
+	const char *path, *mode, *out_topic, *in_topic, *push, *go_file;
 	long count, size, channels, slots, idle_s, connect_s;
 	bool reconnect;
 };
@@ -322,7 +324,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: bridge-peer SOCKET send|recv|echo|echo-client [-o TOPIC] [-i TOPIC] "
 			"[-n CHANNELS] [-s SIZE] [-a SLOTS] [-m force|try] [-k COUNT] [-t IDLE_S] "
-			"[-T CONNECT_S] [-r]\n");
+			"[-T CONNECT_S] [-r] [-W GO_FILE]\n");
 }
 
 int main(int argc, char **argv)
@@ -330,7 +332,7 @@ int main(int argc, char **argv)
 	struct options o = { .push = "force", .count = 1000, .size = 64, .channels = 1, .slots = 8,
 			     .idle_s = 5, .connect_s = 20 };
 	int c;
-	while ((c = getopt(argc, argv, "o:i:n:s:a:m:k:t:T:r")) != -1) {
+	while ((c = getopt(argc, argv, "o:i:n:s:a:m:k:t:T:rW:")) != -1) {
 		switch (c) {
 		case 'o': o.out_topic = optarg; break;
 		case 'i': o.in_topic = optarg; break;
@@ -342,6 +344,7 @@ int main(int argc, char **argv)
 		case 't': o.idle_s = atol(optarg); break;
 		case 'T': o.connect_s = atol(optarg); break;
 		case 'r': o.reconnect = true; break;
+		case 'W': o.go_file = optarg; break;
 		default: usage(); return EXIT_USAGE;
 		}
 	}
@@ -357,6 +360,16 @@ int main(int argc, char **argv)
 	int err = open_session(&o, &s, (int)(o.connect_s * 1000));
 	if (err)
 		return err;
+	/* The test says go once the bridges' DDS endpoints have matched:
+	 * what is published before that reaches nobody. */
+	double deadline = now_s() + (double)o.connect_s;
+	while (o.go_file && access(o.go_file, F_OK) != 0) {
+		if (now_s() > deadline) {
+			fprintf(stderr, "peer: %s did not appear\n", o.go_file);
+			return EXIT_TIMEOUT;
+		}
+		usleep(10000);
+	}
 	int status;
 	if (strcmp(o.mode, "send") == 0)
 		status = do_send(&o, &s);

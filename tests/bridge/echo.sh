@@ -1,0 +1,52 @@
+#!/bin/sh
+# Echo round trips across the link. Host A: an application connected to a
+# bridge in server mode. Host B: rtipc-echo-server, an unchanged rtipc
+# server, joined by a bridge in client mode (configured by a file).
+. "$(dirname "$0")/lib.sh"
+hosts_up
+
+cat >"$TEST_DIR/b.ini" <<INI
+[bridge]
+mode = client
+socket = $TEST_DIR/echo.sock
+
+[channel echo/req]
+direction = to-app
+size = 64
+push = try
+
+[channel echo/rep]
+direction = from-app
+size = 64
+push = try
+INI
+
+spawn B "$TEST_DIR/echo-server.log" "$ECHO_SERVER" "$TEST_DIR/echo.sock" -t 60
+server=$LAST_PID
+start_bridge B bridge-b -c "$TEST_DIR/b.ini"
+bridge_b=$LAST_PID
+start_bridge A bridge-a --listen "$TEST_DIR/a.sock"
+bridge_a=$LAST_PID
+wait_log "$TEST_DIR/bridge-b.log" "joined: 2 channels"
+wait_log "$TEST_DIR/bridge-a.log" "listening on"
+
+spawn A "$TEST_DIR/client.log" "$PEER" "$TEST_DIR/a.sock" echo-client -o echo/req -i echo/rep \
+  -m try -k 2000 -t 10 -W "$TEST_DIR/go"
+client=$LAST_PID
+wait_log "$TEST_DIR/bridge-a.log" "echo/req: writer matched"
+wait_log "$TEST_DIR/bridge-a.log" "echo/rep: reader matched"
+wait_log "$TEST_DIR/bridge-b.log" "echo/rep: writer matched"
+touch "$TEST_DIR/go"
+wait_pid "$client" 60 || fail "echo client exited with status $?"
+grep -q "echoed=2000 " "$TEST_DIR/client.log" || fail "not every message came back"
+
+stop_bridge "$bridge_a"
+stop_bridge "$bridge_b"
+# The server saw its client (the bridge) go.
+wait_pid "$server" 20 || true
+for log in bridge-a bridge-b; do
+  grep -q "stopped" "$TEST_DIR/$log.log" || fail "$log did not stop cleanly"
+done
+[ "$(field "$TEST_DIR/bridge-b.log" "topic=echo/req dir=to-app" delivered)" = 2000 ] ||
+  fail "bridge B did not deliver 2000 requests"
+echo "ok: 2000 round trips across the veth, server mode to client mode"
