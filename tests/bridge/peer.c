@@ -280,7 +280,8 @@ static int do_echo_client(const struct options *o, struct session *s)
 			}
 			if (got)
 				continue;
-			int w = rtipc_consumer_wait(s->in[0], 200);
+			/* Many channels: poll them all rather than sleep on one. */
+			int w = s->n_in == 1 ? rtipc_consumer_wait(s->in[0], 200) : (usleep(50), 0);
 			if (w == -EPIPE) {
 				gone = true;
 				break;
