@@ -262,7 +262,7 @@ static int do_echo_client(const struct options *o, struct session *s)
 		}
 		fill(expected, (size_t)o->size, (uint64_t)i);
 		double start = now_s();
-		long done = 0;
+		long done = 0, resends = 0;
 		bool gone = false;
 		while (done < s->n_in) {
 			bool got = false;
@@ -289,11 +289,18 @@ static int do_echo_client(const struct options *o, struct session *s)
 			if (now_s() - start > o->idle_s) {
 				if (!o->reconnect)
 					break;
-				/* Lost on the network while a side was restarting:
-				 * send it again. */
 				gone = rtipc_consumer_peer_alive(s->in[0]) == 0;
-				if (!gone)
+				if (gone)
 					break;
+				/* Published before the restarted bridge matched the
+				 * other side, so lost: send it again, a few times. */
+				if (++resends > 10)
+					break;
+				for (long c = 0; c < s->n_out; c++) {
+					fill(rtipc_producer_msg(s->out[c]), (size_t)o->size, (uint64_t)i);
+					rtipc_produce(s->out[c], RTIPC_PRODUCE_FORCE);
+				}
+				start = now_s();
 			}
 		}
 		if (done == s->n_in) {
