@@ -107,10 +107,16 @@ bool Channel::forward_to_app() {
       blocked_ = false;
       if (r >= 0) ++delivered_;
     }
-    // A try-mode channel takes one sample at a time so that a full queue
-    // leaves the rest in DDS's history.
+    // A try-mode channel takes no more than the application's queue has
+    // room for, so that the rest waits in DDS's history.
     constexpr int kBatch = 32;
-    int max = spec_.push == Push::kTry ? 1 : kBatch;
+    int max = kBatch;
+    if (spec_.push == Push::kTry) {
+      int pending = rtipc_producer_pending(producer_);
+      // n - 2 messages wait behind the one the consumer holds.
+      int room = static_cast<int>(rtipc_producer_slots(producer_)) - 2 - (pending < 0 ? 0 : pending);
+      max = room < 1 ? 1 : room < kBatch ? room : kBatch;
+    }
     void* samples[kBatch] = {};
     dds_sample_info_t infos[kBatch];
     int32_t got = dds_take(endpoint_, samples, infos, max, max);
@@ -122,7 +128,12 @@ bool Channel::forward_to_app() {
       if (malformed_ != malformed) continue;
       int r = rtipc_produce(producer_, mode);
       if (r == RTIPC_QUEUE_FULL) {
-        blocked_ = true;  // max was 1: nothing else is taken
+        // The message waits in place; any later ones in this batch are
+        // dropped (counted: the queue filled faster than it said).
+        blocked_ = true;
+        for (int32_t j = i + 1; j < got; j++)
+          if (infos[j].valid_data) ++received_, ++discarded_;
+        break;
       } else if (r < 0) {
         log("topic %s: produce: %s", spec_.topic.c_str(), rtipc_strerror(r));
       } else {

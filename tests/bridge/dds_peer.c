@@ -13,7 +13,7 @@
  *
  * The payload of message i is the uint64 i, then (uint8_t)(i * 13 + j) at
  * offset j >= 8, as bridge-peer writes and checks. QoS: reliable, keep-last
- * 8 (a bridge channel with push=try). CYCLONEDDS_URI configures the network.
+ * 8 (a bridge channel with push=try), the reader keep-all. CYCLONEDDS_URI configures the network.
  * Prints one "dds-peer: key=value ..." line. Exit status: 0 ok, 1 usage or
  * DDS failure, 3 timeout, 4 bad payload.
  */
@@ -79,6 +79,8 @@ static bool wait_matched(dds_entity_t writer, double timeout_s)
 static int do_read(dds_entity_t pp, dds_entity_t topic, uint32_t size, long count)
 {
 	dds_qos_t *qos = frame_qos();
+	/* Keeps what arrives while it sleeps: reliable, nothing overwritten. */
+	dds_qset_history(qos, DDS_HISTORY_KEEP_ALL, 0);
 	dds_entity_t reader = dds_create_reader(pp, topic, qos, NULL);
 	dds_delete_qos(qos);
 	if (reader < 0)
