@@ -206,6 +206,10 @@ int main(int argc, char **argv)
 		status = do_read(pp, topic, size, count);
 	} else {
 		dds_qos_t *qos = frame_qos();
+		/* A well-behaved writer keeps what is not acknowledged yet, so a
+		 * reader that discovers it a moment late still gets everything. */
+		if (strcmp(mode, "write") == 0)
+			dds_qset_history(qos, DDS_HISTORY_KEEP_ALL, 0);
 		dds_entity_t writer = dds_create_writer(pp, topic, qos, NULL);
 		dds_delete_qos(qos);
 		if (writer < 0 || !wait_matched(writer, 20)) {
