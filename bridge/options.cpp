@@ -132,12 +132,18 @@ std::string set_channel_key(ChannelSpec* c, std::string_view key, std::string_vi
 struct FileReader {
   FILE* file;
   int line = 0;
+  int section_line = 0;  // of the last [section] header
 };
 
 char* read_line(char* buf, int size, void* stream) {
   auto* r = static_cast<FileReader*>(stream);
   char* s = std::fgets(buf, size, r->file);
-  if (s) ++r->line;
+  if (s) {
+    ++r->line;
+    const char* p = s;
+    while (*p == ' ' || *p == '\t') ++p;
+    if (*p == '[') r->section_line = r->line;
+  }
   return s;
 }
 
@@ -169,7 +175,7 @@ int on_key(void* user, const char* section, const char* name, const char* value)
         why = "'" + topic + "' is not a topic name (1..200 of A-Z a-z 0-9 _ . / -)";
       if (why.empty()) {
         st->options->channels.push_back(ChannelSpec{topic});
-        st->channel_lines.push_back(st->reader->line);
+        st->channel_lines.push_back(st->reader->section_line);
       }
     }
     if (why.empty()) why = set_channel_key(&st->options->channels.back(), name, value);
