@@ -21,7 +21,7 @@ expect() {
 }
 
 expect 0 "^usage: rtipc-bridge" --help
-expect 0 "^rtipc-bridge [0-9]+\.[0-9]+\.[0-9]+ \(librtipc .*Cyclone DDS" --version
+expect 0 "^rtipc-bridge \(librtipc\) [0-9]+\.[0-9]+\.[0-9]+$" --version
 expect 2 "unknown option --frobnicate" --frobnicate
 expect 2 "option --domain needs a value" --listen /tmp/x --domain
 expect 2 "--domain 999: must be a DDS domain id 0..232" --listen /tmp/x --domain 999
