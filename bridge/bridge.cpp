@@ -57,11 +57,12 @@ std::string Bridge::open(int signal_fd) {
 
   std::string why = dds_.open(o_);
   if (!why.empty()) return why;
-  log("DDS domain %u, partition '%s'%s%s: anyone there can read and write the bridged topics%s",
-      o_.domain, o_.partition.c_str(), o_.interface.empty() ? "" : ", interface ",
-      o_.interface.c_str(),
-      o_.security.enabled() ? " who holds a certificate the permissions name (DDS Security on)"
-                            : " (no DDS Security)");
+  log("DDS domain %u, partition '%s'%s%s: %s", o_.domain, o_.partition.c_str(),
+      o_.interface.empty() ? "" : ", interface ", o_.interface.c_str(),
+      o_.security.enabled()
+          ? "DDS Security on: only participants whose certificates the permissions name can "
+            "read and write the bridged topics"
+          : "no DDS Security: anyone there can read and write the bridged topics");
 
   if (rtipc_waitset_add_fd(waitset_, signal_fd_, POLLIN, kKeySignal) < 0 ||
       rtipc_waitset_add_fd(waitset_, dds_.event_fd(), POLLIN, kKeyDds) < 0 ||

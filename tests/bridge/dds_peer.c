@@ -31,6 +31,13 @@
 
 #define PAYLOAD_BOUND 1048576u
 
+/* How long to wait for a match or the next sample: DDS_PEER_TIMEOUT_S, 20. */
+static double timeout_s(void)
+{
+	const char *t = getenv("DDS_PEER_TIMEOUT_S");
+	return t ? atof(t) : 20;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -87,7 +94,7 @@ static int do_read(dds_entity_t pp, dds_entity_t topic, uint32_t size, long coun
 		return 1;
 	long got = 0, bad = 0;
 	double last = now_s();
-	while (got < count && now_s() - last < 20) {
+	while (got < count && now_s() - last < timeout_s()) {
 		void *samples[16] = { 0 };
 		dds_sample_info_t infos[16];
 		int32_t n = dds_take(reader, samples, infos, 16, 16);
@@ -212,7 +219,7 @@ int main(int argc, char **argv)
 			dds_qset_history(qos, DDS_HISTORY_KEEP_ALL, 0);
 		dds_entity_t writer = dds_create_writer(pp, topic, qos, NULL);
 		dds_delete_qos(qos);
-		if (writer < 0 || !wait_matched(writer, 20)) {
+		if (writer < 0 || !wait_matched(writer, timeout_s())) {
 			fprintf(stderr, "dds-peer: no reader on %s\n", name);
 			dds_delete(pp);
 			return 3;
