@@ -322,8 +322,9 @@ int Bridge::run() {
           log_stats();
           continue;
         }
-        log("%s: stopping", strsignal(static_cast<int>(si.ssi_signo)));
-        log_stats();
+        // Each channel's counters follow as the applications are dropped.
+        log("%s: stopping; stats size_mismatches=%llu", strsignal(static_cast<int>(si.ssi_signo)),
+            static_cast<unsigned long long>(dds_.mismatches()));
         return 0;
       } else if (key == kKeyDds) {
         on_dds();

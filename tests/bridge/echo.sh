@@ -9,6 +9,8 @@ cat >"$TEST_DIR/b.ini" <<INI
 [bridge]
 mode = client
 socket = $TEST_DIR/echo.sock
+domain = 7
+partition = lab
 
 [channel echo/req]
 direction = to-app
@@ -25,7 +27,7 @@ spawn B "$TEST_DIR/echo-server.log" "$ECHO_SERVER" "$TEST_DIR/echo.sock" -t 60
 server=$LAST_PID
 start_bridge B bridge-b -c "$TEST_DIR/b.ini"
 bridge_b=$LAST_PID
-start_bridge A bridge-a --listen "$TEST_DIR/a.sock"
+start_bridge A bridge-a --listen "$TEST_DIR/a.sock" --domain 7 --partition lab
 bridge_a=$LAST_PID
 wait_log "$TEST_DIR/bridge-b.log" "joined: 2 channels"
 wait_log "$TEST_DIR/bridge-a.log" "listening on"
