@@ -34,7 +34,9 @@ void drain_fd(int fd) {
   [[maybe_unused]] ssize_t n = read(fd, &v, sizeof v);
 }
 
-const char* mode_name(Push p) { return p == Push::kTry ? "try" : "force"; }
+const char* mode_name(Push p) {
+  return p == Push::kTry ? "try" : "force";
+}
 
 }  // namespace
 
@@ -105,8 +107,10 @@ bool Bridge::check_proposal(const rtipc_proposal* p, std::string* reason) const 
   for (int dir = 0; dir < 2; dir++) {
     for (uint32_t i = 0; i < counts[dir]; i++) {
       rtipc_channel_config c = RTIPC_CHANNEL_CONFIG_INIT;
-      if (dir == 0) rtipc_proposal_consumer_config(p, i, &c);
-      else rtipc_proposal_producer_config(p, i, &c);
+      if (dir == 0)
+        rtipc_proposal_consumer_config(p, i, &c);
+      else
+        rtipc_proposal_producer_config(p, i, &c);
       const char* what = dir == 0 ? "channel it produces" : "channel it consumes";
       ChannelSpec spec;
       std::string why;
@@ -121,7 +125,8 @@ bool Bridge::check_proposal(const rtipc_proposal* p, std::string* reason) const 
         return false;
       }
       if (dir == 0 && !(c.flags & RTIPC_CHANNEL_EVENTFD)) {
-        *reason = "topic " + spec.topic + ": a channel the application produces on needs an "
+        *reason = "topic " + spec.topic +
+                  ": a channel the application produces on needs an "
                   "eventfd (RTIPC_CHANNEL_EVENTFD) so the bridge can sleep on it";
         return false;
       }
@@ -210,15 +215,16 @@ bool Bridge::add_app(rtipc_group* group) {
       auto ch = std::make_unique<Channel>(spec, consumer, producer);
       why = ch->open(dds_);
       if (why.empty() && consumer) {
-        int err = rtipc_waitset_add_consumer(waitset_, consumer, reinterpret_cast<uintptr_t>(ch.get()));
+        int err =
+            rtipc_waitset_add_consumer(waitset_, consumer, reinterpret_cast<uintptr_t>(ch.get()));
         if (err < 0) why = std::string("waitset: ") + rtipc_strerror(err);
       }
       if (why.empty()) {
         dds_.watch_topic(spec.topic, spec.size);
         if (o_.verbose)
           log("pid %d: topic %s, %s, %u-byte messages, %u slots, push=%s", app->pid,
-              spec.topic.c_str(), to_app ? "to the application" : "from the application",
-              spec.size, spec.slots, mode_name(spec.push));
+              spec.topic.c_str(), to_app ? "to the application" : "from the application", spec.size,
+              spec.slots, mode_name(spec.push));
       }
       app->channels.push_back(std::move(ch));
     }
@@ -291,7 +297,8 @@ void Bridge::arm_retry(bool on) {
   if (on == retry_armed_) return;
   retry_armed_ = on;
   int ms = reconnect_due_ ? kReconnectMs : kRetryMs;
-  if (on) set_timer(retry_fd_, ms);
+  if (on)
+    set_timer(retry_fd_, ms);
   else {
     itimerspec off{};
     timerfd_settime(retry_fd_, 0, &off, nullptr);

@@ -29,13 +29,13 @@ Channel::~Channel() {
 std::string Channel::open(DdsSide& dds) {
   std::string name = dds_topic_name(spec_.topic, spec_.size);
   endpoint_ = spec_.direction == Direction::kFromApp ? dds.create_writer(spec_, &wake_)
-                                                      : dds.create_reader(spec_, &wake_);
+                                                     : dds.create_reader(spec_, &wake_);
   if (endpoint_ < 0)
     return "cannot create a DDS " +
            std::string(spec_.direction == Direction::kFromApp ? "writer" : "reader") + " on " +
            name + ": " + dds_strretcode(endpoint_);
   topic_ = dds_get_topic(endpoint_);  // made for this endpoint: deleted with it
-  wake_.ready.store(true);  // whatever came before the listener was set
+  wake_.ready.store(true);            // whatever came before the listener was set
   return "";
 }
 
@@ -114,7 +114,8 @@ bool Channel::forward_to_app() {
     if (spec_.push == Push::kTry) {
       int pending = rtipc_producer_pending(producer_);
       // n - 2 messages wait behind the one the consumer holds.
-      int room = static_cast<int>(rtipc_producer_slots(producer_)) - 2 - (pending < 0 ? 0 : pending);
+      int room =
+          static_cast<int>(rtipc_producer_slots(producer_)) - 2 - (pending < 0 ? 0 : pending);
       max = room < 1 ? 1 : room < kBatch ? room : kBatch;
     }
     void* samples[kBatch] = {};
@@ -152,8 +153,7 @@ std::string Channel::stats() const {
     std::snprintf(line, sizeof line,
                   "stats topic=%s dir=from-app size=%" PRIu32 " consumed=%" PRIu64
                   " published=%" PRIu64 " write_failed=%" PRIu64 " app_gaps=%" PRIu64,
-                  spec_.topic.c_str(), spec_.size, consumed_, published_, write_failed_,
-                  app_gaps_);
+                  spec_.topic.c_str(), spec_.size, consumed_, published_, write_failed_, app_gaps_);
   else
     std::snprintf(line, sizeof line,
                   "stats topic=%s dir=to-app size=%" PRIu32 " received=%" PRIu64

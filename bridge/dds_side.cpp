@@ -23,11 +23,20 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -60,13 +69,11 @@ void log_match(void* arg, const char* role, const char* others, int32_t count, i
       change > 0 ? "matched" : "unmatched", count, others);
 }
 
-void on_publication_matched(dds_entity_t, const dds_publication_matched_status_t st,
-                            void* arg) {
+void on_publication_matched(dds_entity_t, const dds_publication_matched_status_t st, void* arg) {
   log_match(arg, "writer", "reader(s)", st.current_count, st.current_count_change);
 }
 
-void on_subscription_matched(dds_entity_t, const dds_subscription_matched_status_t st,
-                             void* arg) {
+void on_subscription_matched(dds_entity_t, const dds_subscription_matched_status_t st, void* arg) {
   log_match(arg, "reader", "writer(s)", st.current_count, st.current_count_change);
 }
 
@@ -95,8 +102,8 @@ bool split_dds_topic_name(const char* name, std::string* topic, uint32_t* size) 
 std::string dds_domain_config(const Options& o) {
   std::string general, discovery, security;
   if (!o.interface.empty())
-    general += "<Interfaces><NetworkInterface name=\"" + xml_escape(o.interface) +
-               "\"/></Interfaces>";
+    general +=
+        "<Interfaces><NetworkInterface name=\"" + xml_escape(o.interface) + "\"/></Interfaces>";
   if (!o.peers.empty()) {
     general += "<AllowMulticast>false</AllowMulticast>";
     // Unicast discovery finds participants at well-known ports only.
@@ -141,8 +148,8 @@ std::string DdsSide::open(const Options& o) {
 
   domain_ = dds_create_domain(o.domain, dds_domain_config(o).c_str());
   if (domain_ < 0)
-    return "cannot create DDS domain " + std::to_string(o.domain) + ": " +
-           dds_strretcode(domain_) + " (see Cyclone's messages above)";
+    return "cannot create DDS domain " + std::to_string(o.domain) + ": " + dds_strretcode(domain_) +
+           " (see Cyclone's messages above)";
   participant_ = dds_create_participant(o.domain, nullptr, nullptr);
   if (participant_ < 0)
     return std::string("cannot create a DDS participant: ") + dds_strretcode(participant_) +
@@ -256,8 +263,8 @@ int DdsSide::poll_discovery() {
           continue;
         }
         RemoteEndpoint r{"", 0, kind};
-        if (std::memcmp(&ep.participant_key, &own_guid_, sizeof own_guid_) == 0 ||
-            !ep.topic_name || !split_dds_topic_name(ep.topic_name, &r.topic, &r.size))
+        if (std::memcmp(&ep.participant_key, &own_guid_, sizeof own_guid_) == 0 || !ep.topic_name ||
+            !split_dds_topic_name(ep.topic_name, &r.topic, &r.size))
           continue;
         check_endpoint(guid, r);
         remote_[guid] = std::move(r);

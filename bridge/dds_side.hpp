@@ -51,8 +51,8 @@ class DdsSide {
   int event_fd() const { return event_fd_; }
 
   // Creates a writer (from-app) or reader (to-app) for spec; wake must
-  // outlive it (its listeners use it). The reader sets wake->ready and writes the eventfd when data comes (wake must
-  // outlive the reader; its fd is filled in here). Returns the entity or a
+  // outlive it (its listeners use it). The reader sets wake->ready and writes the eventfd when data
+  // comes (wake must outlive the reader; its fd is filled in here). Returns the entity or a
   // negative DDS return code.
   dds_entity_t create_writer(const ChannelSpec& spec, Wake* wake);
   dds_entity_t create_reader(const ChannelSpec& spec, Wake* wake);
@@ -87,8 +87,8 @@ class DdsSide {
   uint32_t write_timeout_ms_ = 100;
   Wake discovery_;
   std::map<std::string, std::multiset<uint32_t>> watched_;  // topic -> local sizes
-  std::map<std::string, RemoteEndpoint> remote_;  // bridge topics of other participants
-  std::set<std::string> reported_;                 // endpoint GUIDs already logged
+  std::map<std::string, RemoteEndpoint> remote_;            // bridge topics of other participants
+  std::set<std::string> reported_;                          // endpoint GUIDs already logged
   uint64_t mismatches_ = 0;
 };
 

@@ -19,8 +19,8 @@ enum { kExitOk = 0, kExitFailed = 1, kExitUsage = 2 };
 
 void print_check(const bridge::Invocation& inv) {
   const bridge::Options& o = inv.options;
-  std::printf("mode %s, socket %s\n", o.mode == bridge::Options::Mode::kServer ? "server" : "client",
-              o.socket.c_str());
+  std::printf("mode %s, socket %s\n",
+              o.mode == bridge::Options::Mode::kServer ? "server" : "client", o.socket.c_str());
   std::printf("domain %u, partition '%s', interface '%s'\n", o.domain, o.partition.c_str(),
               o.interface.c_str());
   for (const auto& c : o.channels)
@@ -40,8 +40,9 @@ int main(int argc, char** argv) {
   std::string error;
   if (!bridge::parse_invocation(argc, argv, &inv, &error)) {
     std::fprintf(stderr, "rtipc-bridge: %s\n", error.c_str());
-    std::fprintf(stderr, "usage: rtipc-bridge [-c FILE] (--listen SOCKET | --connect SOCKET) "
-                         "[OPTION...] (--help for more)\n");
+    std::fprintf(stderr,
+                 "usage: rtipc-bridge [-c FILE] (--listen SOCKET | --connect SOCKET) "
+                 "[OPTION...] (--help for more)\n");
     return kExitUsage;
   }
   if (inv.help) {

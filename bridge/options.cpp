@@ -63,9 +63,12 @@ bool parse_push(std::string_view s, Push* out) {
 std::string set_bridge_key(Options* o, std::string_view key, std::string_view value) {
   std::string v(value);
   if (key == "mode") {
-    if (v == "server") o->mode = Options::Mode::kServer;
-    else if (v == "client") o->mode = Options::Mode::kClient;
-    else return "must be server or client, not '" + v + "'";
+    if (v == "server")
+      o->mode = Options::Mode::kServer;
+    else if (v == "client")
+      o->mode = Options::Mode::kClient;
+    else
+      return "must be server or client, not '" + v + "'";
   } else if (key == "socket") {
     if (v.empty() || v.size() > 107) return "must be a socket path of 1..107 bytes";
     o->socket = v;
@@ -184,8 +187,8 @@ int on_key(void* user, const char* section, const char* name, const char* value)
   }
   st->last_section = section;
   if (!why.empty()) {
-    st->error = st->path + ":" + std::to_string(st->reader->line) + ": [" + section + "] " +
-                name + ": " + why;
+    st->error = st->path + ":" + std::to_string(st->reader->line) + ": [" + section + "] " + name +
+                ": " + why;
     return 0;
   }
   return 1;
@@ -207,7 +210,8 @@ bool load_file(const std::string& path, Options* o, std::vector<int>* channel_li
     return false;
   }
   if (r != 0) {
-    *error = path + ":" + std::to_string(r) + ": not an INI line (expected [section] or key = value)";
+    *error =
+        path + ":" + std::to_string(r) + ": not an INI line (expected [section] or key = value)";
     if (r < 0) *error = path + ": cannot parse (out of memory)";
     return false;
   }
@@ -228,8 +232,9 @@ bool check_all(const Invocation& inv, const std::vector<int>& channel_lines, std
     return false;
   }
   if (o.mode == Options::Mode::kServer && !o.channels.empty()) {
-    *error = where + "[channel ...]: only client mode has channel sections (a server learns "
-                     "its channels from each client's info bytes)";
+    *error = where +
+             "[channel ...]: only client mode has channel sections (a server learns "
+             "its channels from each client's info bytes)";
     return false;
   }
   if (o.mode == Options::Mode::kClient && o.channels.empty()) {
@@ -244,14 +249,13 @@ bool check_all(const Invocation& inv, const std::vector<int>& channel_lines, std
     }
   }
   const Security& s = o.security;
-  bool any = !s.identity_ca.empty() || !s.identity_certificate.empty() ||
-             !s.private_key.empty() || !s.permissions_ca.empty() || !s.governance.empty() ||
-             !s.permissions.empty();
+  bool any = !s.identity_ca.empty() || !s.identity_certificate.empty() || !s.private_key.empty() ||
+             !s.permissions_ca.empty() || !s.governance.empty() || !s.permissions.empty();
   if (any) {
     const std::pair<const char*, const std::string*> need[] = {
-        {"identity_ca", &s.identity_ca},       {"identity_certificate", &s.identity_certificate},
-        {"private_key", &s.private_key},       {"permissions_ca", &s.permissions_ca},
-        {"governance", &s.governance},         {"permissions", &s.permissions}};
+        {"identity_ca", &s.identity_ca}, {"identity_certificate", &s.identity_certificate},
+        {"private_key", &s.private_key}, {"permissions_ca", &s.permissions_ca},
+        {"governance", &s.governance},   {"permissions", &s.permissions}};
     for (auto& [key, value] : need) {
       if (value->empty()) {
         *error = where + "[security] " + key + ": missing (DDS Security needs all six files)";
@@ -273,8 +277,8 @@ bool check_all(const Invocation& inv, const std::vector<int>& channel_lines, std
 bool valid_topic(const std::string& t) {
   if (t.empty() || t.size() > 200 || t[0] == '/') return false;
   for (char c : t)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '_' || c == '.' || c == '/' || c == '-'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '.' || c == '/' || c == '-'))
       return false;
   return true;
 }
@@ -369,27 +373,44 @@ bool parse_invocation(int argc, char** argv, Invocation* inv, std::string* error
     const char* name = nullptr;
     switch (opt) {
       case 'l':
-        o.mode = Options::Mode::kServer, name = "--listen", why = set_bridge_key(&o, "socket", value);
+        o.mode = Options::Mode::kServer, name = "--listen",
+        why = set_bridge_key(&o, "socket", value);
         break;
       case 'C':
-        o.mode = Options::Mode::kClient, name = "--connect", why = set_bridge_key(&o, "socket", value);
+        o.mode = Options::Mode::kClient, name = "--connect",
+        why = set_bridge_key(&o, "socket", value);
         break;
-      case 'd': name = "--domain", why = set_bridge_key(&o, "domain", value); break;
-      case 'p': name = "--partition", why = set_bridge_key(&o, "partition", value); break;
-      case 'i': name = "--interface", why = set_bridge_key(&o, "interface", value); break;
-      case kDdsConfig: name = "--dds-config", why = set_bridge_key(&o, "dds_config", value); break;
+      case 'd':
+        name = "--domain", why = set_bridge_key(&o, "domain", value);
+        break;
+      case 'p':
+        name = "--partition", why = set_bridge_key(&o, "partition", value);
+        break;
+      case 'i':
+        name = "--interface", why = set_bridge_key(&o, "interface", value);
+        break;
+      case kDdsConfig:
+        name = "--dds-config", why = set_bridge_key(&o, "dds_config", value);
+        break;
       case kWriteTimeout:
         name = "--write-timeout", why = set_bridge_key(&o, "write_timeout_ms", value);
         break;
-      case kStats: name = "--stats-interval", why = set_bridge_key(&o, "stats_interval_s", value); break;
+      case kStats:
+        name = "--stats-interval", why = set_bridge_key(&o, "stats_interval_s", value);
+        break;
       case kPeer:
         if (!peers_given) o.peers.clear();  // the command line's list replaces the file's
         peers_given = true;
         o.peers.push_back(value);
         break;
-      case 'v': o.verbose = true; break;
-      case kCheck: inv->check = true; break;
-      default: break;
+      case 'v':
+        o.verbose = true;
+        break;
+      case kCheck:
+        inv->check = true;
+        break;
+      default:
+        break;
     }
     if (!why.empty()) {
       *error = std::string(name) + " " + value + ": " + why;
