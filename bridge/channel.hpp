@@ -62,8 +62,8 @@ class Channel {
   // from-app
   uint64_t next_seq_ = 0, consumed_ = 0, published_ = 0, write_failed_ = 0, app_gaps_ = 0;
   // to-app
-  uint64_t received_ = 0, delivered_ = 0, net_lost_ = 0, discarded_ = 0, malformed_ = 0,
-           reordered_ = 0;
+  uint64_t received_ = 0, delivered_ = 0, net_lost_ = 0, skipped_at_join_ = 0, discarded_ = 0,
+           malformed_ = 0, reordered_ = 0;
 };
 
 }  // namespace bridge
