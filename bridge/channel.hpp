@@ -42,6 +42,7 @@ class Channel {
   // One "stats ..." line with every counter.
   std::string stats() const;
 
+  bool is_open() const { return endpoint_ > 0; }
   const ChannelSpec& spec() const { return spec_; }
   rtipc_consumer* consumer() const { return consumer_; }
 
