@@ -214,13 +214,13 @@ bool Bridge::add_app(rtipc_group* group) {
       parse_channel_info(c.info, c.info_size, &spec, &why);
       auto ch = std::make_unique<Channel>(spec, consumer, producer);
       why = ch->open(dds_);
+      if (ch->is_open()) dds_.watch_topic(spec.topic, spec.size);
       if (why.empty() && consumer) {
         int err =
             rtipc_waitset_add_consumer(waitset_, consumer, reinterpret_cast<uintptr_t>(ch.get()));
         if (err < 0) why = std::string("waitset: ") + rtipc_strerror(err);
       }
       if (why.empty()) {
-        dds_.watch_topic(spec.topic, spec.size);
         if (o_.verbose)
           log("pid %d: topic %s, %s, %u-byte messages, %u slots, push=%s", app->pid,
               spec.topic.c_str(), to_app ? "to the application" : "from the application", spec.size,
@@ -253,7 +253,7 @@ void Bridge::drop_app(App* app, const char* why) {
       rtipc_waitset_remove_consumer(waitset_, ch->consumer());
       ch->forward_to_dds(INT32_MAX);  // what it published before it went
     }
-    dds_.unwatch_topic(ch->spec().topic, ch->spec().size);
+    if (ch->is_open()) dds_.unwatch_topic(ch->spec().topic, ch->spec().size);
     log("pid %d: %s", app->pid, ch->stats().c_str());
   }
   int pidfd = rtipc_group_peer_fd(app->group);

@@ -87,7 +87,11 @@ bool Channel::deliver(const void* sample, const dds_sample_info_t& info) {
   if (expected_.size() >= kMaxWriters && !expected_.count(info.publication_handle))
     expected_.clear();
   auto [it, first] = expected_.try_emplace(info.publication_handle, frame->seq);
-  if (!first) {
+  if (first) {
+    // What this writer published before our first sample of it: lost at
+    // the start, or published before we joined; DDS cannot tell which.
+    skipped_at_join_ += frame->seq;
+  } else {
     if (frame->seq > it->second)
       net_lost_ += frame->seq - it->second;
     else if (frame->seq < it->second)
@@ -157,10 +161,10 @@ std::string Channel::stats() const {
   else
     std::snprintf(line, sizeof line,
                   "stats topic=%s dir=to-app size=%" PRIu32 " received=%" PRIu64
-                  " delivered=%" PRIu64 " net_lost=%" PRIu64 " discarded=%" PRIu64
-                  " malformed=%" PRIu64 " reordered=%" PRIu64,
-                  spec_.topic.c_str(), spec_.size, received_, delivered_, net_lost_, discarded_,
-                  malformed_, reordered_);
+                  " delivered=%" PRIu64 " net_lost=%" PRIu64 " skipped_at_join=%" PRIu64
+                  " discarded=%" PRIu64 " malformed=%" PRIu64 " reordered=%" PRIu64,
+                  spec_.topic.c_str(), spec_.size, received_, delivered_, net_lost_,
+                  skipped_at_join_, discarded_, malformed_, reordered_);
   return line;
 }
 

@@ -42,6 +42,7 @@ class Channel {
   // One "stats ..." line with every counter.
   std::string stats() const;
 
+  bool is_open() const { return endpoint_ > 0; }
   const ChannelSpec& spec() const { return spec_; }
   rtipc_consumer* consumer() const { return consumer_; }
 
@@ -62,8 +63,8 @@ class Channel {
   // from-app
   uint64_t next_seq_ = 0, consumed_ = 0, published_ = 0, write_failed_ = 0, app_gaps_ = 0;
   // to-app
-  uint64_t received_ = 0, delivered_ = 0, net_lost_ = 0, discarded_ = 0, malformed_ = 0,
-           reordered_ = 0;
+  uint64_t received_ = 0, delivered_ = 0, net_lost_ = 0, skipped_at_join_ = 0, discarded_ = 0,
+           malformed_ = 0, reordered_ = 0;
 };
 
 }  // namespace bridge

@@ -33,14 +33,14 @@ grep -q "went away" "$TEST_DIR/client.log" || fail "the client did not see the b
 # Applications coming and going leave nothing behind in the new bridge.
 fds() { ls -l "/proc/$bridge_a/fd" >"$TEST_DIR/fds-$1.log"; ls "/proc/$bridge_a/fd" | wc -l; }
 run_client() {
-  n=$(grep -c " left (" "$TEST_DIR/bridge-a2.log" || true)
   spawn A "$TEST_DIR/short.log" "$PEER" "$TEST_DIR/a.sock" echo-client -o req -i rep \
     -m try -k 10 -t 1 -r
   wait_pid "$LAST_PID" 60 || fail "short client exited with status $?"
-  # Counted once the bridge has closed its channels.
+  # Counted once the bridge has closed the channels of every client.
+  log=$TEST_DIR/bridge-a2.log
   end=$(($(date +%s) + 20))
-  until [ "$(grep -c " left (" "$TEST_DIR/bridge-a2.log")" -gt "$n" ]; do
-    [ "$(date +%s)" -lt "$end" ] || fail "the bridge did not see the client go"
+  until [ "$(grep -c " left (" "$log")" -eq "$(grep -c " joined: " "$log")" ]; do
+    [ "$(date +%s)" -lt "$end" ] || fail "the bridge did not see every client go"
     sleep 0.05
   done
 }
