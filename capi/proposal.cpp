@@ -4,7 +4,16 @@
 
 #include "capi.hpp"
 #include "limits.hpp"
+#include "server.hpp"
 #include "sized.hpp"
+
+// rtipc.h states the server defaults for C callers; the core keeps its own.
+// A change to one side alone stops the build here.
+static_assert(rtipc::ServerLimits{}.max_channels == RTIPC_DEFAULT_MAX_CHANNELS);
+static_assert(rtipc::ServerLimits{}.max_slots == RTIPC_DEFAULT_MAX_SLOTS);
+static_assert(rtipc::ServerLimits{}.max_region_size == RTIPC_DEFAULT_MAX_REGION_SIZE);
+static_assert(rtipc::ServerLimits{}.max_private_size == RTIPC_DEFAULT_MAX_PRIVATE_SIZE);
+static_assert(rtipc::kDefaultRequestTimeoutMs == RTIPC_DEFAULT_REQUEST_TIMEOUT_MS);
 
 // Lives on the stack of the filter's caller, for the call only.
 struct rtipc_proposal {

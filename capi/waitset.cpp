@@ -15,6 +15,7 @@ struct rtipc_notifier {
   std::shared_ptr<rtipc::Notifier> impl;
 };
 
+static_assert(rtipc::Notifier::Options{}.idle_ms == RTIPC_DEFAULT_NOTIFIER_IDLE_MS);
 static_assert(sizeof(rtipc_waitset_event) == sizeof(rtipc::WaitEvent));
 static_assert(offsetof(rtipc_waitset_event, ready) == offsetof(rtipc::WaitEvent, ready));
 static_assert(RTIPC_READY_MESSAGE == rtipc::kReadyMessage &&

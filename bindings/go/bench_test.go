@@ -3,7 +3,7 @@ package rtipc
 import (
 	"testing"
 
-	"rtipc/internal/cgocost"
+	"librtipc.dev/rtipc/internal/cgocost"
 )
 
 // go test -bench . -run ^$: the hot path beside an empty cgo call, in one

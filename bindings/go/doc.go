@@ -33,4 +33,10 @@
 // build tree, of meson-uninstalled/rtipc-uninstalled.pc), and the dynamic
 // loader must find librtipc.so.1 (installed, LD_LIBRARY_PATH or an rpath
 // in CGO_LDFLAGS).
-package rtipc
+//
+// The module path is librtipc.dev/rtipc. No proxy serves it: resolve it
+// offline, either with a replace in your go.mod (to a checkout's
+// bindings/go, or to /usr/share/gocode/src/librtipc.dev/rtipc of the
+// Debian package golang-librtipc-rtipc-dev) and GOFLAGS=-mod=mod
+// GOPROXY=off, or in GOPATH mode with GOPATH=/usr/share/gocode.
+package rtipc // import "librtipc.dev/rtipc"

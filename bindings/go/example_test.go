@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"rtipc"
+	"librtipc.dev/rtipc"
 )
 
 // A server and a client in one process: one channel from the client to the

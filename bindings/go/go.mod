@@ -1,3 +1,3 @@
-module rtipc
+module librtipc.dev/rtipc
 
 go 1.19

@@ -20,8 +20,8 @@ import (
 	"syscall"
 	"time"
 
-	"rtipc"
-	"rtipc/internal/getopt"
+	"librtipc.dev/rtipc"
+	"librtipc.dev/rtipc/internal/getopt"
 )
 
 const (

@@ -17,8 +17,8 @@ import (
 	"syscall"
 	"time"
 
-	"rtipc"
-	"rtipc/internal/getopt"
+	"librtipc.dev/rtipc"
+	"librtipc.dev/rtipc/internal/getopt"
 )
 
 const (

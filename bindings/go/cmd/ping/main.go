@@ -16,9 +16,9 @@ import (
 	"sort"
 	"time"
 
-	"rtipc"
-	"rtipc/internal/cgocost"
-	"rtipc/internal/getopt"
+	"librtipc.dev/rtipc"
+	"librtipc.dev/rtipc/internal/cgocost"
+	"librtipc.dev/rtipc/internal/getopt"
 )
 
 const warmup = 1000

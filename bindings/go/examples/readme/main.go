@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"rtipc"
+	"librtipc.dev/rtipc"
 )
 
 func main() {
