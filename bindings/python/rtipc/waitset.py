@@ -199,13 +199,18 @@ class Waitset(_lib.Closable):
             if left is not None and left <= 0:
                 return []
             fired = loop.create_future()
-            loop.add_reader(fd, lambda: fired.done() or fired.set_result(None))
+            loop.add_reader(fd, _set_done, fired)
             try:
                 await asyncio.wait_for(fired, left)
             except asyncio.TimeoutError:
                 pass
             finally:
                 loop.remove_reader(fd)
+
+
+def _set_done(future: "asyncio.Future[None]") -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class Notifier(_lib.Closable):

@@ -326,14 +326,24 @@ extern "C" {
         group: *mut *mut rtipc_group,
     ) -> c_int;
 
-    pub fn rtipc_waitset_create(config: *const rtipc_waitset_config, waitset: *mut *mut rtipc_waitset) -> c_int;
+    pub fn rtipc_waitset_create(
+        config: *const rtipc_waitset_config,
+        waitset: *mut *mut rtipc_waitset,
+    ) -> c_int;
     pub fn rtipc_waitset_destroy(waitset: *mut rtipc_waitset);
     pub fn rtipc_waitset_backend(waitset: *const rtipc_waitset) -> c_uint;
     pub fn rtipc_waitset_fd(waitset: *const rtipc_waitset) -> c_int;
-    pub fn rtipc_waitset_add_consumer(waitset: *mut rtipc_waitset, consumer: *mut rtipc_consumer, key: u64) -> c_int;
+    pub fn rtipc_waitset_add_consumer(
+        waitset: *mut rtipc_waitset,
+        consumer: *mut rtipc_consumer,
+        key: u64,
+    ) -> c_int;
     pub fn rtipc_waitset_add_fd(waitset: *mut rtipc_waitset, fd: c_int, events: u32, key: u64) -> c_int;
     pub fn rtipc_waitset_add_peer(waitset: *mut rtipc_waitset, pidfd: c_int, key: u64) -> c_int;
-    pub fn rtipc_waitset_remove_consumer(waitset: *mut rtipc_waitset, consumer: *const rtipc_consumer) -> c_int;
+    pub fn rtipc_waitset_remove_consumer(
+        waitset: *mut rtipc_waitset,
+        consumer: *const rtipc_consumer,
+    ) -> c_int;
     pub fn rtipc_waitset_remove_fd(waitset: *mut rtipc_waitset, fd: c_int) -> c_int;
     pub fn rtipc_waitset_wait(
         waitset: *mut rtipc_waitset,
@@ -342,9 +352,13 @@ extern "C" {
         timeout_ms: c_int,
     ) -> c_int;
 
-    pub fn rtipc_notifier_create(config: *const rtipc_notifier_config, notifier: *mut *mut rtipc_notifier) -> c_int;
+    pub fn rtipc_notifier_create(
+        config: *const rtipc_notifier_config,
+        notifier: *mut *mut rtipc_notifier,
+    ) -> c_int;
     pub fn rtipc_notifier_destroy(notifier: *mut rtipc_notifier);
     pub fn rtipc_notifier_mode(notifier: *const rtipc_notifier) -> c_uint;
-    pub fn rtipc_producer_set_notifier(producer: *mut rtipc_producer, notifier: *mut rtipc_notifier) -> c_int;
+    pub fn rtipc_producer_set_notifier(producer: *mut rtipc_producer, notifier: *mut rtipc_notifier)
+        -> c_int;
     pub fn rtipc_producer_notify_mode(producer: *const rtipc_producer) -> c_int;
 }

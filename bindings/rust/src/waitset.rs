@@ -124,7 +124,10 @@ impl<'a> Waitset<'a> {
     /// already there.
     pub fn add_consumer(&mut self, consumer: &'a mut Consumer, key: u64) -> Result<()> {
         if self.consumers.iter().any(|(k, _)| *k == key) {
-            return Err(Error::new(libc_eexist(), "a consumer with this key is in the waitset"));
+            return Err(Error::new(
+                libc_eexist(),
+                "a consumer with this key is in the waitset",
+            ));
         }
         // SAFETY: live handles; the consumer stays borrowed while it is a member.
         check(unsafe { sys::rtipc_waitset_add_consumer(self.raw.as_ptr(), consumer.as_raw(), key) })?;
@@ -143,14 +146,18 @@ impl<'a> Waitset<'a> {
 
     /// The consumer added under key, to consume between waits.
     pub fn consumer(&mut self, key: u64) -> Option<&mut Consumer> {
-        self.consumers.iter_mut().find(|(k, _)| *k == key).map(|(_, c)| &mut **c)
+        self.consumers
+            .iter_mut()
+            .find(|(k, _)| *k == key)
+            .map(|(_, c)| &mut **c)
     }
 
     /// Adds a plain descriptor, level-triggered, for the poll(2) events
     /// (libc::POLLIN...): [`ready::FD`] with revents.
     pub fn add_fd(&mut self, fd: BorrowedFd<'a>, events: u32, key: u64) -> Result<()> {
         // SAFETY: a live handle; the descriptor is borrowed for 'a.
-        check(unsafe { sys::rtipc_waitset_add_fd(self.raw.as_ptr(), fd.as_raw_fd(), events, key) }).map(|_| ())
+        check(unsafe { sys::rtipc_waitset_add_fd(self.raw.as_ptr(), fd.as_raw_fd(), events, key) })
+            .map(|_| ())
     }
 
     /// Adds a pidfd ([`crate::Group::peer_fd`]): [`ready::PEER_GONE`] once
@@ -234,7 +241,11 @@ impl Ready<'_, '_> {
             ready: e.ready,
             revents: e.revents,
         };
-        let consumer = self.consumers.iter_mut().find(|(k, _)| *k == e.key).map(|(_, c)| &mut **c);
+        let consumer = self
+            .consumers
+            .iter_mut()
+            .find(|(k, _)| *k == e.key)
+            .map(|(_, c)| &mut **c);
         Some((event, consumer))
     }
 }
@@ -328,6 +339,7 @@ impl Producer {
     /// How the pushes signal now. ENOTSUP without an eventfd.
     pub fn notify_mode(&self) -> Result<NotifyMode> {
         // SAFETY: a live handle.
-        check(unsafe { sys::rtipc_producer_notify_mode(self.as_raw()) }).map(|m| NotifyMode::from_raw(m as u32))
+        check(unsafe { sys::rtipc_producer_notify_mode(self.as_raw()) })
+            .map(|m| NotifyMode::from_raw(m as u32))
     }
 }

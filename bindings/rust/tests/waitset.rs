@@ -55,7 +55,10 @@ fn until_sleeping(tid: &str) {
 
 fn voluntary_switches() -> i64 {
     let status = std::fs::read_to_string("/proc/thread-self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("voluntary_ctxt_switches:")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("voluntary_ctxt_switches:"))
+        .unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
@@ -106,7 +109,9 @@ fn a_million_pushes_through_a_notifier_lose_no_wake_up() {
 /// Run as a child process by a_peer_killed_while_waiting_is_reported.
 #[test]
 fn peer_child() {
-    let Ok(path) = std::env::var("RTIPC_WS_PEER_PATH") else { return };
+    let Ok(path) = std::env::var("RTIPC_WS_PEER_PATH") else {
+        return;
+    };
     let _group = Group::connect(path, &one_way(0), T).unwrap();
     loop {
         std::thread::park();
@@ -158,7 +163,14 @@ fn a_cancel_descriptor_ends_the_wait() {
     let ready = ws.wait(T).unwrap();
     let events: Vec<Event> = ready.events().collect();
     drop(canceller.join().unwrap());
-    assert_eq!(events, vec![Event { key: 2, ready: ready::FD, revents: POLLIN }]);
+    assert_eq!(
+        events,
+        vec![Event {
+            key: 2,
+            ready: ready::FD,
+            revents: POLLIN
+        }]
+    );
 }
 
 extern "C" {
