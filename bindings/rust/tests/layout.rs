@@ -31,14 +31,14 @@ int main(void) {
 	S(rtipc_waitset_event); F(rtipc_waitset_event, ready); F(rtipc_waitset_event, revents);
 	S(rtipc_notifier_config); F(rtipc_notifier_config, flags); F(rtipc_notifier_config, idle_ms);
 	F(rtipc_notifier_config, cpu);
-	printf("RTIPC_READY_FD %u\n", RTIPC_READY_FD);
-	printf("RTIPC_NOTIFIER_PIN_CPU %u\n", RTIPC_NOTIFIER_PIN_CPU);
 	printf("RTIPC_EREJECTED %d\n", RTIPC_EREJECTED);
 	printf("RTIPC_NEW_AFTER_GAP %d\n", RTIPC_NEW_AFTER_GAP);
 	printf("RTIPC_QUEUE_FULL %d\n", RTIPC_QUEUE_FULL);
 	printf("RTIPC_CHANNEL_EVENTFD %u\n", RTIPC_CHANNEL_EVENTFD);
 	printf("RTIPC_GROUP_PRODUCER_CACHE %u\n", RTIPC_GROUP_PRODUCER_CACHE);
 	printf("RTIPC_MAX_REQUEST_SIZE %u\n", RTIPC_MAX_REQUEST_SIZE);
+	printf("RTIPC_READY_FD %u\n", RTIPC_READY_FD);
+	printf("RTIPC_NOTIFIER_PIN_CPU %u\n", RTIPC_NOTIFIER_PIN_CPU);
 	return 0;
 }
 "#;
