@@ -23,7 +23,7 @@ import os
 import time
 import weakref
 from sys import getrefcount as _getrefcount
-from typing import (Any, AsyncIterator, Dict, Generic, Iterator, List, Optional, Tuple, Type,
+from typing import (Any, AsyncIterator, Dict, Generic, Iterator, List, Optional, Type,
                     TypeVar)
 
 from . import _lib
