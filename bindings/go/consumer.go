@@ -8,7 +8,8 @@ import "C"
 import (
 	"context"
 	"errors"
-	"fmt"
+	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -40,6 +41,10 @@ type Consumer struct {
 	h    C.uintptr_t // c as an integer, for the hot path
 	size int
 	msg  []byte
+	// ws: the consumer and a cancel eventfd, made by the first Wait with a
+	// cancellable context; spinNs: as SetSpin set it.
+	ws     *Waitset
+	spinNs uint32
 }
 
 func newConsumer(c *C.rtipc_consumer) *Consumer {
@@ -90,27 +95,68 @@ func (c *Consumer) Consume(mode ConsumeMode) (ConsumeResult, error) {
 // os.ErrDeadlineExceeded and context.DeadlineExceeded), or the peer process
 // has exited with nothing new left (an *Error matching syscall.EPIPE). A
 // channel without eventfd cannot sleep: syscall.ENOTSUP. It does not consume.
-// A cancellable context is watched between waits of at most 25 ms.
+// A cancellable context reaches the sleeping thread through an eventfd in
+// the wait (a waitset of the consumer's own): nothing wakes up to look.
 func (c *Consumer) Wait(ctx context.Context) error {
 	if c.c == nil {
 		return ErrClosed
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				return deadlineError("wait")
+	if err := ctx.Err(); err != nil {
+		return contextError("wait", err)
+	}
+	if ctx.Done() == nil { // cannot be cancelled: the consumer's own wait
+		for {
+			var st C.struct_rtipc_go_status
+			C.rtipc_go_consumer_wait(&st, c.c, -1)
+			if st.rc > 0 {
+				return nil
 			}
-			return fmt.Errorf("rtipc: wait: %w", err)
+			if st.rc != -C.EINTR { // EINTR: retried (Go's policy, see doc.go)
+				return errorFrom("wait", &st)
+			}
 		}
-		var st C.struct_rtipc_go_status
-		C.rtipc_go_consumer_wait(&st, c.c, C.int(sliceMs(ctx)))
-		if st.rc > 0 {
-			return nil
+	}
+	if c.ws == nil {
+		ws, err := NewWaitset(&WaitsetConfig{MaxEvents: 1, SpinNs: c.spinNs})
+		if err != nil {
+			return err
 		}
-		if st.rc == 0 || st.rc == -C.EINTR {
-			continue // a slice ended or a signal came; the context decides
+		if err := ws.AddConsumer(c, 0); err != nil {
+			ws.Close()
+			var e *Error
+			if errors.As(err, &e) {
+				e.Op = "wait"
+			}
+			return err
 		}
-		return errorFrom("wait", &st)
+		c.ws = ws
+	}
+	events, err := c.ws.Wait(ctx)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Op = "wait"
+			return e
+		}
+		return contextError("wait", ctx.Err())
+	}
+	if events[0].Ready&ReadyMessage != 0 {
+		return nil
+	}
+	return &Error{Op: "wait", Errno: syscall.EPIPE, Msg: "the peer process has exited and nothing new is left"}
+}
+
+// SetSpin sets how long Wait busy-polls before it sleeps (0, the default:
+// sleep at once).
+func (c *Consumer) SetSpin(d time.Duration) {
+	if c.c == nil {
+		return
+	}
+	c.spinNs = uint32(d.Nanoseconds())
+	C.rtipc_consumer_set_spin(c.c, C.uint32_t(c.spinNs))
+	if c.ws != nil { // the next cancellable Wait makes one with the new spin
+		c.ws.Close()
+		c.ws = nil
 	}
 }
 
@@ -125,6 +171,14 @@ func (c *Consumer) Slots() int {
 		return 0
 	}
 	return int(C.rtipc_consumer_slots(c.c))
+}
+
+// MsgAlign is the alignment of Msg's slot (the layout's cache line).
+func (c *Consumer) MsgAlign() int {
+	if c.c == nil {
+		return 0
+	}
+	return int(C.rtipc_consumer_msg_align(c.c))
 }
 
 // Info is a copy of the channel's info bytes.
@@ -171,6 +225,10 @@ func (c *Consumer) PeerAlive() (bool, error) {
 // Close destroys the consumer and unmaps its memory: a slice from Msg must
 // not be used afterwards (copies from CopyMsg stay valid).
 func (c *Consumer) Close() error {
+	if c.ws != nil { // before the consumer it holds
+		c.ws.Close()
+		c.ws = nil
+	}
 	if c.c != nil {
 		C.rtipc_consumer_destroy(c.c)
 		c.c = nil

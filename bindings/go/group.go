@@ -143,6 +143,32 @@ func (g *Group) PeerPID() int {
 	return int(C.rtipc_group_peer_pid(g.c))
 }
 
+// Cacheline is the cache line the region is laid out with.
+func (g *Group) Cacheline() int {
+	if g.c == nil {
+		return 0
+	}
+	return int(C.rtipc_group_cacheline(g.c))
+}
+
+// RegionSize is the size of the shared region in bytes.
+func (g *Group) RegionSize() uint64 {
+	if g.c == nil {
+		return 0
+	}
+	return uint64(C.rtipc_group_region_size(g.c))
+}
+
+// PeerFd is a pidfd (owned by the group) readable once the peer process has
+// exited, for a Waitset's AddPeer or poll; syscall.ENOTSUP when unknown.
+func (g *Group) PeerFd() (int, error) {
+	if g.c == nil {
+		return -1, ErrClosed
+	}
+	r := C.rtipc_group_peer_fd(g.c)
+	return int(r), errorOf("peer fd", r)
+}
+
 // ProducerConfig and ConsumerConfig describe channel index of this side.
 func (g *Group) ProducerConfig(index int) (ChannelConfig, error) {
 	if g.c == nil {

@@ -96,6 +96,14 @@ func (p *Producer) Slots() int {
 	return int(C.rtipc_producer_slots(p.c))
 }
 
+// MsgAlign is the alignment of Msg's slot (the layout's cache line).
+func (p *Producer) MsgAlign() int {
+	if p.c == nil {
+		return 0
+	}
+	return int(C.rtipc_producer_msg_align(p.c))
+}
+
 // Info is a copy of the channel's info bytes.
 func (p *Producer) Info() []byte {
 	if p.c == nil {

@@ -1,6 +1,7 @@
 package rtipc
 
 // #cgo pkg-config: rtipc
+// #include <poll.h>
 // #include <stdlib.h>
 // #include "shim.h"
 import "C"
@@ -8,7 +9,6 @@ import "C"
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime/cgo"
 	"syscall"
 	"time"
@@ -19,6 +19,7 @@ import (
 type Server struct {
 	c      *C.rtipc_server
 	filter cgo.Handle // 0 without a filter
+	ws     *Waitset   // the listening descriptor and a cancel eventfd, made by Accept
 }
 
 // Listen creates a server on path with config (nil: defaults). A stale
@@ -64,31 +65,63 @@ func Listen(path string, config *ServerConfig) (*Server, error) {
 // is accepted, the context is cancelled, or its deadline passes (then the
 // error matches os.ErrDeadlineExceeded and context.DeadlineExceeded).
 // A client that the filter refused gives an error matching ErrRejected;
-// the server is ready for the next client after any error.
+// the server is ready for the next client after any error. With a
+// cancellable context it sleeps in a waitset on the listening descriptor
+// and a cancel eventfd, and accepts once a client is there: nothing wakes
+// up to look at the context. The handshake itself, once a client is
+// there, is bounded by the server's request timeout.
 func (s *Server) Accept(ctx context.Context) (*Group, error) {
 	if s.c == nil {
 		return nil, ErrClosed
 	}
 	for {
 		if err := ctx.Err(); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				return nil, deadlineError("accept")
+			return nil, contextError("accept", err)
+		}
+		ms := timeoutMs(ctx)
+		if ctx.Done() != nil {
+			if err := s.waitForClient(ctx); err != nil {
+				return nil, err
 			}
-			return nil, fmt.Errorf("rtipc: accept: %w", err)
+			ms = 0
 		}
 		var st C.struct_rtipc_go_status
 		var g *C.rtipc_group
-		C.rtipc_go_server_accept(&st, s.c, C.int(sliceMs(ctx)), &g)
+		C.rtipc_go_server_accept(&st, s.c, C.int(ms), &g)
 		err := errorFrom("accept", &st)
 		if err == nil {
 			return &Group{c: g}, nil
 		}
 		var e *Error
-		if errors.As(err, &e) && (e.Errno == syscall.ETIMEDOUT || e.Errno == syscall.EINTR) {
-			continue // a slice ended or a signal came; the context decides
+		if errors.As(err, &e) && (e.Errno == syscall.EINTR || (ms == 0 && e.Errno == syscall.ETIMEDOUT)) {
+			continue // a signal, or the waiting client hung up: wait again
 		}
 		return nil, err
 	}
+}
+
+// waitForClient sleeps until the listening descriptor is readable or ctx
+// is done.
+func (s *Server) waitForClient(ctx context.Context) error {
+	if s.ws == nil {
+		ws, err := NewWaitset(&WaitsetConfig{MaxEvents: 1})
+		if err != nil {
+			return err
+		}
+		if err := ws.AddFd(s.Fd(), C.POLLIN, 0); err != nil {
+			ws.Close()
+			return err
+		}
+		s.ws = ws
+	}
+	_, err := s.ws.Wait(ctx)
+	var e *Error
+	if errors.As(err, &e) {
+		e.Op = "accept"
+	} else if err != nil {
+		err = contextError("accept", ctx.Err())
+	}
+	return err
 }
 
 // Fd is the listening descriptor, readable when a client waits. Owned by
@@ -102,6 +135,10 @@ func (s *Server) Fd() int {
 
 // Close stops listening and removes the socket file.
 func (s *Server) Close() error {
+	if s.ws != nil {
+		s.ws.Close()
+		s.ws = nil
+	}
 	if s.c != nil {
 		C.rtipc_server_destroy(s.c)
 		s.c = nil

@@ -1,5 +1,8 @@
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "shim.h"
 #include "_cgo_export.h"
@@ -23,29 +26,45 @@ void rtipc_go_server_create(struct rtipc_go_status *st, const char *path,
 	keep(st, rtipc_server_create(path, config, server));
 }
 
-void rtipc_go_server_accept(struct rtipc_go_status *st, rtipc_server *server, int timeout_ms,
-			    rtipc_group **group)
+/* The Go runtime's signals (SIGURG, SIGPROF, SIGCHLD, ...) would end a
+ * blocking call with -EINTR, and a handshake cannot be resumed: every
+ * blocking call blocks them on its thread (the kernel hands process signals
+ * to other threads; a thread-directed one waits until the call returns).
+ * Go's program never sees EINTR: a context's cancel is an eventfd in the
+ * wait, or a shutdown of the socket for a connect. */
+static void block_signals(sigset_t *old)
 {
-	keep(st, rtipc_server_accept(server, timeout_ms, group));
-}
-
-/* The Go runtime's signals (SIGURG, SIGPROF, SIGCHLD, ...) would end the
- * handshake with -EINTR, and a handshake cannot be resumed: block them on
- * this thread for the call (the kernel hands them to other threads). A
- * cancel shuts the socket down instead. */
-void rtipc_go_client_connect_socket(struct rtipc_go_status *st, int sock,
-				    const struct rtipc_group_config *config, int timeout_ms,
-				    rtipc_group **group)
-{
-	sigset_t all, old;
+	sigset_t all;
 	sigfillset(&all);
 	sigdelset(&all, SIGSEGV);
 	sigdelset(&all, SIGBUS);
 	sigdelset(&all, SIGFPE);
 	sigdelset(&all, SIGILL);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
+static void restore_signals(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+void rtipc_go_server_accept(struct rtipc_go_status *st, rtipc_server *server, int timeout_ms,
+			    rtipc_group **group)
+{
+	sigset_t old;
+	block_signals(&old);
+	keep(st, rtipc_server_accept(server, timeout_ms, group));
+	restore_signals(&old);
+}
+
+void rtipc_go_client_connect_socket(struct rtipc_go_status *st, int sock,
+				    const struct rtipc_group_config *config, int timeout_ms,
+				    rtipc_group **group)
+{
+	sigset_t old;
+	block_signals(&old);
 	keep(st, rtipc_client_connect_socket(sock, config, timeout_ms, group));
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	restore_signals(&old);
 }
 
 void rtipc_go_take_producer(struct rtipc_go_status *st, rtipc_group *group, uint32_t index,
@@ -62,7 +81,61 @@ void rtipc_go_take_consumer(struct rtipc_go_status *st, rtipc_group *group, uint
 
 void rtipc_go_consumer_wait(struct rtipc_go_status *st, rtipc_consumer *consumer, int timeout_ms)
 {
+	sigset_t old;
+	block_signals(&old);
 	keep(st, rtipc_consumer_wait(consumer, timeout_ms));
+	restore_signals(&old);
+}
+
+void rtipc_go_waitset_create(struct rtipc_go_status *st, const struct rtipc_waitset_config *config,
+			     rtipc_waitset **waitset)
+{
+	keep(st, rtipc_waitset_create(config, waitset));
+}
+
+void rtipc_go_waitset_add_consumer(struct rtipc_go_status *st, rtipc_waitset *waitset,
+				   rtipc_consumer *consumer, uint64_t key)
+{
+	keep(st, rtipc_waitset_add_consumer(waitset, consumer, key));
+}
+
+void rtipc_go_waitset_add_fd(struct rtipc_go_status *st, rtipc_waitset *waitset, int fd,
+			     uint32_t events, uint64_t key)
+{
+	keep(st, rtipc_waitset_add_fd(waitset, fd, events, key));
+}
+
+void rtipc_go_waitset_add_peer(struct rtipc_go_status *st, rtipc_waitset *waitset, int pidfd,
+			       uint64_t key)
+{
+	keep(st, rtipc_waitset_add_peer(waitset, pidfd, key));
+}
+
+void rtipc_go_waitset_wait(struct rtipc_go_status *st, rtipc_waitset *waitset,
+			   struct rtipc_waitset_event *events, uint32_t max, int timeout_ms)
+{
+	sigset_t old;
+	block_signals(&old);
+	keep(st, rtipc_waitset_wait(waitset, events, max, timeout_ms));
+	restore_signals(&old);
+}
+
+void rtipc_go_notifier_create(struct rtipc_go_status *st, const struct rtipc_notifier_config *config,
+			      rtipc_notifier **notifier)
+{
+	keep(st, rtipc_notifier_create(config, notifier));
+}
+
+void rtipc_go_producer_set_notifier(struct rtipc_go_status *st, rtipc_producer *producer,
+				    rtipc_notifier *notifier)
+{
+	keep(st, rtipc_producer_set_notifier(producer, notifier));
+}
+
+int rtipc_go_cancel_fd(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
 }
 
 struct rtipc_go_slot rtipc_go_produce(uintptr_t handle, unsigned mode)

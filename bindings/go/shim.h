@@ -35,6 +35,26 @@ void rtipc_go_take_consumer(struct rtipc_go_status *st, rtipc_group *group, uint
 			    rtipc_consumer **consumer);
 void rtipc_go_consumer_wait(struct rtipc_go_status *st, rtipc_consumer *consumer, int timeout_ms);
 
+/* The waitset and the notifier (waitset.go, notifier.go). The blocking
+ * waits block the Go runtime's signals on their thread for the call (see
+ * shim.c), so they end only for what they wait on. */
+void rtipc_go_waitset_create(struct rtipc_go_status *st, const struct rtipc_waitset_config *config,
+			     rtipc_waitset **waitset);
+void rtipc_go_waitset_add_consumer(struct rtipc_go_status *st, rtipc_waitset *waitset,
+				   rtipc_consumer *consumer, uint64_t key);
+void rtipc_go_waitset_add_fd(struct rtipc_go_status *st, rtipc_waitset *waitset, int fd,
+			     uint32_t events, uint64_t key);
+void rtipc_go_waitset_add_peer(struct rtipc_go_status *st, rtipc_waitset *waitset, int pidfd,
+			       uint64_t key);
+void rtipc_go_waitset_wait(struct rtipc_go_status *st, rtipc_waitset *waitset,
+			   struct rtipc_waitset_event *events, uint32_t max, int timeout_ms);
+void rtipc_go_notifier_create(struct rtipc_go_status *st, const struct rtipc_notifier_config *config,
+			      rtipc_notifier **notifier);
+void rtipc_go_producer_set_notifier(struct rtipc_go_status *st, rtipc_producer *producer,
+				    rtipc_notifier *notifier);
+/* A non-blocking eventfd for a context's cancellation, or -errno. */
+int rtipc_go_cancel_fd(void);
+
 /* The hot path takes its handle as an integer: cgo checks every pointer
  * argument of a call (GODEBUG=cgocheck), which costs more than the call. */
 struct rtipc_go_slot rtipc_go_produce(uintptr_t producer, unsigned mode);

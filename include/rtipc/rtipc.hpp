@@ -1,10 +1,11 @@
 /*
  * librtipc for C++: a header-only layer over the C ABI of <rtipc/rtipc.h>.
  *
- * Owners   Server, Group, Producer and Consumer own one C handle each and
- *          destroy it in their destructor. They move, never copy; a moved-from
- *          owner holds nothing. get() lends the raw handle, release() gives it
- *          up (the caller destroys it with the C function).
+ * Owners   Server, Group, Producer, Consumer, Waitset and Notifier own one
+ *          C handle each and destroy it in their destructor. They move,
+ *          never copy; a moved-from owner holds nothing. get() lends the raw
+ *          handle, release() gives it up (the caller destroys it with the C
+ *          function).
  * Results  Every call that can fail returns rtipc::result<T>: std::expected<T,
  *          rtipc::error> when the standard library has it (C++23) and
  *          exceptions are on, else a small type with these members of it:
@@ -24,6 +25,9 @@
  *          one checks the channel's message size (exactly sizeof(T)) and
  *          alignment before the channel leaves the group, so a mismatch leaves
  *          it there.
+ * EINTR    Blocking calls (Consumer::wait, Waitset::wait, Server::accept,
+ *          connect) return the error EINTR when a signal handler ran, and
+ *          never retry: the caller decides (docs/bindings.md).
  * Threads  As in rtipc.h: one owner is used by one thread at a time, except
  *          the getters the C header marks "any thread".
  *
@@ -531,6 +535,29 @@ class ServerConfig {
   Filter filter_;
 };
 
+/** Signals producers' eventfds through an io_uring poller (rtipc.h,
+ * "Notifying without a system call"). Producers attached to it keep it alive
+ * in the library: destroying this owner only drops the caller's reference. */
+class Notifier : public detail::owner<rtipc_notifier, rtipc_notifier_destroy> {
+ public:
+  using owner::owner;
+
+  /** Starts a poller; falls back to RTIPC_NOTIFY_DIRECT (see mode()) unless
+   * flags has RTIPC_NOTIFIER_REQUIRE. idle_ms 0: the default. */
+  static result<Notifier> create(std::uint32_t flags = 0, std::uint32_t idle_ms = 0,
+                                 std::uint32_t cpu = 0) {
+    rtipc_notifier_config c = RTIPC_NOTIFIER_CONFIG_INIT;
+    c.flags = flags;
+    c.idle_ms = idle_ms;
+    c.cpu = cpu;
+    rtipc_notifier* n = nullptr;
+    if (int r = rtipc_notifier_create(&c, &n); r < 0) return detail::fail(r);
+    return Notifier(n);
+  }
+  /** RTIPC_NOTIFY_IO_URING or RTIPC_NOTIFY_DIRECT (the fallback). */
+  unsigned mode() const noexcept { return rtipc_notifier_mode(get()); }
+};
+
 /** Writes messages into one channel. */
 class Producer : public detail::owner<rtipc_producer, rtipc_producer_destroy> {
  public:
@@ -565,6 +592,19 @@ class Producer : public detail::owner<rtipc_producer, rtipc_producer_destroy> {
   }
   /** Whether the peer process still runs (ENOTSUP when unknown). */
   result<bool> peer_alive() const { return detail::alive_result(rtipc_producer_peer_alive(get())); }
+  /** Signals through notifier from now on (nullptr: back to write(2)); call
+   * it on the thread that pushes. ENOTSUP without an eventfd. */
+  result<void> set_notifier(const Notifier* notifier) noexcept {
+    int r = rtipc_producer_set_notifier(get(), notifier ? notifier->get() : nullptr);
+    if (r < 0) return detail::fail(r);
+    return {};
+  }
+  /** RTIPC_NOTIFY_IO_URING or RTIPC_NOTIFY_DIRECT; ENOTSUP without an eventfd. */
+  result<unsigned> notify_mode() const {
+    int r = rtipc_producer_notify_mode(get());
+    if (r < 0) return detail::fail(r);
+    return static_cast<unsigned>(r);
+  }
 };
 
 /** Reads messages from one channel. */
@@ -607,6 +647,86 @@ class Consumer : public detail::owner<rtipc_consumer, rtipc_consumer_destroy> {
     return detail::count_result(rtipc_consumer_pending(get()));
   }
   result<bool> peer_alive() const { return detail::alive_result(rtipc_consumer_peer_alive(get())); }
+};
+
+/** The entries a Waitset::wait found ready: a range of rtipc_waitset_event
+ * (key, ready bits RTIPC_READY_*, revents), valid until the next wait. */
+class ReadyEvents {
+ public:
+  ReadyEvents() noexcept = default;
+  ReadyEvents(const rtipc_waitset_event* first, std::size_t n) noexcept : first_(first), n_(n) {}
+  const rtipc_waitset_event* begin() const noexcept { return first_; }
+  const rtipc_waitset_event* end() const noexcept { return first_ + n_; }
+  std::size_t size() const noexcept { return n_; }
+  /** True after a timeout. */
+  bool empty() const noexcept { return n_ == 0; }
+  const rtipc_waitset_event& operator[](std::size_t i) const noexcept { return first_[i]; }
+
+ private:
+  const rtipc_waitset_event* first_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+/** Waits on many consumers, descriptors and peers at once (rtipc.h, "Waiting
+ * on many channels"). Members are lent, not owned: remove a consumer before
+ * destroying it. wait() runs on one thread at a time; add/remove on any. */
+class Waitset : public detail::owner<rtipc_waitset, rtipc_waitset_destroy> {
+ public:
+  Waitset() noexcept = default;
+  Waitset(rtipc_waitset* handle, std::size_t max_events)
+      : owner(handle), events_(max_events ? max_events : 1) {}
+
+  /** backend RTIPC_WAITSET_EPOLL or _IO_URING (falls back to epoll unless
+   * flags has RTIPC_WAITSET_REQUIRE); max_events bounds one wait's range. */
+  static result<Waitset> create(unsigned backend = RTIPC_WAITSET_EPOLL, std::uint32_t spin_ns = 0,
+                                std::uint32_t flags = 0, std::size_t max_events = 64) {
+    rtipc_waitset_config c = RTIPC_WAITSET_CONFIG_INIT;
+    c.flags = flags;
+    c.backend = backend;
+    c.spin_ns = spin_ns;
+    rtipc_waitset* w = nullptr;
+    if (int r = rtipc_waitset_create(&c, &w); r < 0) return detail::fail(r);
+    return Waitset(w, max_events);
+  }
+
+  /** RTIPC_WAITSET_EPOLL or RTIPC_WAITSET_IO_URING: the backend it got. */
+  unsigned backend() const noexcept { return rtipc_waitset_backend(get()); }
+  /** For an outer event loop: readable when something fired (then wait(0)). */
+  int fd() const noexcept { return rtipc_waitset_fd(get()); }
+
+  /** ENOTSUP when the channel has no eventfd, EEXIST when already there. */
+  result<void> add(Consumer& consumer, std::uint64_t key) noexcept {
+    return done(rtipc_waitset_add_consumer(get(), consumer.get(), key));
+  }
+  /** A plain descriptor, level-triggered, for poll(2) events (POLLIN...). */
+  result<void> add_fd(int fd, std::uint32_t events, std::uint64_t key) noexcept {
+    return done(rtipc_waitset_add_fd(get(), fd, events, key));
+  }
+  /** A pidfd: RTIPC_READY_PEER_GONE once that process has exited. */
+  result<void> add_peer(int pidfd, std::uint64_t key) noexcept {
+    return done(rtipc_waitset_add_peer(get(), pidfd, key));
+  }
+  result<void> remove(const Consumer& consumer) noexcept {
+    return done(rtipc_waitset_remove_consumer(get(), consumer.get()));
+  }
+  result<void> remove_fd(int fd) noexcept { return done(rtipc_waitset_remove_fd(get(), fd)); }
+
+  /** Blocks until something is ready or timeout_ms passes (-1: no limit; an
+   * empty range). A signal handler that runs ends it with EINTR, as in
+   * every blocking call of the C++ layer. Does not consume. */
+  result<ReadyEvents> wait(int timeout_ms = -1) noexcept {
+    int n = rtipc_waitset_wait(get(), events_.data(), static_cast<std::uint32_t>(events_.size()),
+                               timeout_ms);
+    if (n < 0) return detail::fail(n);
+    return ReadyEvents(events_.data(), static_cast<std::size_t>(n));
+  }
+
+ private:
+  static result<void> done(int r) noexcept {
+    if (r < 0) return detail::fail(r);
+    return {};
+  }
+  std::vector<rtipc_waitset_event> events_;
 };
 
 /** A producer of T messages. T& points into the slot: write it, then produce. */

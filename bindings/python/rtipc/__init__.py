@@ -54,6 +54,18 @@ from .errors import (
 )
 from .group import ChannelConfig, Group, connect, connect_socket
 from .server import Proposal, Server, accept_socket
+from .waitset import (
+    NOTIFY_DIRECT,
+    NOTIFY_IO_URING,
+    READY_FD,
+    READY_MESSAGE,
+    READY_PEER_GONE,
+    WAITSET_EPOLL,
+    WAITSET_IO_URING,
+    Event,
+    Notifier,
+    Waitset,
+)
 
 __version__ = "1.0.0"
 
@@ -82,7 +94,8 @@ __all__ = [
     "BadMessage", "Busy", "ChannelConfig", "Consumed", "Consumer", "Denied", "Error", "Exists",
     "GROUP_MLOCK", "GROUP_MLOCK_REQUIRED", "GROUP_PRODUCER_CACHE", "Group", "Interrupted",
     "InvalidArgument", "LOG_DEBUG", "LOG_ERROR", "LOG_INFO", "LOG_NONE", "LOG_WARNING",
-    "Message", "NotFound", "NotSupported", "PeerGone", "Produced", "Producer", "Proposal",
+    "Event", "Message", "NOTIFY_DIRECT", "NOTIFY_IO_URING", "NotFound", "Notifier",
+    "READY_FD", "READY_MESSAGE", "READY_PEER_GONE", "WAITSET_EPOLL", "WAITSET_IO_URING", "Waitset", "NotSupported", "PeerGone", "Produced", "Producer", "Proposal",
     "Refused", "Rejected", "Reset", "Server", "TimedOut", "TypedConsumer", "TypedProducer",
     "accept_socket", "connect", "connect_socket", "default_cacheline", "set_log", "version",
 ]

@@ -23,10 +23,11 @@ import os
 import time
 import weakref
 from sys import getrefcount as _getrefcount
-from typing import (Any, AsyncIterator, Dict, Generic, Iterator, List, Optional, Tuple, Type,
+from typing import (Any, AsyncIterator, Dict, Generic, Iterator, List, Optional, Type,
                     TypeVar)
 
 from . import _lib
+from . import waitset as _waitset
 from .errors import BadMessage, PeerGone, TimedOut, last_error
 
 _L = _lib.lib
@@ -36,9 +37,7 @@ _producer_msg = _lib.hot_producer_msg
 _consumer_msg = _lib.hot_consumer_msg
 _wait = _L.rtipc_consumer_wait
 
-_check_signals = ctypes.pythonapi.PyErr_CheckSignals
-_check_signals.restype = ctypes.c_int
-_check_signals.argtypes = []
+from ._signals import _check_signals  # noqa: E402,F401  (group.py takes it from here)
 
 
 class Produced(enum.IntEnum):
@@ -106,19 +105,6 @@ def _timeout_ms(deadline: Optional[float]) -> int:
         return -1
     left = deadline - time.monotonic()
     return max(0, int(left * 1000 + 0.999))
-
-
-# Python runs signal handlers (Ctrl-C) only between C calls. The library
-# returns -EINTR when one ran, but this bounds the wait before they get a
-# chance should a call retry instead.
-SIGNAL_SLICE_MS = 100
-
-
-def _slice_ms(deadline: Optional[float]) -> Tuple[int, bool]:
-    """The next wait's time and whether it is the last one before the deadline."""
-    left = _timeout_ms(deadline)
-    final = 0 <= left <= SIGNAL_SLICE_MS
-    return (left if final else SIGNAL_SLICE_MS), final
 
 
 def _deadline(timeout: Optional[float]) -> Optional[float]:
@@ -386,23 +372,32 @@ class Consumer(_Channel):
     def set_spin(self, spin_ns: int) -> None:
         """How long wait_blocking busy-polls before it sleeps (0: sleep at once)."""
         _L.rtipc_consumer_set_spin(self._handle(), spin_ns)
+        self._spin_ns = spin_ns
+        self._close_waitset()  # the next wait makes one with the new spin
+
+    # wait_blocking's waitset on the main thread (None: not made yet; False:
+    # the channel has no eventfd) and the spin it is made with.
+    _ws: Any = None
+    _spin_ns = 0
+
+    def _close_waitset(self) -> None:
+        ws, self._ws = self._ws, None
+        if ws:
+            ws.close()
+
+    def close(self) -> None:
+        self._close_waitset()  # it holds the consumer: first
+        super().close()
+    close.__doc__ = _Channel.close.__doc__
 
     def wait_blocking(self, timeout: Optional[float] = None) -> bool:
         """Blocks (without the GIL) until consume would find something new
         (True) or timeout seconds pass (False; None: no limit). Raises
         rtipc.PeerGone when the producing process has exited and nothing new
         is left, rtipc.NotSupported without an eventfd. Signal handlers run
-        while it waits (Ctrl-C raises KeyboardInterrupt); others resume it."""
-        handle = self._handle()
-        deadline = _deadline(timeout)
-        while True:
-            ms, final = _slice_ms(deadline)
-            r = _wait(handle, ms)
-            if r == 1 or (r == 0 and final):
-                return r == 1
-            if r < 0 and r != -errno.EINTR:
-                raise last_error(r, "wait")
-            _check_signals()  # raises what a handler raised
+        while it waits (Ctrl-C raises KeyboardInterrupt at once, through the
+        signal wake-up descriptor: see rtipc.waitset); others resume it."""
+        return _waitset.consumer_wait(self, self._handle(), timeout)
 
     def receive(self, timeout: Optional[float] = None, latest: bool = False) -> memoryview:
         """The next new message (as consume, then msg), waiting up to timeout

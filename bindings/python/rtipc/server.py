@@ -10,8 +10,11 @@ import os
 from typing import Any, Callable, List, Optional, Union
 
 from . import _lib
-from .channels import _check_signals, _deadline, _slice_ms
-from .errors import last_error
+from . import _signals
+from ._signals import _check_signals
+from .channels import _deadline, _timeout_ms
+from .errors import TimedOut, last_error
+from .waitset import Waitset
 from .group import ChannelConfig, Group
 
 _L = _lib.lib
@@ -147,6 +150,7 @@ class Server(_lib.Closable):
                  min_cacheline: int = 0, max_channels: int = 0, max_slots: int = 0,
                  max_region_size: int = 0, max_private_size: int = 0) -> None:
         self._h = None
+        self._ws: Optional[Waitset] = None  # accept's: the listening fd and the signal pipe
         self._settings = _settings(filter, group_flags, request_timeout, backlog, socket_mode,
                                    min_cacheline, max_channels, max_slots, max_region_size,
                                    max_private_size)
@@ -156,6 +160,9 @@ class Server(_lib.Closable):
         self._h = handle
 
     def close(self) -> None:
+        if self._ws is not None:
+            self._ws.close()
+            self._ws = None
         if self._h is not None:
             _L.rtipc_server_destroy(self._h)
             self._h = None
@@ -174,16 +181,27 @@ class Server(_lib.Closable):
         if self._h is None:
             raise ValueError("the server is closed")
         deadline = _deadline(timeout)
+        main = _signals.is_main_thread()
         while True:
+            ms = _timeout_ms(deadline)
+            if main and ms != 0:
+                # Sleep on the listening descriptor and the signal pipe
+                # (Ctrl-C ends it at once), then take the client.
+                if self._ws is None:
+                    self._ws = Waitset(max_events=1)
+                    self._ws.add_fd(self.fileno(), 0)
+                if not self._ws.wait(None if deadline is None else ms / 1000):
+                    raise TimedOut(errno.ETIMEDOUT, "no client was accepted within the timeout")
+                ms = 0
             handle = _lib.group_p()
-            ms, final = _slice_ms(deadline)
             r = _L.rtipc_server_accept(self._h, ms, ctypes.byref(handle))
             self._settings.raise_pending()
             if r >= 0:
                 return Group(handle)
-            if r != -errno.EINTR and not (r == -errno.ETIMEDOUT and not final):
-                raise last_error(r, "accept")
-            _check_signals()
+            if r == -errno.EINTR or (r == -errno.ETIMEDOUT and main and _timeout_ms(deadline) != 0):
+                _check_signals()  # a signal, or the waiting client hung up: wait again
+                continue
+            raise last_error(r, "accept")
 
 
 def accept_socket(sock: Any, filter: Optional[Filter] = None,

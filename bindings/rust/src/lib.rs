@@ -38,6 +38,7 @@ mod msg;
 mod producer;
 mod server;
 mod typed;
+mod waitset;
 
 pub use config::{group_flags, ChannelConfig, Filter, GroupConfig, ServerConfig};
 pub use consumer::{ConsumeMode, Consumed, Consumer};
@@ -47,6 +48,7 @@ pub use msg::{Msg, MsgMut};
 pub use producer::{ProduceMode, Produced, Producer};
 pub use server::{Proposal, Server};
 pub use typed::{Plain, TypedConsumer, TypedProducer};
+pub use waitset::{ready, Backend, Event, Notifier, NotifyMode, Ready, Waitset};
 
 /// The run-time library's version, "MAJOR.MINOR.MICRO".
 pub fn version() -> &'static str {

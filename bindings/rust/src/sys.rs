@@ -25,6 +25,53 @@ pub struct rtipc_server {
 pub struct rtipc_proposal {
     _opaque: [u8; 0],
 }
+#[repr(C)]
+pub struct rtipc_waitset {
+    _opaque: [u8; 0],
+}
+#[repr(C)]
+pub struct rtipc_notifier {
+    _opaque: [u8; 0],
+}
+
+pub const RTIPC_WAITSET_EPOLL: u32 = 0;
+pub const RTIPC_WAITSET_IO_URING: u32 = 1;
+pub const RTIPC_WAITSET_REQUIRE: u32 = 0x1;
+pub const RTIPC_READY_MESSAGE: u32 = 0x1;
+pub const RTIPC_READY_PEER_GONE: u32 = 0x2;
+pub const RTIPC_READY_FD: u32 = 0x4;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct rtipc_waitset_config {
+    pub size: u32,
+    pub flags: u32,
+    pub backend: u32,
+    pub spin_ns: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct rtipc_waitset_event {
+    pub key: u64,
+    pub ready: u32,
+    pub revents: u32,
+}
+
+pub const RTIPC_NOTIFY_DIRECT: u32 = 0;
+pub const RTIPC_NOTIFY_IO_URING: u32 = 1;
+pub const RTIPC_NOTIFIER_REQUIRE: u32 = 0x1;
+pub const RTIPC_NOTIFIER_PIN_CPU: u32 = 0x2;
+pub const RTIPC_DEFAULT_NOTIFIER_IDLE_MS: u32 = 1000;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct rtipc_notifier_config {
+    pub size: u32,
+    pub flags: u32,
+    pub idle_ms: u32,
+    pub cpu: u32,
+}
 
 pub const RTIPC_EREJECTED: c_int = 4096;
 
@@ -278,4 +325,40 @@ extern "C" {
         timeout_ms: c_int,
         group: *mut *mut rtipc_group,
     ) -> c_int;
+
+    pub fn rtipc_waitset_create(
+        config: *const rtipc_waitset_config,
+        waitset: *mut *mut rtipc_waitset,
+    ) -> c_int;
+    pub fn rtipc_waitset_destroy(waitset: *mut rtipc_waitset);
+    pub fn rtipc_waitset_backend(waitset: *const rtipc_waitset) -> c_uint;
+    pub fn rtipc_waitset_fd(waitset: *const rtipc_waitset) -> c_int;
+    pub fn rtipc_waitset_add_consumer(
+        waitset: *mut rtipc_waitset,
+        consumer: *mut rtipc_consumer,
+        key: u64,
+    ) -> c_int;
+    pub fn rtipc_waitset_add_fd(waitset: *mut rtipc_waitset, fd: c_int, events: u32, key: u64) -> c_int;
+    pub fn rtipc_waitset_add_peer(waitset: *mut rtipc_waitset, pidfd: c_int, key: u64) -> c_int;
+    pub fn rtipc_waitset_remove_consumer(
+        waitset: *mut rtipc_waitset,
+        consumer: *const rtipc_consumer,
+    ) -> c_int;
+    pub fn rtipc_waitset_remove_fd(waitset: *mut rtipc_waitset, fd: c_int) -> c_int;
+    pub fn rtipc_waitset_wait(
+        waitset: *mut rtipc_waitset,
+        events: *mut rtipc_waitset_event,
+        max: u32,
+        timeout_ms: c_int,
+    ) -> c_int;
+
+    pub fn rtipc_notifier_create(
+        config: *const rtipc_notifier_config,
+        notifier: *mut *mut rtipc_notifier,
+    ) -> c_int;
+    pub fn rtipc_notifier_destroy(notifier: *mut rtipc_notifier);
+    pub fn rtipc_notifier_mode(notifier: *const rtipc_notifier) -> c_uint;
+    pub fn rtipc_producer_set_notifier(producer: *mut rtipc_producer, notifier: *mut rtipc_notifier)
+        -> c_int;
+    pub fn rtipc_producer_notify_mode(producer: *const rtipc_producer) -> c_int;
 }

@@ -26,12 +26,19 @@ int main(void) {
 	F(rtipc_server_config, min_cacheline); F(rtipc_server_config, max_channels);
 	F(rtipc_server_config, max_slots); F(rtipc_server_config, max_region_size);
 	F(rtipc_server_config, max_private_size);
+	S(rtipc_waitset_config); F(rtipc_waitset_config, flags); F(rtipc_waitset_config, backend);
+	F(rtipc_waitset_config, spin_ns);
+	S(rtipc_waitset_event); F(rtipc_waitset_event, ready); F(rtipc_waitset_event, revents);
+	S(rtipc_notifier_config); F(rtipc_notifier_config, flags); F(rtipc_notifier_config, idle_ms);
+	F(rtipc_notifier_config, cpu);
 	printf("RTIPC_EREJECTED %d\n", RTIPC_EREJECTED);
 	printf("RTIPC_NEW_AFTER_GAP %d\n", RTIPC_NEW_AFTER_GAP);
 	printf("RTIPC_QUEUE_FULL %d\n", RTIPC_QUEUE_FULL);
 	printf("RTIPC_CHANNEL_EVENTFD %u\n", RTIPC_CHANNEL_EVENTFD);
 	printf("RTIPC_GROUP_PRODUCER_CACHE %u\n", RTIPC_GROUP_PRODUCER_CACHE);
 	printf("RTIPC_MAX_REQUEST_SIZE %u\n", RTIPC_MAX_REQUEST_SIZE);
+	printf("RTIPC_READY_FD %u\n", RTIPC_READY_FD);
+	printf("RTIPC_NOTIFIER_PIN_CPU %u\n", RTIPC_NOTIFIER_PIN_CPU);
 	return 0;
 }
 "#;
@@ -79,12 +86,17 @@ fn rust_side() -> String {
         max_region_size,
         max_private_size
     );
+    f!(rtipc_waitset_config, flags, backend, spin_ns);
+    f!(rtipc_waitset_event, ready, revents);
+    f!(rtipc_notifier_config, flags, idle_ms, cpu);
     add("RTIPC_EREJECTED", RTIPC_EREJECTED as usize);
     add("RTIPC_NEW_AFTER_GAP", RTIPC_NEW_AFTER_GAP as usize);
     add("RTIPC_QUEUE_FULL", RTIPC_QUEUE_FULL as usize);
     add("RTIPC_CHANNEL_EVENTFD", RTIPC_CHANNEL_EVENTFD as usize);
     add("RTIPC_GROUP_PRODUCER_CACHE", RTIPC_GROUP_PRODUCER_CACHE as usize);
     add("RTIPC_MAX_REQUEST_SIZE", RTIPC_MAX_REQUEST_SIZE as usize);
+    add("RTIPC_READY_FD", RTIPC_READY_FD as usize);
+    add("RTIPC_NOTIFIER_PIN_CPU", RTIPC_NOTIFIER_PIN_CPU as usize);
     s
 }
 
