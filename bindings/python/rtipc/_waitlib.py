@@ -4,9 +4,9 @@ the rest: structs field for field, checked calls raise rtipc.Error."""
 
 from __future__ import annotations
 
-from ctypes import POINTER, Structure, c_int, c_uint, c_uint32, c_uint64, c_void_p, sizeof
+from ctypes import POINTER, Structure, c_int, c_uint, c_uint32, c_uint64, sizeof
 
-from ._lib import _declare, consumer_p, producer_p
+from ._lib import _declare, _Handle, consumer_p, producer_p
 
 WAITSET_EPOLL, WAITSET_IO_URING = 0, 1
 WAITSET_REQUIRE = 0x1
@@ -14,8 +14,18 @@ READY_MESSAGE, READY_PEER_GONE, READY_FD = 0x1, 0x2, 0x4
 NOTIFY_DIRECT, NOTIFY_IO_URING = 0, 1
 NOTIFIER_REQUIRE, NOTIFIER_PIN_CPU = 0x1, 0x2
 
-waitset_p = c_void_p
-notifier_p = c_void_p
+
+
+class rtipc_waitset(_Handle):
+    pass
+
+
+class rtipc_notifier(_Handle):
+    pass
+
+
+waitset_p = POINTER(rtipc_waitset)
+notifier_p = POINTER(rtipc_notifier)
 
 
 class rtipc_waitset_config(Structure):

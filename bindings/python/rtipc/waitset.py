@@ -46,6 +46,8 @@ from ._waitlib import (
     rtipc_notifier_config,
     rtipc_waitset_config,
     rtipc_waitset_event,
+    notifier_p,
+    waitset_p,
 )
 from .errors import InvalidArgument, last_error
 
@@ -76,17 +78,17 @@ class Waitset(_lib.Closable):
 
     def __init__(self, backend: int = WAITSET_EPOLL, spin_ns: int = 0, require: bool = False,
                  max_events: int = 64) -> None:
-        self._h: Optional[ctypes.c_void_p] = None
+        self._h: Optional[Any] = None
         config = rtipc_waitset_config(flags=WAITSET_REQUIRE if require else 0,
                                       backend=backend, spin_ns=spin_ns)
-        h = ctypes.c_void_p()
+        h = waitset_p()
         _L.rtipc_waitset_create(ctypes.byref(config), ctypes.byref(h))
         self._h = h
         self._max = max(1, max_events) + 1  # one more for the signal pipe
         self._events = (rtipc_waitset_event * self._max)()
         self._signal_fd = -1  # the signal pipe, once a main-thread wait added it
 
-    def _handle(self) -> ctypes.c_void_p:
+    def _handle(self) -> Any:
         if self._h is None:
             raise ValueError("the waitset is closed")
         return self._h
@@ -220,10 +222,10 @@ class Notifier(_lib.Closable):
     (0: 1000); cpu: pin the poller there."""
 
     def __init__(self, require: bool = False, idle_ms: int = 0, cpu: Optional[int] = None) -> None:
-        self._h: Optional[ctypes.c_void_p] = None
+        self._h: Optional[Any] = None
         flags = (NOTIFIER_REQUIRE if require else 0) | (NOTIFIER_PIN_CPU if cpu is not None else 0)
         config = rtipc_notifier_config(flags=flags, idle_ms=idle_ms, cpu=cpu or 0)
-        h = ctypes.c_void_p()
+        h = notifier_p()
         _L.rtipc_notifier_create(ctypes.byref(config), ctypes.byref(h))
         self._h = h
 

@@ -11,20 +11,22 @@ import tempfile
 import unittest
 from ctypes import POINTER
 
-from rtipc import _lib
+from rtipc import _lib, _waitlib
+
+MODULES = (_lib, _waitlib)
 
 HEADER_DIR_HINT = "RTIPC_CFLAGS (-I of the source and build include directories)"
 NOT_CONSTANTS = {"SONAME", "ABI_MAJOR"}
 
 
 def mirrored_structs():
-    return [v for k, v in vars(_lib).items()
+    return [v for m in MODULES for k, v in vars(m).items()
             if k.startswith("rtipc_") and isinstance(v, type)
             and issubclass(v, ctypes.Structure) and getattr(v, "_fields_", None)]
 
 
 def copied_constants():
-    return {k: v for k, v in vars(_lib).items()
+    return {k: v for m in MODULES for k, v in vars(m).items()
             if re.fullmatch(r"[A-Z][A-Z0-9_]*", k) and isinstance(v, int) and k not in NOT_CONSTANTS}
 
 
@@ -93,7 +95,10 @@ def ctype_of(spelling):
         return SCALARS[spelling]
     if spelling.endswith("*"):
         return POINTER(ctype_of(spelling[:-1]))
-    return getattr(_lib, spelling) if hasattr(_lib, spelling) else SCALARS[spelling]
+    for m in MODULES:
+        if hasattr(m, spelling):
+            return getattr(m, spelling)
+    return SCALARS[spelling]
 
 
 class Layout(unittest.TestCase):
