@@ -17,7 +17,8 @@
 namespace rtipc {
 namespace {
 
-constexpr size_t kPageSize = RTIPC_STATS_HEADER_SIZE + size_t{RTIPC_STATS_CAPACITY} * RTIPC_STATS_RECORD_SIZE;
+constexpr size_t kPageSize =
+    RTIPC_STATS_HEADER_SIZE + size_t{RTIPC_STATS_CAPACITY} * RTIPC_STATS_RECORD_SIZE;
 
 // The process's page. Made on the first record and gone with the last one,
 // so that a process with no group holds nothing of it; a forked child that
@@ -121,8 +122,9 @@ StatsRecord StatsRecord::add(const std::function<void(rtipc_stats_record&)>& fil
   if (!p.ready()) return {};
   rtipc_stats_header& h = *p.header;
   uint32_t i = 0;
-  while (i < h.used && std::atomic_ref<uint32_t>(p.record(i)->kind).load(std::memory_order_relaxed) !=
-                           RTIPC_STATS_FREE)
+  while (i < h.used &&
+         std::atomic_ref<uint32_t>(p.record(i)->kind).load(std::memory_order_relaxed) !=
+             RTIPC_STATS_FREE)
     ++i;
   if (i == h.capacity) {
     std::atomic_ref<uint64_t>(h.lost).fetch_add(1, std::memory_order_relaxed);
@@ -142,7 +144,9 @@ StatsRecord StatsRecord::add(const std::function<void(rtipc_stats_record&)>& fil
   return StatsRecord(r, p.pid);
 }
 
-bool StatsRecord::mine() const { return record_ && owner_ == ::getpid(); }
+bool StatsRecord::mine() const {
+  return record_ && owner_ == ::getpid();
+}
 
 void StatsRecord::update(const std::function<void(rtipc_stats_record&)>& change) {
   if (!mine()) return;

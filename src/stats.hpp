@@ -75,9 +75,8 @@ inline void touch(rtipc_stats_counters& c, uint64_t count) {
   if ((count & 63) != 1) return;
   timespec ts;
   ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  std::atomic_ref<uint64_t>(c.last_ns)
-      .store(uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec),
-             std::memory_order_relaxed);
+  std::atomic_ref<uint64_t>(c.last_ns).store(
+      uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec), std::memory_order_relaxed);
 }
 }  // namespace stats_detail
 

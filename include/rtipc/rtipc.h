@@ -253,7 +253,10 @@ RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal *proposal) RT
  * Returns 0 and *group, or -EINVAL (bad configuration), -E2BIG (see
  * Structs), -EMSGSIZE (the request would exceed RTIPC_MAX_REQUEST_SIZE),
  * -ENOMEM, -errno of a failed system call. Makes system calls; does not
- * block. */
+ * block. Every group (this one, one from rtipc_group_from_request, one a
+ * server accepts) and each of its channels get a record in the process's
+ * statistics page, a memfd named "rtipc-stats" that the rtipc(1) program
+ * reads (docs/stats.md), unless RTIPC_STATS=0 is in the environment. */
 RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config *config, rtipc_group **group) RTIPC_NOEXCEPT;
 
 /** The protocol request that describes the group (docs/protocol.md). Writes

@@ -2,8 +2,8 @@
 // (docs/protocol.md §11): every bad request and every bad descriptor gets
 // its reason as the answer where the socket allows (docs/protocol.md §5: the
 // accept call's code, -EACCES for -EPERM, -1 for a reason a client may not
-// learn), a logged reason and a precise error code; the server closes every descriptor it received, survives, and then
-// accepts a good client.
+// learn), a logged reason and a precise error code; the server closes every
+// descriptor it received, survives, and then accepts a good client.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/eventfd.h>

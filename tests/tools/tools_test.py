@@ -27,6 +27,8 @@ HOLDER_PY = [sys.executable, os.path.join(SRC, "tests/tools/holder.py")]
 ENV = dict(os.environ, RTIPC_BUILD_DIR=BUILD,
            PYTHONPATH=os.path.join(SRC, "bindings/python"))
 ENV.pop("RTIPC_STATS", None)
+# 0 in sanitizer builds, whose library Debian's Python cannot load.
+PYTHON = os.environ.get("RTIPC_TOOLS_PYTHON", "1") == "1"
 
 
 class Holder:
@@ -176,9 +178,10 @@ class Listing(Base):
 
     def test_ls_and_top_across_languages(self):
         outputs = []
-        for server_cmd, client_cmd, name in ((HOLDER_C, HOLDER_PY, "c-py.sock"),
-                                             (HOLDER_PY, HOLDER_C, "py-c.sock"),
-                                             (HOLDER_C, HOLDER_C, "c-c.sock")):
+        pairs = [(HOLDER_C, HOLDER_C, "c-c.sock")]
+        if PYTHON:
+            pairs = [(HOLDER_C, HOLDER_PY, "c-py.sock"), (HOLDER_PY, HOLDER_C, "py-c.sock")] + pairs
+        for server_cmd, client_cmd, name in pairs:
             with self.subTest(name):
                 sock, server, client = self.pair(server_cmd, client_cmd, name)
                 self.move_messages(server, client)

@@ -63,8 +63,9 @@ std::string channel_line(const rtipc::ChannelSpec& c) {
 }
 
 std::string channel_json(const rtipc::ChannelSpec& c) {
-  return "{\"msg_size\": " + std::to_string(c.msg_size) + ", \"add_msgs\": " +
-         std::to_string(c.add_msgs) + ", \"eventfd\": " + (c.eventfd ? "true" : "false") +
+  return "{\"msg_size\": " + std::to_string(c.msg_size) +
+         ", \"add_msgs\": " + std::to_string(c.add_msgs) +
+         ", \"eventfd\": " + (c.eventfd ? "true" : "false") +
          ", \"info\": " + json_string(printable(c.info.data(), c.info.size())) +
          ", \"info_size\": " + std::to_string(c.info.size()) + "}";
 }
@@ -72,9 +73,9 @@ std::string channel_json(const rtipc::ChannelSpec& c) {
 // A request as the core decodes it, as text or JSON.
 std::string describe_request(const rtipc::GroupSpec& g, size_t bytes, bool json) {
   if (json) {
-    std::string out = "{\"bytes\": " + std::to_string(bytes) + ", \"cacheline\": " +
-                      std::to_string(g.cacheline) + ", \"info\": " +
-                      json_string(printable(g.info.data(), g.info.size())) +
+    std::string out = "{\"bytes\": " + std::to_string(bytes) +
+                      ", \"cacheline\": " + std::to_string(g.cacheline) +
+                      ", \"info\": " + json_string(printable(g.info.data(), g.info.size())) +
                       ", \"client_produces\": [";
     for (size_t i = 0; i < g.client_produces.size(); ++i)
       out += (i ? ", " : "") + channel_json(g.client_produces[i]);
@@ -85,11 +86,14 @@ std::string describe_request(const rtipc::GroupSpec& g, size_t bytes, bool json)
   }
   std::string out = "request of " + std::to_string(bytes) + " bytes, cache line " +
                     std::to_string(g.cacheline) + ", group info " + std::to_string(g.info.size()) +
-                    " bytes" + (g.info.empty() ? "" : ": " + printable(g.info.data(), g.info.size())) + "\n";
+                    " bytes" +
+                    (g.info.empty() ? "" : ": " + printable(g.info.data(), g.info.size())) + "\n";
   for (size_t i = 0; i < g.client_produces.size(); ++i)
-    out += "  client produces " + std::to_string(i) + ": " + channel_line(g.client_produces[i]) + "\n";
+    out +=
+        "  client produces " + std::to_string(i) + ": " + channel_line(g.client_produces[i]) + "\n";
   for (size_t i = 0; i < g.client_consumes.size(); ++i)
-    out += "  client consumes " + std::to_string(i) + ": " + channel_line(g.client_consumes[i]) + "\n";
+    out +=
+        "  client consumes " + std::to_string(i) + ": " + channel_line(g.client_consumes[i]) + "\n";
   return out;
 }
 
@@ -120,7 +124,8 @@ int cmd_probe(int argc, char** argv) {
       case 'p':
       case 'c':
         if (!parse_channel(optarg, &c)) {
-          std::fprintf(stderr, "rtipc probe: bad channel '%s' (SIZE[:ADD_MSGS[:EVENTFD]])\n", optarg);
+          std::fprintf(stderr, "rtipc probe: bad channel '%s' (SIZE[:ADD_MSGS[:EVENTFD]])\n",
+                       optarg);
           return kUsage;
         }
         (o == 'p' ? producers : consumers).push_back(c);
@@ -185,11 +190,12 @@ int cmd_probe(int argc, char** argv) {
   rtipc_group_destroy(group);
   const std::string verdict = r == 0 ? "accepted" : "refused";
   if (json) {
-    std::printf("{\"socket\": %s, \"accepted\": %s, \"code\": %d, \"reason\": %s, "
-                "\"handshake_ms\": %.3f, \"server_pid\": %d, \"server_uid\": %d}\n",
-                json_string(path).c_str(), r == 0 ? "true" : "false", r,
-                json_string(r == 0 ? "" : rtipc_strerror(r)).c_str(), ms,
-                have_cred ? int(cred.pid) : 0, have_cred ? int(cred.uid) : -1);
+    std::printf(
+        "{\"socket\": %s, \"accepted\": %s, \"code\": %d, \"reason\": %s, "
+        "\"handshake_ms\": %.3f, \"server_pid\": %d, \"server_uid\": %d}\n",
+        json_string(path).c_str(), r == 0 ? "true" : "false", r,
+        json_string(r == 0 ? "" : rtipc_strerror(r)).c_str(), ms, have_cred ? int(cred.pid) : 0,
+        have_cred ? int(cred.uid) : -1);
   } else {
     std::printf("%s: %s", path.c_str(), verdict.c_str());
     if (r != 0) std::printf(": %s (%d)", rtipc_strerror(r), r);
@@ -201,9 +207,8 @@ int cmd_probe(int argc, char** argv) {
 
 int cmd_decode(int argc, char** argv) {
   bool json = false;
-  static const option longs[] = {{"json", no_argument, nullptr, 'j'},
-                                 {"help", no_argument, nullptr, 'h'},
-                                 {}};
+  static const option longs[] = {
+      {"json", no_argument, nullptr, 'j'}, {"help", no_argument, nullptr, 'h'}, {}};
   optind = 1;
   for (int o; (o = getopt_long(argc, argv, "jh", longs, nullptr)) != -1;) {
     if (o == 'j') {
@@ -231,7 +236,8 @@ int cmd_decode(int argc, char** argv) {
   } else {
     std::ifstream f(file, std::ios::binary);
     if (!f) {
-      std::fprintf(stderr, "rtipc decode: cannot open %s: %s\n", file.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "rtipc decode: cannot open %s: %s\n", file.c_str(),
+                   std::strerror(errno));
       return kFailed;
     }
     bytes.resize(limit);
@@ -304,7 +310,8 @@ int cmd_proxy(int argc, char** argv) {
       }
       std::string decoded;
       try {
-        decoded = describe_request(rtipc::decode_request(std::span(buffer).first(m.size)), m.size, json);
+        decoded =
+            describe_request(rtipc::decode_request(std::span(buffer).first(m.size)), m.size, json);
       } catch (const rtipc::Error& e) {
         decoded = json ? "{\"error\": " + json_string(e.what()) + "}"
                        : std::string("undecodable request: ") + e.what() + "\n";
@@ -323,8 +330,10 @@ int cmd_proxy(int argc, char** argv) {
           rtipc::fail(-ETIMEDOUT, "no answer from upstream");
         char reply[8];
         const ssize_t got = ::recv(up.get(), reply, sizeof reply, 0);
-        if (got == 4) std::memcpy(&answer, reply, 4);
-        else failure = "upstream answered " + std::to_string(got) + " bytes";
+        if (got == 4)
+          std::memcpy(&answer, reply, 4);
+        else
+          failure = "upstream answered " + std::to_string(got) + " bytes";
       } catch (const rtipc::Error& e) {
         failure = e.what();
       }
@@ -359,13 +368,15 @@ const char* usage_of(const char* verb) {
            "what /proc tells (regions, sockets); processes the caller may not inspect\n"
            "as hidden.\n";
   if (v == "top")
-    return "usage: rtipc top [-1|--once] [-d|--delay SECONDS] [-s|--sort pid|in|out|dropped|depth]\n"
+    return "usage: rtipc top [-1|--once] [-d|--delay SECONDS] [-s|--sort "
+           "pid|in|out|dropped|depth]\n"
            "                 [-j|--json] [-p|--pid PID]...\n"
            "Per-channel rates (in, out, dropped per second) and queue depths, redrawn\n"
            "every SECONDS (default 1). Keys: p i o x d sort, q quits. Prints one\n"
            "snapshot and exits with --once, --json, or when stdout is not a terminal.\n";
   if (v == "probe")
-    return "usage: rtipc probe [-p SIZE[:ADD_MSGS[:EVENTFD]]]... [-c SIZE[:ADD_MSGS[:EVENTFD]]]...\n"
+    return "usage: rtipc probe [-p SIZE[:ADD_MSGS[:EVENTFD]]]... [-c "
+           "SIZE[:ADD_MSGS[:EVENTFD]]]...\n"
            "                   [-i INFO] [-t TIMEOUT_MS] [-j] SOCKET\n"
            "Offers a group (default: one 8-byte producer) to the server at SOCKET and\n"
            "reports accepted or refused with the reason, the handshake time and the\n"

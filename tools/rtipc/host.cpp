@@ -89,7 +89,8 @@ HostView gather(const std::vector<pid_t>& pids) {
     if (!v.has_page || v.page_error < 0) {
       for (int fd : v.proc.regions) {
         struct stat st;
-        const std::string path = "/proc/" + std::to_string(v.proc.pid) + "/fd/" + std::to_string(fd);
+        const std::string path =
+            "/proc/" + std::to_string(v.proc.pid) + "/fd/" + std::to_string(fd);
         v.regions.push_back({fd, ::stat(path.c_str(), &st) == 0 ? uint64_t(st.st_size) : 0});
       }
     }

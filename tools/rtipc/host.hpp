@@ -15,17 +15,17 @@ namespace rtipc_tool {
 
 struct GroupView {
   uint64_t serial = 0;
-  bool have_record = false;        // false once the group was destroyed, its channels live on
-  rtipc_stats_record group{};      // when have_record
+  bool have_record = false;    // false once the group was destroyed, its channels live on
+  rtipc_stats_record group{};  // when have_record
   std::vector<rtipc_stats_record> channels;  // producers first, by index
 };
 
 struct ProcessView {
   Process proc;
-  int page_error = 0;              // read_page's result when it has a page
+  int page_error = 0;  // read_page's result when it has a page
   bool has_page = false;
   uint64_t lost = 0;
-  std::vector<GroupView> groups;   // librtipc processes, from the page
+  std::vector<GroupView> groups;                  // librtipc processes, from the page
   std::vector<std::pair<int, uint64_t>> regions;  // fd, size: processes without a page
 };
 

@@ -26,8 +26,9 @@ std::string counters_json(const rtipc_stats_counters& c) {
 }
 
 std::string channel_json(const rtipc_stats_record& c) {
-  return "{\"direction\": \"" + std::string(direction(c)) + "\", \"index\": " +
-         std::to_string(c.index) + ", \"msg_size\": " + std::to_string(c.msg_size) +
+  return "{\"direction\": \"" + std::string(direction(c)) +
+         "\", \"index\": " + std::to_string(c.index) +
+         ", \"msg_size\": " + std::to_string(c.msg_size) +
          ", \"slots\": " + std::to_string(c.slots) +
          ", \"eventfd\": " + (c.eventfd ? "true" : "false") +
          ", \"info\": " + json_string(info_text(c)) +
@@ -56,8 +57,9 @@ void print_json(const HostView& host) {
       const GroupView& g = v.groups[gi];
       const rtipc_stats_record& d = describe(g);
       out += std::string(gi ? ", " : "") + "{\"serial\": " + std::to_string(g.serial) +
-             ", \"role\": \"" + role_name(d.role) + "\", \"socket\": " +
-             json_string(d.socket_path) + ", \"peer_pid\": " + std::to_string(d.peer_pid) +
+             ", \"role\": \"" + role_name(d.role) +
+             "\", \"socket\": " + json_string(d.socket_path) +
+             ", \"peer_pid\": " + std::to_string(d.peer_pid) +
              ", \"cacheline\": " + std::to_string(d.cacheline) +
              ", \"region_size\": " + std::to_string(d.region_size) +
              ", \"info\": " + (g.have_record ? json_string(info_text(g.group)) : "null") +

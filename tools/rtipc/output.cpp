@@ -26,7 +26,8 @@ std::string printable(const void* data, size_t size) {
   bool text = true;
   for (size_t i = 0; i < size; ++i)
     if ((p[i] < 0x20 || p[i] >= 0x7f) && !(p[i] == 0 && i + 1 == size)) text = false;
-  if (text) return std::string(reinterpret_cast<const char*>(p), size && !p[size - 1] ? size - 1 : size);
+  if (text)
+    return std::string(reinterpret_cast<const char*>(p), size && !p[size - 1] ? size - 1 : size);
   std::string out = "0x";
   for (size_t i = 0; i < size; ++i) {
     char buf[3];

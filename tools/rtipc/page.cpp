@@ -86,8 +86,8 @@ int read_page(pid_t pid, int fd, PageSnapshot* out) {
   if (hd.version != RTIPC_STATS_VERSION || hd.record_size < sizeof(rtipc_stats_record) ||
       hd.pid != pid)
     return -EPROTO;
-  const uint32_t used = std::atomic_ref<uint32_t>(const_cast<uint32_t&>(h->used))
-                            .load(std::memory_order_acquire);
+  const uint32_t used =
+      std::atomic_ref<uint32_t>(const_cast<uint32_t&>(h->used)).load(std::memory_order_acquire);
   if (uint64_t(hd.header_size) + uint64_t(used) * hd.record_size > m.size) return -EPROTO;
   for (uint32_t i = 0; i < used; ++i) {
     const auto* src = reinterpret_cast<const rtipc_stats_record*>(

@@ -21,10 +21,10 @@ struct Process {
   pid_t pid = 0;
   uid_t uid = 0;
   std::string comm;
-  bool hidden = false;        // its descriptors could not be read
-  std::vector<FdLink> fds;    // all of them (empty when hidden)
-  int stats_fd = -1;          // "/memfd:rtipc-stats", -1 when none
-  std::vector<int> regions;   // "/memfd:rtipc*" descriptors (the statistics page aside)
+  bool hidden = false;               // its descriptors could not be read
+  std::vector<FdLink> fds;           // all of them (empty when hidden)
+  int stats_fd = -1;                 // "/memfd:rtipc-stats", -1 when none
+  std::vector<int> regions;          // "/memfd:rtipc*" descriptors (the statistics page aside)
   std::vector<std::string> sockets;  // paths of its Unix sockets that have one
 };
 

@@ -27,7 +27,7 @@ struct Row {
   pid_t pid;
   std::string comm, socket;
   rtipc_stats_record rec;
-  int depth;  // -errno when unreadable
+  int depth;                            // -errno when unreadable
   double in = 0, out = 0, dropped = 0;  // per second
 };
 
@@ -59,7 +59,8 @@ std::vector<Row> rates(const std::map<Key, Row>& before, std::map<Key, Row> afte
       const auto& b = row.rec.counters;
       row.out = double(b.produced - a.produced) / dt;
       row.in = double(b.consumed - a.consumed) / dt;
-      row.dropped = double((b.discarded - a.discarded) + (b.full - a.full) + (b.gaps - a.gaps)) / dt;
+      row.dropped =
+          double((b.discarded - a.discarded) + (b.full - a.full) + (b.gaps - a.gaps)) / dt;
     }
     out.push_back(row);
   }
@@ -69,11 +70,16 @@ std::vector<Row> rates(const std::map<Key, Row>& before, std::map<Key, Row> afte
 void sort_rows(std::vector<Row>& rows, char by) {
   std::stable_sort(rows.begin(), rows.end(), [by](const Row& a, const Row& b) {
     switch (by) {
-      case 'i': return a.in > b.in;
-      case 'o': return a.out > b.out;
-      case 'x': return a.dropped > b.dropped;
-      case 'd': return a.depth > b.depth;
-      default: return a.pid < b.pid;
+      case 'i':
+        return a.in > b.in;
+      case 'o':
+        return a.out > b.out;
+      case 'x':
+        return a.dropped > b.dropped;
+      case 'd':
+        return a.depth > b.depth;
+      default:
+        return a.pid < b.pid;
     }
   });
 }
@@ -89,13 +95,14 @@ void print_json(const std::vector<Row>& rows, double dt) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
     out += std::string(i ? ", " : "") + "{\"pid\": " + std::to_string(r.pid) +
-           ", \"comm\": " + json_string(r.comm) + ", \"group\": " +
-           std::to_string(r.rec.group_serial) + ", \"direction\": \"" + direction(r.rec) +
-           "\", \"index\": " + std::to_string(r.rec.index) +
-           ", \"socket\": " + json_string(r.socket) + ", \"slots\": " +
-           std::to_string(r.rec.slots) + ", \"depth\": " +
-           (r.depth >= 0 ? std::to_string(r.depth) : "null") + ", \"in_per_s\": " + rate(r.in) +
-           ", \"out_per_s\": " + rate(r.out) + ", \"dropped_per_s\": " + rate(r.dropped) + "}";
+           ", \"comm\": " + json_string(r.comm) +
+           ", \"group\": " + std::to_string(r.rec.group_serial) + ", \"direction\": \"" +
+           direction(r.rec) + "\", \"index\": " + std::to_string(r.rec.index) +
+           ", \"socket\": " + json_string(r.socket) +
+           ", \"slots\": " + std::to_string(r.rec.slots) +
+           ", \"depth\": " + (r.depth >= 0 ? std::to_string(r.depth) : "null") +
+           ", \"in_per_s\": " + rate(r.in) + ", \"out_per_s\": " + rate(r.out) +
+           ", \"dropped_per_s\": " + rate(r.dropped) + "}";
   }
   std::fputs((out + "]}\n").c_str(), stdout);
 }
@@ -110,10 +117,15 @@ void print_table(const std::vector<Row>& rows, char by, bool live) {
            r.rec.kind == RTIPC_STATS_PRODUCER ? rate(r.out) : "-", rate(r.dropped),
            r.socket.empty() ? "-" : r.socket});
   if (live)
-    std::printf("rtipc top: %zu channel(s), sorted by %s; keys: p pid, i in, o out, x dropped, "
-                "d depth, q quit\n\n",
-                rows.size(),
-                by == 'i' ? "in" : by == 'o' ? "out" : by == 'x' ? "dropped" : by == 'd' ? "depth" : "pid");
+    std::printf(
+        "rtipc top: %zu channel(s), sorted by %s; keys: p pid, i in, o out, x dropped, "
+        "d depth, q quit\n\n",
+        rows.size(),
+        by == 'i'   ? "in"
+        : by == 'o' ? "out"
+        : by == 'x' ? "dropped"
+        : by == 'd' ? "depth"
+                    : "pid");
   t.print(stdout);
 }
 
@@ -169,11 +181,16 @@ int cmd_top(int argc, char** argv) {
         break;
       case 's': {
         const std::string s = optarg;
-        if (s == "pid") by = 'p';
-        else if (s == "in") by = 'i';
-        else if (s == "out") by = 'o';
-        else if (s == "dropped") by = 'x';
-        else if (s == "depth") by = 'd';
+        if (s == "pid")
+          by = 'p';
+        else if (s == "in")
+          by = 'i';
+        else if (s == "out")
+          by = 'o';
+        else if (s == "dropped")
+          by = 'x';
+        else if (s == "depth")
+          by = 'd';
         else {
           std::fprintf(stderr, "rtipc top: cannot sort by '%s'\n", optarg);
           return kUsage;
