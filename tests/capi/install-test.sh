@@ -37,7 +37,7 @@ one "/librtipc\.so\.$version$" >/dev/null
 pc=$(one '/pkgconfig/rtipc\.pc$')
 [ "$with_examples" = true ] && one '/bin/rtipc-demo$' >/dev/null
 unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/include/rtipc/rtipc\.hpp$' -e '/librtipc\.so\(\.[0-9.]*\)\?$' \
-  -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc-[a-z-]*$' -e '/librtipc\.a$' \
+  -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc\(-[a-z-]*\)\?$' -e '/librtipc\.a$' \
   -e '/cmake/rtipc/rtipcConfig\(Version\)\?\.cmake$' -e '/share/man/man[13]/rtipc[a-z_-]*\.[13]$' \
   -e '/share/doc/librtipc[a-z-]*/' "$tmp/files" || true)
 [ -z "$unexpected" ] || fail "unexpected installed files: $unexpected"
