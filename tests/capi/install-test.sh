@@ -39,7 +39,7 @@ pc=$(one '/pkgconfig/rtipc\.pc$')
 unexpected=$(grep -v -e '/include/rtipc/\(rtipc\|version\)\.h$' -e '/include/rtipc/rtipc\.hpp$' -e '/librtipc\.so\(\.[0-9.]*\)\?$' \
   -e '/pkgconfig/rtipc\.pc$' -e '/bin/rtipc\(-[a-z-]*\)\?$' -e '/librtipc\.a$' \
   -e '/cmake/rtipc/rtipcConfig\(Version\)\?\.cmake$' -e '/share/man/man[13]/rtipc[a-z_-]*\.[13]$' \
-  -e '/share/doc/librtipc[a-z-]*/' "$tmp/files" || true)
+  -e '/share/doc/librtipc[a-z-]*/' -e '/share/doc/rtipc-bridge/examples/rtipc-bridge\.\(ini\|service\)$' "$tmp/files" || true)
 [ -z "$unexpected" ] || fail "unexpected installed files: $unexpected"
 [ "$(readlink "$root$lib")" = "$soname" ] || fail "librtipc.so does not point to $soname"
 [ "$(readlink "$root${lib}.${version%%.*}")" = "librtipc.so.$version" ] ||
