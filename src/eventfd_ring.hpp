@@ -1,0 +1,58 @@
+// Writes and reads of an eventfd count that a peer cannot block (issue 18,
+// item 1), through a private io_uring of the calling thread.
+//
+// The peer shares the eventfd's open file description, and with it
+// O_NONBLOCK, which it may clear at any time. Every check of the flag or
+// the counter before a write(2)/read(2) leaves a window the peer can win;
+// pwritev2(RWF_NOWAIT) is refused for eventfds, and an io_uring write with
+// RWF_NOWAIT checks the flag once in io_uring and again in the eventfd, the
+// same window inside the kernel. So each write and read here is queued with
+// IOSQE_ASYNC: io_uring hands it to one of its kernel workers at once and
+// the submitting thread never runs it. If the peer makes it block, the
+// worker waits, not us. Per eventfd and thread at most one write and one
+// read are in flight, so a peer cannot pile them up, and a write still in
+// flight is itself the wake-up the consumer is promised.
+//
+// The ring belongs to the thread (thread_local, made on first use, closed
+// when the thread ends): the kernel tells every thread that submitted to a
+// ring, as if by a signal, when the ring is closed, which would interrupt
+// that thread's next blocking call with a spurious EINTR. With
+// IORING_SETUP_DEFER_TASKRUN no completion does that either. A forked child
+// makes a ring of its own (an inherited one is shared memory with the
+// parent). Linux 6.1+; elsewhere the caller falls back.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace rtipc {
+
+// One eventfd's requests in flight, shared with the rings that hold them
+// (so that a request outliving its EventFd finds it still there).
+struct EventFdIo {
+  explicit EventFdIo(int fd) : fd(fd) {}
+  const int fd;
+  std::atomic<uint64_t> write_ring{0};  // the ring with our write in flight; 0: none
+  std::atomic<uint64_t> read_ring{0};
+  std::atomic<uint32_t> counts_taken{0};  // by reads that completed
+  std::atomic<int> error{0};              // of a request that failed, reported once
+};
+
+// Whether this thread has (or can now set up) its ring; *why (unless
+// null) says why not.
+bool thread_ring_available(std::string* why);
+
+// Queues the 8-byte write of 1 unless this thread's ring has one of io's in
+// flight. One io_uring_enter(2) that never waits. Returns 0, or -errno of
+// the submission or of an earlier write that failed other than on a full
+// counter. Only after thread_ring_available().
+int thread_ring_signal(const std::shared_ptr<EventFdIo>& io);
+
+// Returns 1 when a read queued earlier has taken a count since the last
+// call (else 0), and queues the next read unless one is in flight. Never
+// waits. -errno as thread_ring_signal.
+int thread_ring_take(const std::shared_ptr<EventFdIo>& io);
+
+}  // namespace rtipc
