@@ -13,6 +13,7 @@
 #include <string>
 
 #include "error.hpp"
+#include "escape.hpp"
 #include "log.hpp"
 
 namespace rtipc {
@@ -31,7 +32,8 @@ std::shared_ptr<EventFd> EventFd::adopt(UniqueFd fd) {
   if (len < 0) fail_errno("readlink " + link);
   const std::string_view name(target, static_cast<size_t>(len));
   if (name != "anon_inode:[eventfd]")
-    fail(-EBADF, "descriptor {} is not an eventfd ({})", fd.get(), name);
+    fail(-EBADF, "descriptor {} is not an eventfd ({})", fd.get(),
+         escape_untrusted(name));  // a memfd's name is the peer's choice
   // docs/protocol.md §8 asks the client for EFD_NONBLOCK. Set it for the peers
   // that rely on it; we do not (the client can clear it again).
   const int flags = ::fcntl(fd.get(), F_GETFL);
@@ -40,7 +42,11 @@ std::shared_ptr<EventFd> EventFd::adopt(UniqueFd fd) {
   return std::shared_ptr<EventFd>(new EventFd(std::move(fd)));
 }
 
-EventFd::~EventFd() = default;
+EventFd::~EventFd() {
+  // Counts on their way reach the peer before we close (as a write(2)
+  // would have): bounded, for a peer that blocks them.
+  thread_ring_flush(io_, kFlushMs);
+}
 
 bool EventFd::uses_ring() { return thread_ring_available(nullptr); }
 

@@ -27,7 +27,9 @@ class EventFd {
   // an eventfd. The descriptor is closed on failure.
   static std::shared_ptr<EventFd> adopt(UniqueFd fd);
 
+  // Waits up to kFlushMs for this thread's counts still on their way.
   ~EventFd();
+  static constexpr int kFlushMs = 100;
   EventFd(const EventFd&) = delete;
   EventFd& operator=(const EventFd&) = delete;
 

@@ -19,10 +19,15 @@ namespace rtipc {
 
 namespace {
 
-// What a write adds, and where a read puts what it took (semaphore mode:
-// always 1, never looked at). Static: a request still in flight when its
-// thread ends must not write into freed memory.
-const uint64_t kOne = 1;
+// What a write adds (kCounts[n] adds n), and where a read puts what it
+// took (semaphore mode: always 1, never looked at). Static: a request
+// still in flight when its thread ends must not use freed memory.
+constexpr unsigned kMaxCountsPerWrite = 64;
+constexpr auto kCounts = [] {
+  std::array<uint64_t, kMaxCountsPerWrite + 1> a{};
+  for (unsigned i = 0; i <= kMaxCountsPerWrite; ++i) a[i] = i;
+  return a;
+}();
 uint64_t read_sink;
 
 constexpr unsigned kEntries = 64;  // requests in flight per thread, all eventfds
@@ -62,9 +67,23 @@ class ThreadRing {
 
   uint64_t id() const { return id_; }
 
+  // Waits up to timeout_ms for a completion (posting it). False on timeout.
+  bool wait(int timeout_ms) {
+    __kernel_timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1'000'000LL};
+    io_uring_cqe* cqe = nullptr;
+    const int r = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
+    collect();
+    return r == 0;
+  }
+
   // Posts what completed (one io_uring_enter that never waits) and takes it.
   void reap() {
     io_uring_get_events(&ring_);
+    collect();
+  }
+
+  // Takes the completions already posted: no system call.
+  void collect() {
     io_uring_cqe* cqe;
     while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
       Entry& e = entries_[cqe->user_data];
@@ -72,7 +91,7 @@ class ThreadRing {
       const int res = cqe->res;
       uint64_t mine = id_;
       if (e.write) {
-        f.io->write_ring.compare_exchange_strong(mine, 0);
+        f.io->writes_in_flight.fetch_sub(1);
       } else {
         f.io->read_ring.compare_exchange_strong(mine, 0);
         if (res == sizeof read_sink) f.io->counts_taken.fetch_add(1);
@@ -87,7 +106,8 @@ class ThreadRing {
     }
   }
 
-  int queue(const std::shared_ptr<EventFdIo>& io, bool write) {
+  // write: the number of counts to add (1..kMaxCountsPerWrite); 0: a read.
+  int queue(const std::shared_ptr<EventFdIo>& io, unsigned write) {
     if (free_count_ == 0) reap();
     if (free_count_ == 0) return -EBUSY;  // 64 requests stuck
     const int file = file_of(io);
@@ -96,7 +116,7 @@ class ThreadRing {
     if (!sqe) return -EBUSY;
     const uint16_t slot = free_[--free_count_];
     if (write)
-      io_uring_prep_write(sqe, file, &kOne, sizeof kOne, 0);
+      io_uring_prep_write(sqe, file, &kCounts[write], sizeof kCounts[write], 0);
     else
       io_uring_prep_read(sqe, file, &read_sink, sizeof read_sink, 0);
     // IOSQE_ASYNC: never issued on this thread (see the header).
@@ -105,17 +125,23 @@ class ThreadRing {
     // reused (by a memfd, say); the registered table holds the file.
     sqe->flags |= IOSQE_ASYNC | IOSQE_FIXED_FILE;
     sqe->user_data = slot;
+    // Submits and posts what completed, in one io_uring_enter that never
+    // waits; collect() below takes it.
     int r;
     do {
-      r = io_uring_submit(&ring_);
+      r = io_uring_submit_and_get_events(&ring_);
     } while (r == -EINTR);
     if (r < 0) {
       free_[free_count_++] = slot;
       return r;
     }
-    entries_[slot] = {static_cast<uint16_t>(file), write};
+    entries_[slot] = {static_cast<uint16_t>(file), write != 0};
     ++files_[file].in_flight;
-    (write ? io->write_ring : io->read_ring).store(id_);
+    if (write)
+      io->writes_in_flight.fetch_add(1);
+    else
+      io->read_ring.store(id_);
+    collect();
     return 0;
   }
 
@@ -204,12 +230,35 @@ bool thread_ring_available(std::string* why) {
 int thread_ring_signal(const std::shared_ptr<EventFdIo>& io) {
   ThreadRing* ring = thread_ring();
   if (!ring) return -ENOTSUP;
-  if (io->write_ring.load() == ring->id()) ring->reap();
+  io->owed.fetch_add(1);
+  if (io->writes_in_flight.load() >= kMaxWritesInFlight) ring->reap();
   if (const int e = pending_error(*io)) return e;
-  // A write in flight is the consumer's wake-up already: it lands when the
-  // counter has room, and while it is full the consumer has counts.
-  if (io->write_ring.load() == ring->id()) return 0;
-  return ring->queue(io, true);
+  // Writes in flight land when the counter has room; while it is full the
+  // consumer has counts. Ours waits for room among them.
+  if (io->writes_in_flight.load() >= kMaxWritesInFlight) return 0;
+  uint64_t n = io->owed.exchange(0);
+  if (n == 0) return 0;
+  if (n > kMaxCountsPerWrite) {
+    io->owed.fetch_add(n - kMaxCountsPerWrite);
+    n = kMaxCountsPerWrite;
+  }
+  const int r = ring->queue(io, static_cast<unsigned>(n));
+  if (r < 0) io->owed.fetch_add(n);
+  return r;
+}
+
+void thread_ring_flush(const std::shared_ptr<EventFdIo>& io, int timeout_ms) {
+  if (t_tried_generation != fork_generation() || !t_ring) return;
+  ThreadRing* ring = t_ring.get();
+  for (int left = timeout_ms; left > 0; left -= 10) {
+    ring->reap();
+    while (io->owed.load() > 0 && io->writes_in_flight.load() < kMaxWritesInFlight) {
+      io->owed.fetch_sub(1);  // signal() adds it back
+      if (thread_ring_signal(io) < 0) return;
+    }
+    if (io->owed.load() == 0 && io->writes_in_flight.load() == 0) return;
+    ring->wait(10);
+  }
 }
 
 int thread_ring_take(const std::shared_ptr<EventFdIo>& io) {
@@ -222,7 +271,7 @@ int thread_ring_take(const std::shared_ptr<EventFdIo>& io) {
   const int took = n > 0 ? 1 : 0;
   if (const int e = pending_error(*io)) return e;
   if (io->read_ring.load() != ring->id())
-    if (const int r = ring->queue(io, false); r < 0) return r;
+    if (const int r = ring->queue(io, 0); r < 0) return r;
   return took;
 }
 
@@ -233,6 +282,7 @@ bool thread_ring_available(std::string* why) {
   return false;
 }
 int thread_ring_signal(const std::shared_ptr<EventFdIo>&) { return -ENOTSUP; }
+void thread_ring_flush(const std::shared_ptr<EventFdIo>&, int) {}
 int thread_ring_take(const std::shared_ptr<EventFdIo>&) { return -ENOTSUP; }
 
 #endif

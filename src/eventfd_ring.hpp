@@ -9,9 +9,14 @@
 // same window inside the kernel. So each write and read here is queued with
 // IOSQE_ASYNC: io_uring hands it to one of its kernel workers at once and
 // the submitting thread never runs it. If the peer makes it block, the
-// worker waits, not us. Per eventfd and thread at most one write and one
-// read are in flight, so a peer cannot pile them up, and a write still in
-// flight is itself the wake-up the consumer is promised.
+// worker waits, not us. Every signal still adds one count, as a write(2)
+// of 1 would (C and Rust consumers take one count per message): up to
+// kMaxWritesInFlight writes of one eventfd may be in flight; beyond that
+// (a peer blocking them on a full counter, or a burst faster than the
+// kernel's workers) the counts are owed and added, as one write of their
+// sum, by the next signal that finds room. So a peer cannot pile up
+// requests, and no count is lost; a count owed at the end of a burst
+// waits for the next signal. One read at most is in flight.
 //
 // The ring belongs to the thread (thread_local, made on first use, closed
 // when the thread ends): the kernel tells every thread that submitted to a
@@ -34,8 +39,9 @@ namespace rtipc {
 struct EventFdIo {
   explicit EventFdIo(int fd) : fd(fd) {}
   const int fd;
-  std::atomic<uint64_t> write_ring{0};  // the ring with our write in flight; 0: none
-  std::atomic<uint64_t> read_ring{0};
+  std::atomic<uint32_t> writes_in_flight{0};
+  std::atomic<uint64_t> owed{0};        // counts signalled but not yet queued
+  std::atomic<uint64_t> read_ring{0};   // the ring with our read in flight; 0: none
   std::atomic<uint32_t> counts_taken{0};  // by reads that completed
   std::atomic<int> error{0};              // of a request that failed, reported once
 };
@@ -44,11 +50,19 @@ struct EventFdIo {
 // null) says why not.
 bool thread_ring_available(std::string* why);
 
-// Queues the 8-byte write of 1 unless this thread's ring has one of io's in
-// flight. One io_uring_enter(2) that never waits. Returns 0, or -errno of
+inline constexpr uint32_t kMaxWritesInFlight = 8;
+
+// Adds one count: queues a write of it (and of what is owed), or owes it
+// while kMaxWritesInFlight writes are in flight. One io_uring_enter(2) that
+// never waits (two when it must first collect completions). Returns 0, or -errno of
 // the submission or of an earlier write that failed other than on a full
 // counter. Only after thread_ring_available().
 int thread_ring_signal(const std::shared_ptr<EventFdIo>& io);
+
+// Before the eventfd goes: queues what is owed and waits, up to
+// timeout_ms, for this thread's writes of io to land (a peer that blocks
+// them costs that long once). Nothing where this thread has no ring.
+void thread_ring_flush(const std::shared_ptr<EventFdIo>& io, int timeout_ms);
 
 // Returns 1 when a read queued earlier has taken a count since the last
 // call (else 0), and queues the next read unless one is in flight. Never
