@@ -30,7 +30,8 @@ constexpr auto kCounts = [] {
 }();
 uint64_t read_sink;
 
-constexpr unsigned kEntries = 64;  // requests in flight per thread, all eventfds
+constexpr unsigned kEntries = 64;
+constexpr int64_t kVisibleWaitNs = 1'000'000;  // see thread_ring_signal  // requests in flight per thread, all eventfds
 
 std::atomic<uint64_t> next_ring_id{1};
 
@@ -66,6 +67,17 @@ class ThreadRing {
   }
 
   uint64_t id() const { return id_; }
+
+  // Waits up to timeout_ns until io has no write in flight.
+  void wait_for_writes(const EventFdIo& io, int64_t timeout_ns) {
+    __kernel_timespec ts{0, timeout_ns};
+    while (io.writes_in_flight.load() > 0) {
+      io_uring_cqe* cqe = nullptr;
+      const int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+      collect();
+      if (r == -ETIME) return;
+    }
+  }
 
   // Waits up to timeout_ms for a completion (posting it). False on timeout.
   bool wait(int timeout_ms) {
@@ -242,9 +254,17 @@ int thread_ring_signal(const std::shared_ptr<EventFdIo>& io) {
     io->owed.fetch_add(n - kMaxCountsPerWrite);
     n = kMaxCountsPerWrite;
   }
+  const uint32_t before = io->writes_in_flight.load();
   const int r = ring->queue(io, static_cast<unsigned>(n));
-  if (r < 0) io->owed.fetch_add(n);
-  return r;
+  if (r < 0) {
+    io->owed.fetch_add(n);
+    return r;
+  }
+  // Wait a little for the worker, so that the count is there when produce
+  // returns wherever the peer lets it be; a write the peer blocks costs
+  // this once, as later signals find it still in flight.
+  if (before == 0) ring->wait_for_writes(*io, kVisibleWaitNs);
+  return 0;
 }
 
 void thread_ring_flush(const std::shared_ptr<EventFdIo>& io, int timeout_ms) {

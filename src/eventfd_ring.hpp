@@ -2,21 +2,24 @@
 // item 1), through a private io_uring of the calling thread.
 //
 // The peer shares the eventfd's open file description, and with it
-// O_NONBLOCK, which it may clear at any time. Every check of the flag or
-// the counter before a write(2)/read(2) leaves a window the peer can win;
-// pwritev2(RWF_NOWAIT) is refused for eventfds, and an io_uring write with
-// RWF_NOWAIT checks the flag once in io_uring and again in the eventfd, the
-// same window inside the kernel. So each write and read here is queued with
-// IOSQE_ASYNC: io_uring hands it to one of its kernel workers at once and
-// the submitting thread never runs it. If the peer makes it block, the
-// worker waits, not us. Every signal still adds one count, as a write(2)
-// of 1 would (C and Rust consumers take one count per message): up to
-// kMaxWritesInFlight writes of one eventfd may be in flight; beyond that
-// (a peer blocking them on a full counter, or a burst faster than the
-// kernel's workers) the counts are owed and added, as one write of their
-// sum, by the next signal that finds room. So a peer cannot pile up
-// requests, and no count is lost; a count owed at the end of a burst
-// waits for the next signal. One read at most is in flight.
+// O_NONBLOCK, which it may clear at any time. A check of the flag or the
+// counter before a write(2)/read(2) leaves a window that the peer can win;
+// pwritev2(RWF_NOWAIT) is refused for eventfds; an io_uring write with
+// RWF_NOWAIT issued on our thread reads the flag in io_uring and again in
+// the eventfd (no write_iter), and a toggling peer wins that window too
+// (tests/reliability/blocking_peer_test.cpp caught it in 4 and 9 of 20
+// stops). So every write (and every read where RWF_NOWAIT is refused) is
+// queued with IOSQE_ASYNC: a kernel worker runs it, and if the peer makes
+// it block, the worker waits, never our thread. The signal then waits up
+// to 1 ms for the worker, so that the count is there when produce returns
+// wherever the peer lets it be; a write the peer blocks costs that once.
+//
+// Every signal adds one count, as a write(2) of 1 would (C and Rust
+// consumers take one count per message): up to kMaxWritesInFlight queued
+// writes of one eventfd may be in flight; beyond that (a peer that blocks
+// them) the counts are owed and added, as one write of their sum,
+// by the next signal that finds room. So a peer cannot pile up requests.
+// One read at most is in flight.
 //
 // The ring belongs to the thread (thread_local, made on first use, closed
 // when the thread ends): the kernel tells every thread that submitted to a
@@ -24,7 +27,8 @@
 // that thread's next blocking call with a spurious EINTR. With
 // IORING_SETUP_DEFER_TASKRUN no completion does that either. A forked child
 // makes a ring of its own (an inherited one is shared memory with the
-// parent). Linux 6.1+; elsewhere the caller falls back.
+// parent). Linux 6.1+; elsewhere the caller falls back to poll(2) and
+// write(2).
 #pragma once
 
 #include <atomic>
