@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -158,7 +159,9 @@ Server::Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino)
       dev_(dev),
       ino_(ino),
       creator_(::getpid()),
-      buffer_(new std::byte[kRequestBufferSize]) {}
+      buffer_(new std::byte[kRequestBufferSize]) {
+  pending_.reserve(kMaxPendingConnections);
+}
 
 Server::~Server() {
   // Another server may have replaced a file we left behind; never remove
@@ -196,7 +199,9 @@ void Server::add_pending(UniqueFd conn, int request_timeout_ms) {
 
 std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& options) {
   const Deadline deadline(timeout_ms);
-  std::vector<pollfd> fds;
+  // Sized when the server was made: the loop allocates nothing of its own,
+  // so that running out of memory costs only the client being served.
+  std::array<pollfd, kMaxPendingConnections + 1>& fds = poll_fds_;
   for (bool first = true;; first = false) {
     // poll() reports a waiting connection even with no time left, so under
     // a stream of connections only this check ends the call on time.
@@ -214,14 +219,15 @@ std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& optio
 
     // Wait for a new connection or a request on any pending one, until our
     // deadline or the first request deadline.
-    fds.assign(1, {fd_.get(), POLLIN, 0});
+    size_t nfds = 0;
+    fds[nfds++] = {fd_.get(), POLLIN, 0};
     int wait_ms = deadline.poll_ms();
     for (const Pending& p : pending_) {
-      fds.push_back({p.fd.get(), POLLIN, 0});
+      fds[nfds++] = {p.fd.get(), POLLIN, 0};
       const int left = p.request_deadline.poll_ms();
       if (left >= 0 && (wait_ms < 0 || left < wait_ms)) wait_ms = left;
     }
-    if (::poll(fds.data(), fds.size(), wait_ms) < 0) {
+    if (::poll(fds.data(), nfds, wait_ms) < 0) {
       if (errno == EINTR) fail(-EINTR, "accept on {}: interrupted by a signal", path_);
       fail_errno("poll on " + path_);
     }
@@ -230,7 +236,7 @@ std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& optio
     // call). Whoever sent a request is served at once, so a silent
     // connection holds nobody.
     bool served = false;
-    for (size_t i = 1; i < fds.size() && !served; ++i) {
+    for (size_t i = 1; i < nfds && !served; ++i) {
       if (!fds[i].revents) continue;
       UniqueFd conn = std::move(pending_[i - 1].fd);
       pending_.erase(pending_.begin() + static_cast<ptrdiff_t>(i - 1));

@@ -5,8 +5,10 @@
 // Thread rules: one thread at a time per Server.
 #pragma once
 
+#include <poll.h>
 #include <sys/types.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <span>
@@ -131,7 +133,8 @@ class Server {
   std::unique_ptr<Group> serve_pending(UniqueFd conn, const ServerOptions& options,
                                        bool* hung_up);
   void add_pending(UniqueFd conn, int request_timeout_ms);
-  std::vector<Pending> pending_;  // oldest first
+  std::vector<Pending> pending_;  // oldest first; capacity reserved
+  std::array<pollfd, kMaxPendingConnections + 1> poll_fds_;
 
   UniqueFd fd_;
   std::string path_;
