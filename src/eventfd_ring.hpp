@@ -11,8 +11,11 @@
 // stops). So every write (and every read where RWF_NOWAIT is refused) is
 // queued with IOSQE_ASYNC: a kernel worker runs it, and if the peer makes
 // it block, the worker waits, never our thread. The signal then waits up
-// to 1 ms for the worker, so that the count is there when produce returns
-// wherever the peer lets it be; a write the peer blocks costs that once.
+// to 10 ms for the worker (more than a loaded machine takes to run it), so
+// that the count is there when produce returns wherever the peer lets it
+// be; a write the peer blocks costs that wait once (later signals find it
+// in flight), and again each time the peer lets one through and blocks the
+// next: a hostile peer can delay a produce by 10 ms, never hold it.
 //
 // Every signal adds one count, as a write(2) of 1 would (C and Rust
 // consumers take one count per message): up to kMaxWritesInFlight queued

@@ -348,8 +348,9 @@ RTIPC_EXPORT void *rtipc_producer_msg(rtipc_producer *producer) RTIPC_NOEXCEPT;
  * a bad mode. Wait-free. On a channel with an eventfd a publishing push
  * adds one count to it: one io_uring_enter(2) on the calling thread's own
  * small io_uring (made on first use, one descriptor per thread, closed when
- * the thread ends), which hands the write to a kernel worker, so the push
- * never waits whatever the peer does to the shared descriptor (issue 18);
+ * the thread ends), which hands the write to a kernel worker and waits up to 10 ms for it
+ * (so the count is there on return), so a peer can delay the push by at
+ * most that, whatever it does to the shared descriptor (issue 18);
  * attached to a notifier in io_uring mode, no system call at all
  * (rtipc_producer_set_notifier). Residual risk: where io_uring is not built
  * (-Dio_uring=disabled), forbidden (RTIPC_NO_IO_URING) or refused (Linux
