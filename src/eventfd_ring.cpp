@@ -298,7 +298,7 @@ int thread_ring_take(const std::shared_ptr<EventFdIo>& io) {
 #else  // !RTIPC_HAVE_IO_URING
 
 bool thread_ring_available(std::string* why) {
-  *why = "librtipc was built without io_uring";
+  if (why) *why = "librtipc was built without io_uring";
   return false;
 }
 int thread_ring_signal(const std::shared_ptr<EventFdIo>&) { return -ENOTSUP; }
