@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "capi.hpp"
+#include "escape.hpp"
 #include "layout.hpp"
 #include "log.hpp"
 
@@ -14,7 +15,10 @@ namespace {
 thread_local char t_last_error[512];
 
 void keep(const char* function, const char* message) noexcept {
-  std::snprintf(t_last_error, sizeof t_last_error, "%s: %s", function, message);
+  const int n = std::snprintf(t_last_error, sizeof t_last_error, "%s: ", function);
+  if (n < 0 || static_cast<size_t>(n) >= sizeof t_last_error) return;
+  // Control characters escaped: the message may quote a peer (escape.hpp).
+  rtipc::escape_controls(message, t_last_error + n, sizeof t_last_error - static_cast<size_t>(n));
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include <string>
 
 #include "error.hpp"
+#include "escape.hpp"
+#include "log.hpp"
 
 namespace rtipc {
 
@@ -30,7 +32,8 @@ std::shared_ptr<EventFd> EventFd::adopt(UniqueFd fd) {
   if (len < 0) fail_errno("readlink " + link);
   const std::string_view name(target, static_cast<size_t>(len));
   if (name != "anon_inode:[eventfd]")
-    fail(-EBADF, "descriptor {} is not an eventfd ({})", fd.get(), name);
+    fail(-EBADF, "descriptor {} is not an eventfd ({})", fd.get(),
+         escape_untrusted(name));  // a memfd's name is the peer's choice
   // docs/protocol.md §8 asks the client for EFD_NONBLOCK. Set it for the peers
   // that rely on it; we do not (the client can clear it again).
   const int flags = ::fcntl(fd.get(), F_GETFL);
@@ -39,14 +42,23 @@ std::shared_ptr<EventFd> EventFd::adopt(UniqueFd fd) {
   return std::shared_ptr<EventFd>(new EventFd(std::move(fd)));
 }
 
+EventFd::~EventFd() {
+  // Counts on their way reach the peer before we close (as a write(2)
+  // would have): bounded, for a peer that blocks them.
+  thread_ring_flush(io_, kFlushMs);
+}
+
+bool EventFd::uses_ring() { return thread_ring_available(nullptr); }
+
+// Residual race without the ring: a peer that clears O_NONBLOCK, keeps the
+// counter full and moves it by one count (reads one, writes one back) wins
+// whenever its write lands between our poll and our write, and our write
+// then waits until somebody reads. It costs the peer a loop of ordinary
+// reads and writes, nothing more. No flag closes it: pwritev2(RWF_NOWAIT)
+// is refused for eventfds, and setting O_NONBLOCK before the write races
+// with the peer as well.
 int EventFd::signal() const {
-  // A full counter (0xfffffffffffffffe) makes write(2) wait for a reader if
-  // the peer has cleared O_NONBLOCK, and pwritev2(RWF_NOWAIT) is not
-  // supported for eventfds. Ask poll(2) first: not writable means full.
-  // Residual race: a peer that clears O_NONBLOCK and fills the counter
-  // between our poll and our write still blocks this write, until someone
-  // reads a count. Winning it takes a write of ~2^64 counts timed into a
-  // window of a few hundred nanoseconds; no flag or syscall closes it.
+  if (uses_ring()) return thread_ring_signal(io_);
   pollfd pfd = {fd_.get(), POLLOUT, 0};
   int r;
   do {
@@ -70,11 +82,12 @@ namespace {
 // FMODE_NOWAIT on eventfds); false once a kernel said it does not.
 std::atomic<bool> nowait_reads{true};
 
-// Reads one count without RWF_NOWAIT: poll(0) first, so an empty counter
-// never gets to a read that could block. Residual race: a peer that reads
-// the count between our poll and our read (it holds the descriptor) makes
-// our read wait for the next count, if it has cleared O_NONBLOCK. Only
-// kernels without RWF_NOWAIT for eventfds take this path.
+// Reads one count without RWF_NOWAIT or the ring: poll(0) first, so an
+// empty counter never gets to a read that could block. Residual race: a
+// peer that reads the count between our poll and our read (it holds the
+// descriptor) makes our read wait for the next count, if it has cleared
+// O_NONBLOCK. Only kernels without RWF_NOWAIT for eventfds and without
+// io_uring take this path.
 int take_after_poll(int fd, uint64_t* count) {
   pollfd pfd = {fd, POLLIN, 0};
   int r;
@@ -108,7 +121,12 @@ int EventFd::take() const {
     if (errno != EOPNOTSUPP && errno != EINVAL) return -errno;
     nowait_reads.store(false, std::memory_order_relaxed);
   }
+  if (uses_ring()) return thread_ring_take(io_);
   return take_after_poll(fd_.get(), &count);
+}
+
+void EventFd::refuse_nowait_reads_for_testing(bool refuse) {
+  nowait_reads.store(!refuse, std::memory_order_relaxed);
 }
 
 }  // namespace rtipc

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "escape.hpp"
+
 #include "error.hpp"
 
 namespace rtipc {
@@ -58,7 +60,9 @@ void set_log_sink(LogSink sink, void* user, LogLevel max_level) {
 bool log_enabled(LogLevel level) { return static_cast<int>(level) <= max_level(); }
 
 void log_text(LogLevel level, std::string_view text) {
-  std::string copy(text);  // the sink wants a terminated string
+  // The sink wants a terminated string, one line (escape.hpp).
+  std::string copy(text.size() * 4 + 1, '\0');
+  copy.resize(escape_controls(text, copy.data(), copy.size()));
   std::lock_guard lock(g_mutex);
   g_sink(static_cast<unsigned>(level), copy.c_str(), g_user);
 }

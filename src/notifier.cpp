@@ -6,10 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <system_error>
 #include <thread>
 
 #include "error.hpp"
+#include "fork_generation.hpp"
 #include "io_uring_env.hpp"
 #include "log.hpp"
 
@@ -22,6 +24,12 @@ namespace rtipc {
 #if RTIPC_HAVE_IO_URING
 
 namespace {
+
+int64_t now_ns() {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
 
 std::string sys_text(const char* what, int code) {
   return std::string(what) + ": " + std::strerror(-code);
@@ -65,14 +73,25 @@ struct Notifier::SlotRing {
   io_uring ring;
   bool live = false;
 
+  uint64_t generation = fork_generation();
+
   ~SlotRing() {
     if (!live) return;
-    // Queued writes reach the eventfd before the ring goes (rtipc.h): the
-    // poller issues each write as it takes it from the queue.
-    io_uring_submit(&ring);
-    for (int tries = 0; io_uring_sq_ready(&ring) && tries < 100000; ++tries) sched_yield();
+    // In a forked child the ring is the parent's: only our mapping and
+    // descriptor go, and nothing is submitted.
+    if (generation == fork_generation()) drain();
     io_uring_queue_exit(&ring);
   }
+
+  // Queued writes reach the eventfd before the ring goes (rtipc.h): the
+  // poller issues each write as it takes it from the queue. Bounded (a
+  // poller that does not come back must not hold a destroy for long).
+  void drain() {
+    io_uring_submit(&ring);
+    const int64_t give_up = now_ns() + kDrainNs;
+    while (io_uring_sq_ready(&ring) && now_ns() < give_up) sched_yield();
+  }
+  static constexpr int64_t kDrainNs = 100'000'000;
 
   static void prep_write(io_uring_sqe* sqe) {
     io_uring_prep_write(sqe, 0, &kOne, sizeof kOne, 0);
@@ -152,11 +171,6 @@ int setup_poller(Notifier::Ring* owner, const Notifier::Options& o, std::string*
 
 }  // namespace
 
-Notifier::Slot::Slot(std::shared_ptr<Notifier> notifier, std::unique_ptr<SlotRing> ring)
-    : notifier_(std::move(notifier)), ring_(std::move(ring)) {}
-
-Notifier::Slot::~Slot() = default;
-
 std::shared_ptr<Notifier> Notifier::create(const Options& o) {
   std::shared_ptr<Notifier> n(new Notifier);
   n->idle_ms_ = o.idle_ms;
@@ -180,7 +194,7 @@ std::shared_ptr<Notifier> Notifier::create(const Options& o) {
 Notifier::~Notifier() = default;
 
 std::shared_ptr<Notifier::Slot> Notifier::attach(const EventFd& efd) {
-  if (!ring_) return std::shared_ptr<Slot>(new Slot(shared_from_this(), nullptr));
+  if (!uses_io_uring()) return std::shared_ptr<Slot>(new Slot(shared_from_this(), nullptr));
   auto ring = std::make_unique<SlotRing>();
   std::string why;
   if (const int r =
@@ -192,10 +206,18 @@ std::shared_ptr<Notifier::Slot> Notifier::attach(const EventFd& efd) {
 
 int Notifier::Slot::signal(const EventFd& efd) {
   if (!ring_) return efd.signal();
+  if (generation_ != fork_generation()) {
+    // A forked child: the ring is the parent's.
+    ++direct_signals_;
+    return efd.signal();
+  }
   io_uring* ring = &ring_->ring;
   ring_->reap();
   io_uring_sqe* sqe = io_uring_get_sqe(ring);
-  if (!sqe) return efd.signal();  // the poller is behind: never lose the wake-up
+  if (!sqe) {  // the poller is behind: never lose the wake-up
+    ++direct_signals_;
+    return efd.signal();
+  }
   SlotRing::prep_write(sqe);
   // No system call while the poller is awake; one io_uring_enter to wake it
   // once it has slept (after idle_ms without work).
@@ -207,11 +229,6 @@ int Notifier::Slot::signal(const EventFd& efd) {
 
 struct Notifier::Ring {};
 struct Notifier::SlotRing {};
-
-Notifier::Slot::Slot(std::shared_ptr<Notifier> notifier, std::unique_ptr<SlotRing> ring)
-    : notifier_(std::move(notifier)), ring_(std::move(ring)) {}
-
-Notifier::Slot::~Slot() = default;
 
 std::shared_ptr<Notifier> Notifier::create(const Options& o) {
   std::shared_ptr<Notifier> n(new Notifier);
@@ -233,5 +250,23 @@ int Notifier::Slot::signal(const EventFd& efd) {
 }
 
 #endif
+
+Notifier::Notifier() : generation_(fork_generation()) {}
+
+bool Notifier::uses_io_uring() const { return ring_ != nullptr && generation_ == fork_generation(); }
+
+std::string Notifier::fallback_reason() const {
+  if (ring_ && generation_ != fork_generation()) return "used in a child forked after its creation";
+  return reason_;
+}
+
+Notifier::Slot::Slot(std::shared_ptr<Notifier> notifier, std::unique_ptr<SlotRing> ring)
+    : notifier_(std::move(notifier)), ring_(std::move(ring)), generation_(fork_generation()) {}
+
+Notifier::Slot::~Slot() = default;
+
+bool Notifier::Slot::uses_io_uring() const {
+  return ring_ != nullptr && generation_ == fork_generation();
+}
 
 }  // namespace rtipc

@@ -11,7 +11,9 @@
 // Thread rules: a Notifier is immutable once created, and each Slot has its
 // own ring, so producers attached to one Notifier may push (attach, detach)
 // from different threads at once, each producer from one thread at a time.
-// A ring is not usable in a child forked after it was created.
+// A ring is not usable in a child forked after it was created (its memory
+// is shared with the parent): there the notifier and its slots are in
+// direct mode, for the child only, and leave the parent's rings alone.
 #pragma once
 
 #include <cstdint>
@@ -37,9 +39,10 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
 
-  bool uses_io_uring() const { return ring_ != nullptr; }
+  // False in a child forked after creation.
+  bool uses_io_uring() const;
   // Why direct mode was chosen ("" in io_uring mode).
-  const std::string& fallback_reason() const { return reason_; }
+  std::string fallback_reason() const;
 
   struct SlotRing;
 
@@ -52,17 +55,23 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
     ~Slot();
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
-    bool uses_io_uring() const { return ring_ != nullptr; }
+    // False in a child forked after the slot was made.
+    bool uses_io_uring() const;
     // The hot path: queues one count for `efd` (the eventfd this slot was
-    // made for). Writes it directly in direct mode or when the ring's
-    // submission queue is full. Returns 0 or -errno of a direct write.
+    // made for). Writes it directly (EventFd::signal) in direct mode, in a
+    // forked child, or when the ring's submission queue is full. Returns 0
+    // or -errno of a direct write.
     int signal(const EventFd& efd);
+    // How many signals took the direct way although the slot has a ring.
+    uint64_t direct_signals() const { return direct_signals_; }
 
    private:
     friend class Notifier;
     Slot(std::shared_ptr<Notifier> notifier, std::unique_ptr<SlotRing> ring);
     std::shared_ptr<Notifier> notifier_;
     std::unique_ptr<SlotRing> ring_;  // null in direct mode
+    uint64_t generation_;             // fork_generation() when made
+    uint64_t direct_signals_ = 0;
   };
 
   // Sets up efd's ring (a few system calls). Throws Error with the kernel's
@@ -73,9 +82,10 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
   struct Ring;
 
  private:
-  Notifier() = default;
+  Notifier();
 
   std::unique_ptr<Ring> ring_;  // owns the poller thread; null in direct mode
+  uint64_t generation_;         // fork_generation() when made
   uint32_t idle_ms_ = 0;
   std::string reason_;
 };

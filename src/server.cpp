@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -25,7 +26,8 @@ std::string describe(const PeerCredentials& peer) {
 // Waits for the request and receives it; its descriptors come owned.
 ReceivedMessage receive_request(int sock, int timeout_ms, std::span<std::byte> buffer) {
   if (!wait_for(sock, POLLIN, Deadline(timeout_ms)))
-    fail(-EPROTO, "sent no request within {} ms", timeout_ms);
+    fail(-EPROTO, "sent no request {}",
+         timeout_ms > 0 ? fmt::format("within {} ms", timeout_ms) : "in time");
   ReceivedMessage message = receive_message(sock, buffer);
   if (message.size == 0 && message.fds.empty())
     fail(-ECONNABORTED, "hung up (or sent an empty message) without a request");
@@ -157,7 +159,9 @@ Server::Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino)
       dev_(dev),
       ino_(ino),
       creator_(::getpid()),
-      buffer_(new std::byte[kRequestBufferSize]) {}
+      buffer_(new std::byte[kRequestBufferSize]) {
+  pending_.reserve(kMaxPendingConnections);
+}
 
 Server::~Server() {
   // Another server may have replaced a file we left behind; never remove
@@ -165,33 +169,98 @@ Server::~Server() {
   if (::getpid() == creator_ && same_file(path_, dev_, ino_)) ::unlink(path_.c_str());
 }
 
+std::unique_ptr<Group> Server::serve_pending(UniqueFd conn, const ServerOptions& options,
+                                             bool* hung_up) {
+  *hung_up = false;
+  try {
+    // The request is there (or its time is up): no wait.
+    return serve_handshake(conn.get(), 0, {buffer_.get(), kRequestBufferSize}, options);
+  } catch (const ClientRejected& e) {
+    // A peer that connects and hangs up without a word made no handshake
+    // attempt: it is what a liveness probe (such as listen() above, run
+    // by another server) does. Wait for a real client.
+    if (e.code() != -ECONNABORTED) throw;
+    log(LogLevel::kDebug, "{}", e.what());
+    *hung_up = true;
+    return nullptr;
+  }
+}
+
+void Server::add_pending(UniqueFd conn, int request_timeout_ms) {
+  if (pending_.size() >= kMaxPendingConnections) {
+    // The oldest has been silent longest: it goes, so that a stream of
+    // silent connections cannot keep newer clients out.
+    log(LogLevel::kInfo, "{} connections wait for their request; dropping the oldest",
+        pending_.size());
+    pending_.erase(pending_.begin());
+  }
+  pending_.push_back({std::move(conn), Deadline(request_timeout_ms)});
+}
+
 std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& options) {
   const Deadline deadline(timeout_ms);
+  // Sized when the server was made: the loop allocates nothing of its own,
+  // so that running out of memory costs only the client being served.
+  std::array<pollfd, kMaxPendingConnections + 1>& fds = poll_fds_;
   for (bool first = true;; first = false) {
     // poll() reports a waiting connection even with no time left, so under
     // a stream of connections only this check ends the call on time.
     if (!first && deadline.expired()) fail(-ETIMEDOUT, "no client within {} ms", timeout_ms);
-    if (!wait_for(fd_.get(), POLLIN, deadline))
-      fail(-ETIMEDOUT, "no client within {} ms", timeout_ms);
-    UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (conn) {
-      try {
-        return serve_handshake(conn.get(), options.request_timeout_ms,
-                               {buffer_.get(), kRequestBufferSize}, options);
-      } catch (const ClientRejected& e) {
-        // A peer that connects and hangs up without a word made no handshake
-        // attempt: it is what a liveness probe (such as listen() above, run
-        // by another server) does. Wait for a real client.
-        if (e.code() != -ECONNABORTED) throw;
-        log(LogLevel::kDebug, "{}", e.what());
-        continue;
-      }
+
+    // Connections whose request time is up are answered now (serve
+    // rejects them with -EPROTO unless the request just came).
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      if (!pending_[i].request_deadline.expired()) continue;
+      UniqueFd conn = std::move(pending_[i].fd);
+      pending_.erase(pending_.begin() + static_cast<ptrdiff_t>(i--));
+      bool hung_up;
+      if (auto group = serve_pending(std::move(conn), options, &hung_up)) return group;
     }
-    // Gone before we got to it, or taken by another process sharing the
-    // socket: wait for the next. (Non-blocking: a signal cannot land here.)
-    if (errno == EAGAIN || errno == ECONNABORTED) continue;
-    if (errno == EINTR) fail(-EINTR, "accept on {}: interrupted by a signal", path_);
-    fail_errno("accept on " + path_);
+
+    // Wait for a new connection or a request on any pending one, until our
+    // deadline or the first request deadline.
+    size_t nfds = 0;
+    fds[nfds++] = {fd_.get(), POLLIN, 0};
+    int wait_ms = deadline.poll_ms();
+    for (const Pending& p : pending_) {
+      fds[nfds++] = {p.fd.get(), POLLIN, 0};
+      const int left = p.request_deadline.poll_ms();
+      if (left >= 0 && (wait_ms < 0 || left < wait_ms)) wait_ms = left;
+    }
+    if (::poll(fds.data(), nfds, wait_ms) < 0) {
+      if (errno == EINTR) fail(-EINTR, "accept on {}: interrupted by a signal", path_);
+      fail_errno("poll on " + path_);
+    }
+
+    // The oldest request first; the others wait for the next round (or
+    // call). Whoever sent a request is served at once, so a silent
+    // connection holds nobody.
+    bool served = false;
+    for (size_t i = 1; i < nfds && !served; ++i) {
+      if (!fds[i].revents) continue;
+      UniqueFd conn = std::move(pending_[i - 1].fd);
+      pending_.erase(pending_.begin() + static_cast<ptrdiff_t>(i - 1));
+      bool hung_up;
+      if (auto group = serve_pending(std::move(conn), options, &hung_up)) return group;
+      served = true;
+    }
+    if (served || !(fds[0].revents & POLLIN)) continue;
+
+    UniqueFd conn(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!conn) {
+      // Gone before we got to it, or taken by another process sharing the
+      // socket: wait for the next. (Non-blocking: a signal cannot land here.)
+      if (errno == EAGAIN || errno == ECONNABORTED) continue;
+      fail_errno("accept on " + path_);
+    }
+    // A client that sent its request before we took it is served now
+    // (accept(0) with a client waiting); the others join the table.
+    if (wait_for(conn.get(), POLLIN, Deadline(0))) {
+      bool hung_up;
+      if (auto group = serve_pending(std::move(conn), options, &hung_up)) return group;
+      continue;
+    }
+    add_pending(std::move(conn), options.request_timeout_ms);
   }
 }
 

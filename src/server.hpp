@@ -5,8 +5,10 @@
 // Thread rules: one thread at a time per Server.
 #pragma once
 
+#include <poll.h>
 #include <sys/types.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <span>
@@ -102,18 +104,38 @@ class Server {
   const std::string& path() const { return path_; }
 
   // Waits up to timeout_ms (-1: no limit; 0: only a client already
-  // waiting) for a client and runs the handshake with it (with
-  // options.request_timeout_ms for its request). One deadline for the whole
-  // call: peers that connect and hang up without sending anything are
-  // skipped, however many, until it passes. A client that connected in time
-  // still gets its request timeout. Throws Error(-ETIMEDOUT) when no client
-  // came, Error(-EINTR) when a signal handler ran, ClientRejected when one
-  // came and failed (see serve_handshake), and Error for failures of the
+  // waiting) for a client's request and runs the handshake with it. One
+  // deadline for the whole call. Connections that have not sent their
+  // request yet wait in a table of up to kMaxPendingConnections, all
+  // watched at once, and stay there across calls: each gets
+  // options.request_timeout_ms from its connect, the first request to
+  // arrive is served, so silent connections hold nobody up; when the table
+  // is full the oldest is dropped. Peers that connect and hang up without
+  // sending anything are skipped, however many. Throws Error(-ETIMEDOUT)
+  // when no request came, Error(-EINTR) when a signal handler ran,
+  // ClientRejected when a client failed (see serve_handshake; -EPROTO for
+  // one whose request time ran out), and Error for failures of the
   // server's own (e.g. -EMFILE).
   std::unique_ptr<Group> accept(int timeout_ms, const ServerOptions& options);
 
+  // How many connections may wait for their request at once.
+  static constexpr size_t kMaxPendingConnections = 16;
+  size_t pending_connections() const { return pending_.size(); }
+
  private:
   Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino);
+
+  struct Pending {
+    UniqueFd fd;
+    Deadline request_deadline;
+  };
+  // Serves conn, whose request is there or whose time is up. Null when the
+  // peer hung up without a word (*hung_up).
+  std::unique_ptr<Group> serve_pending(UniqueFd conn, const ServerOptions& options,
+                                       bool* hung_up);
+  void add_pending(UniqueFd conn, int request_timeout_ms);
+  std::vector<Pending> pending_;  // oldest first; capacity reserved
+  std::array<pollfd, kMaxPendingConnections + 1> poll_fds_;
 
   UniqueFd fd_;
   std::string path_;

@@ -352,10 +352,18 @@ RTIPC_EXPORT void *rtipc_producer_msg(rtipc_producer *producer) RTIPC_NOEXCEPT;
  * RTIPC_PUBLISHED_DISCARDED or RTIPC_QUEUE_FULL, or -EPROTO when the shared
  * indices are corrupt (nothing is written outside the region), -EINVAL for
  * a bad mode. Wait-free. On a channel with an eventfd a publishing push
- * signals it: one poll(2) and one write(2), or none when the counter is
- * already full (a full counter guarantees the wake-up), and it never waits
- * whatever the peer did to the descriptor's flags; attached to a notifier
- * in io_uring mode, no system call at all (rtipc_producer_set_notifier). */
+ * adds one count to it: one io_uring_enter(2) on the calling thread's own
+ * small io_uring (made on first use, one descriptor per thread, closed when
+ * the thread ends), which hands the write to a kernel worker and waits up to 10 ms for it
+ * (so the count is there on return), so a peer can delay the push by at
+ * most that, whatever it does to the shared descriptor (issue 18);
+ * attached to a notifier in io_uring mode, no system call at all
+ * (rtipc_producer_set_notifier). Residual risk: where io_uring is not built
+ * (-Dio_uring=disabled), forbidden (RTIPC_NO_IO_URING) or refused (Linux
+ * before 6.1, seccomp), the push makes one poll(2) and one write(2), and a
+ * peer that clears O_NONBLOCK, keeps the counter full and moves it by one
+ * count can catch that write between the two calls and hold it until it
+ * reads (docs/protocol.md §11). */
 RTIPC_EXPORT int rtipc_produce(rtipc_producer *producer, unsigned mode) RTIPC_NOEXCEPT;
 
 /** Any thread: message size, slot count n = 3 + add_msgs (before the
@@ -478,7 +486,11 @@ RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server) RTIPC_NOEXCEPT;
  * limit, 0: only one already waiting), reads and checks its request against
  * the limits, asks the filter, builds the group, replies, and closes the
  * connection. The deadline holds however many clients come and go
- * meanwhile. Blocks. Returns 0 and *group; -ETIMEDOUT when no client was
+ * meanwhile, silent ones included: connections that have not sent their
+ * request wait in a table of 16, watched all at once and kept across calls
+ * (each with the request timeout from its connect), so the first request
+ * to arrive is served; when the table is full its oldest connection is
+ * closed. Blocks. Returns 0 and *group; -ETIMEDOUT when no client was
  * accepted in time; -EINTR; -RTIPC_EREJECTED when the filter said no;
  * -E2BIG when the request exceeds the server's limits; -EBADMSG, -EINVAL,
  * -EBADF, -EPERM for a bad request or bad descriptors; -EPROTO when a
@@ -680,8 +692,10 @@ RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset *waitset, struct rtipc_waitset
  *           without a system call. When a ring's queue (64) is full because
  *           the poller lags, the push writes directly.
  * Threads   Producers attached to one notifier may push from different
- *           threads at once (each has its own ring). A notifier is not
- *           usable in a child forked after its creation.
+ *           threads at once (each has its own ring). In a child forked
+ *           after its creation, the notifier and its producers are in
+ *           RTIPC_NOTIFY_DIRECT mode for the child (its pushes write as
+ *           without a notifier), and the parent's rings stay untouched.
  */
 
 typedef struct rtipc_notifier rtipc_notifier;
