@@ -253,12 +253,20 @@ std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& optio
       if (errno == EAGAIN || errno == ECONNABORTED) continue;
       fail_errno("accept on " + path_);
     }
-    // A client that sent its request before we took it is served now
-    // (accept(0) with a client waiting); the others join the table.
-    if (wait_for(conn.get(), POLLIN, Deadline(0))) {
-      bool hung_up;
-      if (auto group = serve_pending(std::move(conn), options, &hung_up)) return group;
-      continue;
+    // A client that sent its request before we took it is served now; the
+    // others join the table. Except for accept(0): its callers wait on
+    // the listening descriptor, which no longer shows a connection once
+    // it is in the table, so accept(0) waits for this one's request (up
+    // to the request timeout), as a blocking accept of one client would.
+    if (timeout_ms == 0 || wait_for(conn.get(), POLLIN, Deadline(0))) {
+      try {
+        return serve_handshake(conn.get(), timeout_ms == 0 ? options.request_timeout_ms : 0,
+                               {buffer_.get(), kRequestBufferSize}, options);
+      } catch (const ClientRejected& e) {
+        if (e.code() != -ECONNABORTED) throw;
+        log(LogLevel::kDebug, "{}", e.what());
+        continue;
+      }
     }
     add_pending(std::move(conn), options.request_timeout_ms);
   }

@@ -490,7 +490,9 @@ RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server) RTIPC_NOEXCEPT;
  * request wait in a table of 16, watched all at once and kept across calls
  * (each with the request timeout from its connect), so the first request
  * to arrive is served; when the table is full its oldest connection is
- * closed. Blocks. Returns 0 and *group; -ETIMEDOUT when no client was
+ * closed. With timeout_ms 0 (the call made when rtipc_server_fd is
+ * readable) a new connection does not join the table: its request is
+ * waited for, up to the request timeout. Blocks. Returns 0 and *group; -ETIMEDOUT when no client was
  * accepted in time; -EINTR; -RTIPC_EREJECTED when the filter said no;
  * -E2BIG when the request exceeds the server's limits; -EBADMSG, -EINVAL,
  * -EBADF, -EPERM for a bad request or bad descriptors; -EPROTO when a
