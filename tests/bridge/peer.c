@@ -252,7 +252,7 @@ static int do_echo(const struct options *o, struct session *s)
  * for and the message sent again. */
 static int do_echo_client(const struct options *o, struct session *s)
 {
-	int fds_connected = count_fds();
+	int fds_connected = -1; /* after the first push, see below */
 	unsigned long long reconnects = 0;
 	unsigned char *expected = malloc((size_t)o->size);
 	for (long i = 0; i < o->count;) {
@@ -260,6 +260,10 @@ static int do_echo_client(const struct options *o, struct session *s)
 			fill(rtipc_producer_msg(s->out[c]), (size_t)o->size, (uint64_t)i);
 			rtipc_produce(s->out[c], RTIPC_PRODUCE_FORCE);
 		}
+		/* The first push with an eventfd makes this thread's io_uring
+		 * (kept until the thread ends): count from there. */
+		if (fds_connected < 0)
+			fds_connected = count_fds();
 		fill(expected, (size_t)o->size, (uint64_t)i);
 		double start = now_s();
 		long done = 0, resends = 0;
