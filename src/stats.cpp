@@ -188,6 +188,7 @@ StatsRecord& StatsRecord::operator=(StatsRecord&& other) noexcept {
 
 void stats_copy_info(rtipc_stats_record& r, std::span<const std::byte> info) {
   r.info_size = static_cast<uint32_t>(info.size());
+  if (info.empty()) return;  // data() may be null: no memcpy from it
   std::memcpy(r.info, info.data(), std::min(info.size(), sizeof r.info));
 }
 
