@@ -170,11 +170,10 @@ Server::~Server() {
 }
 
 std::unique_ptr<Group> Server::serve_pending(UniqueFd conn, const ServerOptions& options,
-                                             bool* hung_up) {
+                                             bool* hung_up, int wait_ms) {
   *hung_up = false;
   try {
-    // The request is there (or its time is up): no wait.
-    return serve_handshake(conn.get(), 0, {buffer_.get(), kRequestBufferSize}, options);
+    return serve_handshake(conn.get(), wait_ms, {buffer_.get(), kRequestBufferSize}, options);
   } catch (const ClientRejected& e) {
     // A peer that connects and hangs up without a word made no handshake
     // attempt: it is what a liveness probe (such as listen() above, run
@@ -259,14 +258,11 @@ std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& optio
     // it is in the table, so accept(0) waits for this one's request (up
     // to the request timeout), as a blocking accept of one client would.
     if (timeout_ms == 0 || wait_for(conn.get(), POLLIN, Deadline(0))) {
-      try {
-        return serve_handshake(conn.get(), timeout_ms == 0 ? options.request_timeout_ms : 0,
-                               {buffer_.get(), kRequestBufferSize}, options);
-      } catch (const ClientRejected& e) {
-        if (e.code() != -ECONNABORTED) throw;
-        log(LogLevel::kDebug, "{}", e.what());
-        continue;
-      }
+      bool hung_up;
+      if (auto group = serve_pending(std::move(conn), options, &hung_up,
+                                     timeout_ms == 0 ? options.request_timeout_ms : 0))
+        return group;
+      continue;
     }
     add_pending(std::move(conn), options.request_timeout_ms);
   }

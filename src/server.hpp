@@ -129,10 +129,11 @@ class Server {
     UniqueFd fd;
     Deadline request_deadline;
   };
-  // Serves conn, whose request is there or whose time is up. Null when the
-  // peer hung up without a word (*hung_up).
+  // Serves conn, whose request is there or whose time is up (or waits up
+  // to wait_ms for it). Null when the peer hung up without a word
+  // (*hung_up).
   std::unique_ptr<Group> serve_pending(UniqueFd conn, const ServerOptions& options,
-                                       bool* hung_up);
+                                       bool* hung_up, int wait_ms = 0);
   void add_pending(UniqueFd conn, int request_timeout_ms);
   std::vector<Pending> pending_;  // oldest first; capacity reserved
   std::array<pollfd, kMaxPendingConnections + 1> poll_fds_;
