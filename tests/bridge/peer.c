@@ -268,13 +268,18 @@ static int do_echo_client(const struct options *o, struct session *s)
 		double start = now_s();
 		long done = 0, resends = 0;
 		bool gone = false;
+		/* A resent message may be echoed twice: count each channel once. */
+		static bool echoed_on[MAX_CHANNELS];
+		memset(echoed_on, 0, sizeof echoed_on);
 		while (done < s->n_in) {
 			bool got = false;
 			for (long c = 0; c < s->n_in; c++) {
 				while (rtipc_consume(s->in[c], RTIPC_CONSUME_NEXT) >= RTIPC_NEW) {
 					got = true;
-					if (memcmp(rtipc_consumer_msg(s->in[c]), expected, (size_t)o->size) == 0)
-						done++;
+					if (memcmp(rtipc_consumer_msg(s->in[c]), expected, (size_t)o->size) == 0) {
+						done += !echoed_on[c];
+						echoed_on[c] = true;
+					}
 					/* An older echo (resent after a reconnect) is no error. */
 					else if (check(rtipc_consumer_msg(s->in[c]), (size_t)o->size) < 0) {
 						printf("peer: bad echo of message %ld\n", i);
