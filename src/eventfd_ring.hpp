@@ -7,7 +7,7 @@
 // pwritev2(RWF_NOWAIT) is refused for eventfds; an io_uring write with
 // RWF_NOWAIT issued on our thread reads the flag in io_uring and again in
 // the eventfd (no write_iter), and a toggling peer wins that window too
-// (tests/reliability/blocking_peer_test.cpp caught it in 4 and 9 of 20
+// (tests/hostile/blocking_peer_test.cpp caught it in 4 and 9 of 20
 // stops). So every write (and every read where RWF_NOWAIT is refused) is
 // queued with IOSQE_ASYNC: a kernel worker runs it, and if the peer makes
 // it block, the worker waits, never our thread. The signal then waits up

@@ -21,7 +21,7 @@
 #include <map>
 #include <vector>
 
-#include "pair.hpp"
+#include "../reliability/pair.hpp"
 
 namespace reliability {
 namespace {
@@ -215,7 +215,7 @@ struct Tally {
   uint64_t bad_pointers = 0, bad_results = 0;
 };
 
-class HostilePeer : public ::testing::TestWithParam<PeerRole> {
+class ScribblingPeer : public ::testing::TestWithParam<PeerRole> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(dir_.ok());
@@ -265,7 +265,7 @@ class HostilePeer : public ::testing::TestWithParam<PeerRole> {
   uint64_t healthy_seq_ = 0;
 };
 
-TEST_P(HostilePeer, ScribblingPeerNeverCrashesUs) {
+TEST_P(ScribblingPeer, ScribblingPeerNeverCrashesUs) {
   constexpr int kOps = 300000;
   const bool peer_is_client = GetParam() == PeerRole::kClient;
   test::Pipe status;
@@ -385,7 +385,7 @@ TEST_P(HostilePeer, ScribblingPeerNeverCrashesUs) {
 
 // The peer piles 2^64 - 2 counts into every eventfd, then closes its copies,
 // then exits. Our waits keep their timeouts throughout and end with -EPIPE.
-TEST_P(HostilePeer, FloodedThenClosedEventfds) {
+TEST_P(ScribblingPeer, FloodedThenClosedEventfds) {
   const bool peer_is_client = GetParam() == PeerRole::kClient;
   test::Pipe to_peer, from_peer;
   rtipc_group* group = nullptr;
@@ -436,7 +436,7 @@ TEST_P(HostilePeer, FloodedThenClosedEventfds) {
   rtipc_group_destroy(group);
 }
 
-INSTANTIATE_TEST_SUITE_P(Roles, HostilePeer,
+INSTANTIATE_TEST_SUITE_P(Roles, ScribblingPeer,
                          ::testing::Values(PeerRole::kClient, PeerRole::kServer),
                          [](const auto& info) {
                            return std::string("peer_is_") + role_name(info.param);

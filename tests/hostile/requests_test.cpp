@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "fdpass.h"
-#include "helpers.hpp"
+#include "../handshake/helpers.hpp"
 
 namespace {
 
