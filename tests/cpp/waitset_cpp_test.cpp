@@ -68,7 +68,7 @@ void wait_until_sleeping(pid_t tid) {
   while (!sleeping(tid)) std::this_thread::yield();
 }
 
-TEST(Waitset, AMillionPushesThroughANotifierLoseNoWakeUp) {
+TEST(CppWaitset, AMillionPushesThroughANotifierLoseNoWakeUp) {
   constexpr std::uint64_t count = 1000000;
   Pair p = connect_pair(one_way(61));
   auto producer = p.client.take_producer<std::uint64_t>(0);
@@ -114,7 +114,7 @@ TEST(Waitset, AMillionPushesThroughANotifierLoseNoWakeUp) {
   EXPECT_TRUE(ws->remove(*consumer));
 }
 
-TEST(Waitset, APeerKilledWhileWaitingIsReported) {
+TEST(CppWaitset, APeerKilledWhileWaitingIsReported) {
   std::string path = "/tmp/rtipc-cpp-ws-" + std::to_string(getpid()) + ".sock";
   auto server = rtipc::Server::create(path);
   ASSERT_TRUE(server);
@@ -147,7 +147,7 @@ TEST(Waitset, APeerKilledWhileWaitingIsReported) {
   waitpid(pid, &status, 0);
 }
 
-TEST(Waitset, ACancelDescriptorEndsTheWait) {
+TEST(CppWaitset, ACancelDescriptorEndsTheWait) {
   Pair p = connect_pair(one_way(0));
   auto consumer = p.server.take_consumer(0);
   ASSERT_TRUE(consumer);
@@ -173,7 +173,7 @@ TEST(Waitset, ACancelDescriptorEndsTheWait) {
 
 void on_signal(int) {}
 
-TEST(Waitset, ASignalHandlerEndsTheWaitWithEintr) {
+TEST(CppWaitset, ASignalHandlerEndsTheWaitWithEintr) {
   struct sigaction sa = {};
   sa.sa_handler = on_signal;  // no SA_RESTART
   struct sigaction old = {};
@@ -193,7 +193,7 @@ TEST(Waitset, ASignalHandlerEndsTheWaitWithEintr) {
   EXPECT_EQ(ready.error().code(), EINTR);
 }
 
-TEST(Waitset, ABlockedSecondCostsAtMostTwoVoluntarySwitches) {
+TEST(CppWaitset, ABlockedSecondCostsAtMostTwoVoluntarySwitches) {
   Pair p = connect_pair(one_way(0));
   auto consumer = p.server.take_consumer(0);
   auto ws = rtipc::Waitset::create();
@@ -207,7 +207,7 @@ TEST(Waitset, ABlockedSecondCostsAtMostTwoVoluntarySwitches) {
   EXPECT_LE(after - before, 2);
 }
 
-TEST(Notifier, DirectModeOrIoUringAndDetach) {
+TEST(CppNotifier, DirectModeOrIoUringAndDetach) {
   Pair p = connect_pair(one_way(0));
   auto producer = p.client.take_producer(0);
   ASSERT_TRUE(producer);
