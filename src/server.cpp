@@ -1,8 +1,10 @@
 #include "server.hpp"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -139,7 +141,7 @@ std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mod
   std::unique_ptr<Server> server(new Server(std::move(fd), bound, st.st_dev, st.st_ino));
   // Before listen(), so that no client connects under the umask's bits.
   if (mode != 0 && ::chmod(bound.c_str(), mode) < 0) fail_errno("chmod " + bound);
-  if (::listen(server->fd(), backlog <= 0 ? SOMAXCONN : backlog) < 0) fail_errno("listen " + bound);
+  if (::listen(server->fd_.get(), backlog <= 0 ? SOMAXCONN : backlog) < 0) fail_errno("listen " + bound);
   if (staged) {
     // link() names it only if the path is free; a stale file is replaced by
     // rename(), both atomically.
@@ -161,6 +163,15 @@ Server::Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino)
       creator_(::getpid()),
       buffer_(new std::byte[kRequestBufferSize]) {
   pending_.reserve(kMaxPendingConnections);
+  timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!timer_) fail_errno("timerfd_create");
+  ready_.reset(::epoll_create1(EPOLL_CLOEXEC));
+  if (!ready_) fail_errno("epoll_create1");
+  for (int fd : {fd_.get(), timer_.get()}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    if (::epoll_ctl(ready_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) fail_errno("epoll_ctl");
+  }
 }
 
 Server::~Server() {
@@ -170,10 +181,10 @@ Server::~Server() {
 }
 
 std::unique_ptr<Group> Server::serve_pending(UniqueFd conn, const ServerOptions& options,
-                                             bool* hung_up, int wait_ms) {
+                                             bool* hung_up) {
   *hung_up = false;
   try {
-    return serve_handshake(conn.get(), wait_ms, {buffer_.get(), kRequestBufferSize}, options);
+    return serve_handshake(conn.get(), 0, {buffer_.get(), kRequestBufferSize}, options);
   } catch (const ClientRejected& e) {
     // A peer that connects and hangs up without a word made no handshake
     // attempt: it is what a liveness probe (such as listen() above, run
@@ -191,13 +202,46 @@ void Server::add_pending(UniqueFd conn, int request_timeout_ms) {
     // silent connections cannot keep newer clients out.
     log(LogLevel::kInfo, "{} connections wait for their request; dropping the oldest",
         pending_.size());
-    pending_.erase(pending_.begin());
+    take_pending(0);
   }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  // Cannot fail short of memory; then the connection only waits unseen
+  // until its request time runs out (the timer still fires).
+  ::epoll_ctl(ready_.get(), EPOLL_CTL_ADD, conn.get(), &ev);
   pending_.push_back({std::move(conn), Deadline(request_timeout_ms)});
+}
+
+UniqueFd Server::take_pending(size_t i) {
+  UniqueFd conn = std::move(pending_[i].fd);
+  pending_.erase(pending_.begin() + static_cast<ptrdiff_t>(i));
+  ::epoll_ctl(ready_.get(), EPOLL_CTL_DEL, conn.get(), nullptr);
+  return conn;
+}
+
+void Server::arm_request_timer() noexcept {
+  int first_ms = -1;
+  for (const Pending& p : pending_) {
+    const int left = p.request_deadline.poll_ms();
+    if (left >= 0 && (first_ms < 0 || left < first_ms)) first_ms = left;
+  }
+  itimerspec t{};  // all zero: stopped
+  if (first_ms >= 0) {
+    t.it_value.tv_sec = first_ms / 1000;
+    t.it_value.tv_nsec = (first_ms % 1000) * 1000000L + 1;  // 0 would stop it
+  }
+  ::timerfd_settime(timer_.get(), 0, &t, nullptr);
 }
 
 std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& options) {
   const Deadline deadline(timeout_ms);
+  // However the call ends, fd() shows the table's next request deadline.
+  struct Rearm {
+    Server* server;
+    ~Rearm() { server->arm_request_timer(); }
+  } rearm{this};
+  uint64_t expirations;
+  [[maybe_unused]] ssize_t n = ::read(timer_.get(), &expirations, sizeof expirations);
   // Sized when the server was made: the loop allocates nothing of its own,
   // so that running out of memory costs only the client being served.
   std::array<pollfd, kMaxPendingConnections + 1>& fds = poll_fds_;
@@ -210,8 +254,7 @@ std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& optio
     // rejects them with -EPROTO unless the request just came).
     for (size_t i = 0; i < pending_.size(); ++i) {
       if (!pending_[i].request_deadline.expired()) continue;
-      UniqueFd conn = std::move(pending_[i].fd);
-      pending_.erase(pending_.begin() + static_cast<ptrdiff_t>(i--));
+      UniqueFd conn = take_pending(i--);
       bool hung_up;
       if (auto group = serve_pending(std::move(conn), options, &hung_up)) return group;
     }
@@ -237,8 +280,7 @@ std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& optio
     bool served = false;
     for (size_t i = 1; i < nfds && !served; ++i) {
       if (!fds[i].revents) continue;
-      UniqueFd conn = std::move(pending_[i - 1].fd);
-      pending_.erase(pending_.begin() + static_cast<ptrdiff_t>(i - 1));
+      UniqueFd conn = take_pending(i - 1);
       bool hung_up;
       if (auto group = serve_pending(std::move(conn), options, &hung_up)) return group;
       served = true;
@@ -253,15 +295,11 @@ std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& optio
       fail_errno("accept on " + path_);
     }
     // A client that sent its request before we took it is served now; the
-    // others join the table. Except for accept(0): its callers wait on
-    // the listening descriptor, which no longer shows a connection once
-    // it is in the table, so accept(0) waits for this one's request (up
-    // to the request timeout), as a blocking accept of one client would.
-    if (timeout_ms == 0 || wait_for(conn.get(), POLLIN, Deadline(0))) {
+    // others join the table (and fd(), so accept(0)'s callers wake for
+    // their requests).
+    if (wait_for(conn.get(), POLLIN, Deadline(0))) {
       bool hung_up;
-      if (auto group = serve_pending(std::move(conn), options, &hung_up,
-                                     timeout_ms == 0 ? options.request_timeout_ms : 0))
-        return group;
+      if (auto group = serve_pending(std::move(conn), options, &hung_up)) return group;
       continue;
     }
     add_pending(std::move(conn), options.request_timeout_ms);

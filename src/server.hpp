@@ -100,7 +100,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  int fd() const { return fd_.get(); }
+  // Readable when accept(0) has something to do: a new connection, a
+  // request on a waiting one, or a waiting one's request time run out (an
+  // epoll set of the listening socket, the table and a timer). So callers
+  // that sleep on it never wait in accept for a silent client.
+  int fd() const { return ready_.get(); }
   const std::string& path() const { return path_; }
 
   // Waits up to timeout_ms (-1: no limit; 0: only a client already
@@ -129,16 +133,20 @@ class Server {
     UniqueFd fd;
     Deadline request_deadline;
   };
-  // Serves conn, whose request is there or whose time is up (or waits up
-  // to wait_ms for it). Null when the peer hung up without a word
-  // (*hung_up).
+  // Serves conn, whose request is there or whose time is up. Null when the
+  // peer hung up without a word (*hung_up).
   std::unique_ptr<Group> serve_pending(UniqueFd conn, const ServerOptions& options,
-                                       bool* hung_up, int wait_ms = 0);
+                                       bool* hung_up);
   void add_pending(UniqueFd conn, int request_timeout_ms);
+  UniqueFd take_pending(size_t i);
+  // Arms the timer for the first request deadline in the table (or stops it).
+  void arm_request_timer() noexcept;
   std::vector<Pending> pending_;  // oldest first; capacity reserved
   std::array<pollfd, kMaxPendingConnections + 1> poll_fds_;
 
-  UniqueFd fd_;
+  UniqueFd fd_;     // the listening socket
+  UniqueFd timer_;  // fires at the first request deadline of the table
+  UniqueFd ready_;  // epoll: fd_, every pending connection, timer_
   std::string path_;
   dev_t dev_;
   ino_t ino_;

@@ -19,7 +19,7 @@ import (
 type Server struct {
 	c      *C.rtipc_server
 	filter cgo.Handle // 0 without a filter
-	ws     *Waitset   // the listening descriptor and a cancel eventfd, made by Accept
+	ws     *Waitset   // the server descriptor and a cancel eventfd, made by Accept
 }
 
 // Listen creates a server on path with config (nil: defaults). A stale
@@ -66,7 +66,7 @@ func Listen(path string, config *ServerConfig) (*Server, error) {
 // error matches os.ErrDeadlineExceeded and context.DeadlineExceeded).
 // A client that the filter refused gives an error matching ErrRejected;
 // the server is ready for the next client after any error. With a
-// cancellable context it sleeps in a waitset on the listening descriptor
+// cancellable context it sleeps in a waitset on the server descriptor
 // and a cancel eventfd, and accepts once a client is there: nothing wakes
 // up to look at the context. The handshake itself, once a client is
 // there, is bounded by the server's request timeout.
@@ -100,7 +100,7 @@ func (s *Server) Accept(ctx context.Context) (*Group, error) {
 	}
 }
 
-// waitForClient sleeps until the listening descriptor is readable or ctx
+// waitForClient sleeps until the server descriptor is readable or ctx
 // is done.
 func (s *Server) waitForClient(ctx context.Context) error {
 	if s.ws == nil {
@@ -124,7 +124,7 @@ func (s *Server) waitForClient(ctx context.Context) error {
 	return err
 }
 
-// Fd is the listening descriptor, readable when a client waits. Owned by
+// Fd is the server descriptor, readable when Accept has work. Owned by
 // the server.
 func (s *Server) Fd() int {
 	if s.c == nil {

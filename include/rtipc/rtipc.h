@@ -478,8 +478,11 @@ RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer *consumer, uint32_t spi
 RTIPC_EXPORT int rtipc_server_create(const char *path, const struct rtipc_server_config *config,
 				     rtipc_server **server) RTIPC_NOEXCEPT;
 
-/** Any thread: the listening descriptor, readable when a client waits to be
- * accepted. Owned by the server. */
+/** Any thread: a descriptor for poll or an event loop, readable when
+ * rtipc_server_accept(server, 0, ...) has something to do (a new
+ * connection, a request from one in the table, or one's request timeout
+ * run out); that call then never waits for a silent client. Owned by the
+ * server. */
 RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server) RTIPC_NOEXCEPT;
 
 /** Accepts one client: waits up to timeout_ms in all for a connection (-1: no
@@ -490,9 +493,8 @@ RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server) RTIPC_NOEXCEPT;
  * request wait in a table of 16, watched all at once and kept across calls
  * (each with the request timeout from its connect), so the first request
  * to arrive is served; when the table is full its oldest connection is
- * closed. With timeout_ms 0 (the call made when rtipc_server_fd is
- * readable) a new connection does not join the table: its request is
- * waited for, up to the request timeout. Blocks. Returns 0 and *group; -ETIMEDOUT when no client was
+ * closed. With timeout_ms 0 it waits for nothing (-ETIMEDOUT when it only
+ * took a silent connection into the table). Blocks. Returns 0 and *group; -ETIMEDOUT when no client was
  * accepted in time; -EINTR; -RTIPC_EREJECTED when the filter said no;
  * -E2BIG when the request exceeds the server's limits; -EBADMSG, -EINVAL,
  * -EBADF, -EPERM for a bad request or bad descriptors; -EPROTO when a

@@ -922,7 +922,7 @@ class Server {
     return Group(g);
   }
 
-  /** The listening descriptor, readable when a client waits. */
+  /** The server descriptor, readable when accept has work (see rtipc_server_fd). */
   int fd() const noexcept { return rtipc_server_fd(handle_.get()); }
 
   rtipc_server* get() const noexcept { return handle_.get(); }

@@ -305,14 +305,14 @@ TEST_F(Handshake, ClientsConnectingAtOnce) {
 }
 
 TEST_F(Handshake, DestroyedServerFailsPendingClients) {
-  rtipc_server* server;
-  ASSERT_EQ(rtipc_server_create(path.c_str(), nullptr, &server), 0);
   ExampleConfig ex;
-  test::Pipe ready;
+  test::Pipe go, ready;
   std::vector<pid_t> children;
+  // Forked before the server exists: a child holding a copy of the
+  // listening socket would keep the queue alive.
   for (int i = 0; i < 3; ++i) {
     children.push_back(test::spawn([&] {
-      ::close(rtipc_server_fd(server));  // inherited: it would keep the queue alive
+      if (go.get() == -1) return 2;
       ready.put();
       rtipc_group* g = nullptr;
       const int r = rtipc_client_connect(path.c_str(), &ex.config, -1, &g);
@@ -321,6 +321,9 @@ TEST_F(Handshake, DestroyedServerFailsPendingClients) {
                                                                                              : 1;
     }));
   }
+  rtipc_server* server;
+  ASSERT_EQ(rtipc_server_create(path.c_str(), nullptr, &server), 0);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(go.put());
   for (int i = 0; i < 3; ++i) ASSERT_NE(ready.get(), -1);
   pollfd p = {rtipc_server_fd(server), POLLIN, 0};
   ASSERT_EQ(::poll(&p, 1, 10000), 1);  // at least one is queued

@@ -3,6 +3,7 @@
 // there is room), RLIMIT_MEMLOCK (RTIPC_GROUP_MLOCK_REQUIRED fails cleanly,
 // RTIPC_GROUP_MLOCK warns and goes on), and close-on-exec on every
 // descriptor the library makes, checked across a real exec.
+#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/capability.h>
@@ -328,6 +329,17 @@ std::set<int> fds_after_exec() {
   return out;
 }
 
+std::set<int> open_fds() {
+  std::set<int> fds;
+  DIR* d = ::opendir("/proc/self/fd");
+  if (!d) return fds;
+  while (const dirent* e = ::readdir(d))
+    if (e->d_name[0] != '.') fds.insert(std::atoi(e->d_name));
+  fds.erase(::dirfd(d));
+  ::closedir(d);
+  return fds;
+}
+
 void add_group_fds(const rtipc_group* group, std::set<int>* fds) {
   int all[16];
   const int n = rtipc_group_fds(group, all, 16);
@@ -340,7 +352,13 @@ TEST(CloseOnExec, NoLibraryDescriptorSurvivesExec) {
   test::TempDir dir;
   const std::string ours = dir.path("ours.sock"), theirs = dir.path("theirs.sock");
   rtipc_server* server = nullptr;
+  const std::set<int> before = open_fds();
   ASSERT_EQ(rtipc_server_create(ours.c_str(), nullptr, &server), 0);
+  std::set<int> library;  // the server's: its socket, epoll and timer
+  for (int fd : open_fds())
+    if (!before.count(fd)) library.insert(fd);
+  EXPECT_EQ(library.size(), 3u);
+  EXPECT_TRUE(library.count(rtipc_server_fd(server)));
   test::Pipe ready, quit;
   const Config config = three_eventfd_channels();
   const pid_t child = test::spawn([&] {
@@ -364,9 +382,8 @@ TEST(CloseOnExec, NoLibraryDescriptorSurvivesExec) {
   ASSERT_EQ(rtipc_client_connect(theirs.c_str(), &c, 10000, &connected), 0);
   ASSERT_EQ(rtipc_group_create(&c, &created), 0);
 
-  std::set<int> library{rtipc_server_fd(server)};
   for (const rtipc_group* g : {accepted, connected, created}) add_group_fds(g, &library);
-  EXPECT_EQ(library.size(), 1u + 5 + 5 + 4);  // server; two groups with pidfds; one without
+  EXPECT_EQ(library.size(), 3u + 5 + 5 + 4);  // server; two groups with pidfds; one without
   for (int fd : library) EXPECT_TRUE(::fcntl(fd, F_GETFD) & FD_CLOEXEC) << fd;
 
   const int control = ::open("/dev/null", O_RDONLY);  // not close-on-exec: must show up

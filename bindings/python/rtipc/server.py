@@ -150,7 +150,7 @@ class Server(_lib.Closable):
                  min_cacheline: int = 0, max_channels: int = 0, max_slots: int = 0,
                  max_region_size: int = 0, max_private_size: int = 0) -> None:
         self._h = None
-        self._ws: Optional[Waitset] = None  # accept's: the listening fd and the signal pipe
+        self._ws: Optional[Waitset] = None  # accept's: the server fd and the signal pipe
         self._settings = _settings(filter, group_flags, request_timeout, backlog, socket_mode,
                                    min_cacheline, max_channels, max_slots, max_region_size,
                                    max_private_size)
@@ -168,7 +168,7 @@ class Server(_lib.Closable):
             self._h = None
 
     def fileno(self) -> int:
-        """The listening descriptor, readable when a client waits."""
+        """The server descriptor, readable when accept has work: a new client, a request, or a waiting client's time run out."""
         if self._h is None:
             raise ValueError("the server is closed")
         return _L.rtipc_server_fd(self._h)
@@ -185,7 +185,7 @@ class Server(_lib.Closable):
         while True:
             ms = _timeout_ms(deadline)
             if main and ms != 0:
-                # Sleep on the listening descriptor and the signal pipe
+                # Sleep on the server descriptor and the signal pipe
                 # (Ctrl-C ends it at once), then take the client.
                 if self._ws is None:
                     self._ws = Waitset(max_events=1)

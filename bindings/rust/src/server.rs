@@ -80,7 +80,8 @@ impl Server {
         Ok(unsafe { Group::from_raw(raw) })
     }
 
-    /// The listening descriptor, readable when a client waits.
+    /// The server descriptor, readable when `accept` has work: a new client, a
+    /// request, or a waiting client's time run out.
     pub fn fd(&self) -> BorrowedFd<'_> {
         // SAFETY: the server owns the descriptor for as long as it lives.
         unsafe { BorrowedFd::borrow_raw(sys::rtipc_server_fd(self.raw)) }
