@@ -56,6 +56,16 @@
  *           may change while you read them, so copy what you check.
  * Descriptors
  *           Every descriptor the library creates is close-on-exec.
+ * Comments  Every function's comment has one shape: a one-line summary,
+ *           then four labelled parts in this order:
+ *             Returns: what success returns and which outputs it fills;
+ *             Errors:  each negative value and its cause, or "none";
+ *             Blocks:  "no", "no; system calls", or what it waits for;
+ *             Owns:    what it takes, borrows or hands over, and how long
+ *                      a returned pointer stays valid, or "nothing".
+ *           One comment may cover the declarations right after it. How a
+ *           call works inside is told in the man pages (rtipc(3) and the
+ *           page of each handle) and docs/, not here.
  */
 #ifndef RTIPC_H
 #define RTIPC_H
@@ -92,26 +102,40 @@ typedef struct rtipc_proposal rtipc_proposal;
  * Version, run-time facts, errors, logging
  */
 
-/** The library's version, "MAJOR.MINOR.MICRO", and its parts; compare with
- * RTIPC_VERSION and RTIPC_VERSION_MAJOR etc. from the header you built with. */
+/** The library's version, "MAJOR.MINOR.MICRO", and its parts.
+ * Returns: the version; compare with RTIPC_VERSION and RTIPC_VERSION_MAJOR etc.
+ *          from the header you built with.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    the string is static. */
 RTIPC_EXPORT const char *rtipc_version(void) RTIPC_NOEXCEPT;
 RTIPC_EXPORT unsigned rtipc_version_major(void) RTIPC_NOEXCEPT;
 RTIPC_EXPORT unsigned rtipc_version_minor(void) RTIPC_NOEXCEPT;
 RTIPC_EXPORT unsigned rtipc_version_micro(void) RTIPC_NOEXCEPT;
 
-/** The cache-line size this library lays out a client's group with when its
- * config says 0 (a build option of the library, 64 unless changed). */
+/** The cache line a client's group is laid out with when its config says 0.
+ * Returns: a build option of the library, 64 unless changed.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    nothing. */
 RTIPC_EXPORT uint32_t rtipc_default_cacheline(void) RTIPC_NOEXCEPT;
 
 /** Library codes beyond errno; functions return them negated. */
 #define RTIPC_EREJECTED 4096 /**< the server (or its filter) said no */
 
-/** A static description of err (negative or positive errno, or library code). */
+/** A description of err: a negative or positive errno, or a library code.
+ * Returns: static text for any value at all.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    the text is static. */
 RTIPC_EXPORT const char *rtipc_strerror(int err) RTIPC_NOEXCEPT;
 
-/** The calling thread's message for its last failed call (any call that
- * returned a negative value, hot path included), or "" before the first.
- * Valid until the thread's next failing call. */
+/** The calling thread's message for its last failed call.
+ * Returns: the message of the last call, hot path included, that returned a
+ *          negative value; "" before the first.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    the library's; valid until the thread's next failing call. */
 RTIPC_EXPORT const char *rtipc_last_error(void) RTIPC_NOEXCEPT;
 
 #define RTIPC_LOG_NONE 0u
@@ -122,11 +146,13 @@ RTIPC_EXPORT const char *rtipc_last_error(void) RTIPC_NOEXCEPT;
 
 typedef void (*rtipc_log_fn)(unsigned level, const char *text, void *user);
 
-/** Sends messages up to max_level (RTIPC_LOG_*) to fn, from whichever thread
- * logs; fn may call rtipc_set_log itself. fn NULL means stderr. The default
- * is silence, unless the environment variable RTIPC_LOG names a level
- * (error, warning, info or debug) when the library first logs: then that
- * level goes to stderr. */
+/** Sends log messages up to max_level (RTIPC_LOG_*) to fn; NULL: stderr.
+ * Returns: nothing. The default is silence, unless the environment variable
+ *          RTIPC_LOG names a level (error, warning, info or debug) when the
+ *          library first logs: then that level goes to stderr.
+ * Errors:  none.
+ * Blocks:  no; fn runs on whichever thread logs and may call rtipc_set_log.
+ * Owns:    borrows user until the next rtipc_set_log. */
 RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void *user, unsigned max_level) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
@@ -218,22 +244,41 @@ struct rtipc_server_config {
  * only after an accept.
  */
 
+/** How many producers (consumers) the proposal has, in the server's terms.
+ * Returns: the count.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    nothing. */
 RTIPC_EXPORT uint32_t rtipc_proposal_producer_count(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
 RTIPC_EXPORT uint32_t rtipc_proposal_consumer_count(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
-/** Fills the first config->size bytes of *config with channel index's
- * configuration (flags 0 or RTIPC_CHANNEL_EVENTFD; info points into the
- * proposal). Returns 0, -EINVAL (no such index, or a bad size). */
+/** Fills the first config->size bytes of *config with channel index's configuration.
+ * Returns: 0; flags are 0 or RTIPC_CHANNEL_EVENTFD.
+ * Errors:  -EINVAL: no such index, or a bad size.
+ * Blocks:  no.
+ * Owns:    config->info points into the proposal: valid during the filter call. */
 RTIPC_EXPORT int rtipc_proposal_producer_config(const rtipc_proposal *proposal, uint32_t index,
 						struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
 RTIPC_EXPORT int rtipc_proposal_consumer_config(const rtipc_proposal *proposal, uint32_t index,
 						struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
-/** The group's info bytes (NULL when none); *size receives their count. */
+/** The group's info bytes.
+ * Returns: the bytes, or NULL when none; *size receives their count.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    points into the proposal: valid during the filter call. */
 RTIPC_EXPORT const void *rtipc_proposal_info(const rtipc_proposal *proposal, size_t *size) RTIPC_NOEXCEPT;
-/** Bytes of the shared region the layout needs, and its cache line. */
+/** Bytes of the shared region the layout needs, and the layout's cache line.
+ * Returns: the size; the cache line.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    nothing. */
 RTIPC_EXPORT uint64_t rtipc_proposal_region_size(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
 RTIPC_EXPORT uint32_t rtipc_proposal_cacheline(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
-/** The client process from SO_PEERCRED at connect time; pid 0 and uid/gid
- * (uint32_t)-1 when unknown (rtipc_group_from_request saw no socket). */
+/** The client process, from SO_PEERCRED at connect time.
+ * Returns: its pid, uid and gid; pid 0 and uid/gid (uint32_t)-1 when unknown
+ *          (rtipc_group_from_request saw no socket).
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    nothing. */
 RTIPC_EXPORT int32_t rtipc_proposal_peer_pid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
 RTIPC_EXPORT uint32_t rtipc_proposal_peer_uid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
 RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
@@ -248,80 +293,113 @@ RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal *proposal) RT
  * request. */
 #define RTIPC_MAX_REQUEST_SIZE 65536u
 
-/** Creates a group as a client: a sealed memfd holding every channel and the
- * eventfds the configuration asks for. The configuration is copied.
- * Returns 0 and *group, or -EINVAL (bad configuration), -E2BIG (see
- * Structs), -EMSGSIZE (the request would exceed RTIPC_MAX_REQUEST_SIZE),
- * -ENOMEM, -errno of a failed system call. Makes system calls; does not
- * block. Every group (this one, one from rtipc_group_from_request, one a
- * server accepts) and each of its channels get a record in the process's
- * statistics page, a memfd named "rtipc-stats" that the rtipc(1) program
- * reads (docs/stats.md), unless RTIPC_STATS=0 is in the environment. */
+/** Creates a group as a client: a sealed memfd with every channel, and eventfds.
+ * Returns: 0 and *group. The group and its channels get a record in the
+ *          process's statistics page unless RTIPC_STATS=0 (rtipc(3)).
+ * Errors:  -EINVAL: a bad configuration. -E2BIG: see Structs. -EMSGSIZE: the
+ *          request would exceed RTIPC_MAX_REQUEST_SIZE. -ENOMEM. -errno of a
+ *          failed system call.
+ * Blocks:  no; system calls.
+ * Owns:    the configuration is copied; the caller owns *group
+ *          (rtipc_group_destroy). */
 RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config *config, rtipc_group **group) RTIPC_NOEXCEPT;
 
-/** The protocol request that describes the group (docs/protocol.md). Writes
- * it to buf when size is enough, and returns its length either way (like
- * snprintf). buf may be NULL when size is 0. */
+/** The protocol request that describes the group (docs/protocol.md).
+ * Returns: its length, whether or not it fit (like snprintf); written to buf
+ *          when size is enough.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    buf is the caller's; it may be NULL when size is 0. */
 RTIPC_EXPORT int rtipc_group_request(const rtipc_group *group, void *buf, size_t size) RTIPC_NOEXCEPT;
 
-/** The descriptors to send with the request: the memfd, then the eventfds in
- * table order. Writes them to fds when count is enough and returns how many
- * there are. They stay owned by the group. fds may be NULL when count is 0. */
+/** The descriptors to send with the request: the memfd, then the eventfds.
+ * Returns: how many there are, in table order; written to fds when count is
+ *          enough.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    the descriptors stay the group's; fds may be NULL when count is 0. */
 RTIPC_EXPORT int rtipc_group_fds(const rtipc_group *group, int *fds, size_t count) RTIPC_NOEXCEPT;
 
-/** Builds the server side of a group from a client's request bytes and the
- * descriptors that came with them, checking everything (a hostile peer gets
- * an error, never a crash) against config (NULL: defaults), whose filter,
- * if any, decides with an unknown peer. Takes ownership of all fd_count
- * descriptors and closes them also on failure. Returns 0 and *group, or
- * -EBADMSG (malformed request or wrong descriptor count), -EINVAL (a size
- * beyond the hard limits), -E2BIG (beyond config's limits), -EBADF or
- * -EPERM (a descriptor that is not a sealed tmpfs memfd or not an eventfd),
- * -RTIPC_EREJECTED (the filter), -errno. */
+/** Builds the server side of a group from a client's request and descriptors.
+ * Returns: 0 and *group. Everything is checked against config (NULL: defaults),
+ *          whose filter, if any, decides with an unknown peer; a hostile peer
+ *          gets an error, never a crash.
+ * Errors:  -EBADMSG: a malformed request or a wrong descriptor count. -EINVAL:
+ *          a size beyond the hard limits. -E2BIG: beyond config's limits.
+ *          -EBADF, -EPERM: a descriptor that is not a sealed tmpfs memfd or not
+ *          an eventfd. -RTIPC_EREJECTED: the filter. -errno.
+ * Blocks:  no; system calls.
+ * Owns:    takes all fd_count descriptors, and closes them also on failure;
+ *          the caller owns *group. */
 RTIPC_EXPORT int rtipc_group_from_request(const void *request, size_t size, const int *fds,
 					  size_t fd_count, const struct rtipc_server_config *config,
 					  rtipc_group **group) RTIPC_NOEXCEPT;
 
-/** Destroys the group and the channels not taken out of it. Channels taken
- * out live on: the shared memory stays mapped until the last one is gone. */
+/** Destroys the group and the channels not taken out of it.
+ * Returns: nothing.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    releases the group; channels taken out live on, and the shared
+ *          memory stays mapped until the last one is gone. Accepts NULL. */
 RTIPC_EXPORT void rtipc_group_destroy(rtipc_group *group) RTIPC_NOEXCEPT;
 
+/** How many producers (consumers) the group has, in this side's terms.
+ * Returns: the count.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    nothing. */
 RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group *group) RTIPC_NOEXCEPT;
 RTIPC_EXPORT uint32_t rtipc_group_consumer_count(const rtipc_group *group) RTIPC_NOEXCEPT;
 
-/** The group's info bytes; *size receives their count. NULL when there are none. */
+/** The group's info bytes.
+ * Returns: the bytes, or NULL when there are none; *size receives their count.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    the group's: valid while it lives. */
 RTIPC_EXPORT const void *rtipc_group_info(const rtipc_group *group, size_t *size) RTIPC_NOEXCEPT;
 
-/** The layout's cache line and the region's size in bytes. */
+/** The layout's cache line, and the region's size in bytes.
+ * Returns: the cache line; the size.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    nothing. */
 RTIPC_EXPORT uint32_t rtipc_group_cacheline(const rtipc_group *group) RTIPC_NOEXCEPT;
 RTIPC_EXPORT uint64_t rtipc_group_region_size(const rtipc_group *group) RTIPC_NOEXCEPT;
 
-/** Fills the first config->size bytes of *config with producer (or consumer)
- * channel index's configuration, info included (valid while the group
- * lives). Returns 0 or -EINVAL. */
+/** Fills the first config->size bytes of *config with channel index's configuration.
+ * Returns: 0; info included.
+ * Errors:  -EINVAL: no such index, or a bad size.
+ * Blocks:  no.
+ * Owns:    config->info points into the group: valid while it lives. */
 RTIPC_EXPORT int rtipc_group_producer_config(const rtipc_group *group, uint32_t index,
 					     struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
 RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group *group, uint32_t index,
 					     struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
 
-/** The peer process's pid, as the handshake's SO_PEERCRED gave it, or 0 when
- * unknown (a group built by rtipc_group_create or rtipc_group_from_request,
- * which saw no handshake). These are the kernel's credentials of the socket:
- * a client's peer is the process that called rtipc_server_create, and both
- * ends of a socketpair name the process that created it. */
+/** The peer process's pid, as the handshake's SO_PEERCRED gave it.
+ * Returns: the pid, or 0 when unknown (a group from rtipc_group_create or
+ *          rtipc_group_from_request saw no handshake). These are the socket's
+ *          credentials: a client's peer is the process that called
+ *          rtipc_server_create; both ends of a socketpair name its creator.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    nothing. */
 RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group *group) RTIPC_NOEXCEPT;
 
-/** A descriptor that turns readable (POLLIN) once the peer process has
- * exited, however it went, for poll/epoll/select: a pidfd, taken during the
- * handshake (SO_PEERPIDFD, Linux 6.5+, or pidfd_open, Linux 5.3+). Owned by
- * the group; the producers and consumers taken out of it watch the same
- * process on their own. Returns -ENOTSUP when unknown (no handshake, or a
- * kernel without pidfds). */
+/** A pidfd of the peer process: readable (POLLIN) once it has exited.
+ * Returns: the descriptor, for poll/epoll/select, taken during the handshake
+ *          (rtipc_group(3) says how).
+ * Errors:  -ENOTSUP: unknown (no handshake, or a kernel without pidfds).
+ * Blocks:  no.
+ * Owns:    the group's; its producers and consumers watch the peer on their
+ *          own. */
 RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group *group) RTIPC_NOEXCEPT;
 
-/** Takes producer (or consumer) index out of the group; the caller owns it and
- * destroys it with rtipc_producer_destroy (rtipc_consumer_destroy). Returns
- * 0, -EINVAL (no such index) or -EBUSY (taken already). */
+/** Takes producer (consumer) index out of the group.
+ * Returns: 0 and *producer (*consumer).
+ * Errors:  -EINVAL: no such index. -EBUSY: taken already.
+ * Blocks:  no.
+ * Owns:    the caller owns it (rtipc_producer_destroy, rtipc_consumer_destroy). */
 RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group *group, uint32_t index,
 					   rtipc_producer **producer) RTIPC_NOEXCEPT;
 RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group *group, uint32_t index,
@@ -340,53 +418,64 @@ RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group *group, uint32_t index,
 #define RTIPC_PUBLISHED_DISCARDED 1 /**< ... and the oldest waiting message was dropped */
 #define RTIPC_QUEUE_FULL 2          /**< nothing published; the message stays in place */
 
+/** Destroys the producer.
+ * Returns: nothing; counts queued for a notifier reach the eventfd first.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    releases the producer and its eventfd. Accepts NULL. */
 RTIPC_EXPORT void rtipc_producer_destroy(rtipc_producer *producer) RTIPC_NOEXCEPT;
 
-/** Where to write the next message: rtipc_producer_msg_size() bytes, aligned
- * to rtipc_producer_msg_align(). Valid until the next rtipc_produce that
- * publishes. The slot is shared memory the peer can see (unless the group
- * has RTIPC_GROUP_PRODUCER_CACHE), so write the message, then produce. */
+/** Where to write the next message.
+ * Returns: rtipc_producer_msg_size() bytes aligned to rtipc_producer_msg_align().
+ *          The slot is shared memory the peer can see (unless the group has
+ *          RTIPC_GROUP_PRODUCER_CACHE): write the message, then produce.
+ * Errors:  none.
+ * Blocks:  no. Hot path.
+ * Owns:    the producer's; valid until the next rtipc_produce that publishes. */
 RTIPC_EXPORT void *rtipc_producer_msg(rtipc_producer *producer) RTIPC_NOEXCEPT;
 
-/** Publishes the message at rtipc_producer_msg(). Returns RTIPC_PUBLISHED,
- * RTIPC_PUBLISHED_DISCARDED or RTIPC_QUEUE_FULL, or -EPROTO when the shared
- * indices are corrupt (nothing is written outside the region), -EINVAL for
- * a bad mode. Wait-free. On a channel with an eventfd a publishing push
- * adds one count to it: one io_uring_enter(2) on the calling thread's own
- * small io_uring (made on first use, one descriptor per thread, closed when
- * the thread ends), which hands the write to a kernel worker and waits up to 10 ms for it
- * (so the count is there on return), so a peer can delay the push by at
- * most that, whatever it does to the shared descriptor (issue 18);
- * attached to a notifier in io_uring mode, no system call at all
- * (rtipc_producer_set_notifier). Residual risk: where io_uring is not built
- * (-Dio_uring=disabled), forbidden (RTIPC_NO_IO_URING) or refused (Linux
- * before 6.1, seccomp), the push makes one poll(2) and one write(2), and a
- * peer that clears O_NONBLOCK, keeps the counter full and moves it by one
- * count can catch that write between the two calls and hold it until it
- * reads (docs/protocol.md §11). */
+/** Publishes the message at rtipc_producer_msg().
+ * Returns: RTIPC_PUBLISHED, RTIPC_PUBLISHED_DISCARDED or RTIPC_QUEUE_FULL.
+ * Errors:  -EPROTO: the shared indices are corrupt (nothing is written outside
+ *          the region). -EINVAL: a bad mode.
+ * Blocks:  no; wait-free. On a channel with an eventfd a publishing push adds
+ *          one count to it: one io_uring_enter(2), which a peer can delay by
+ *          at most 10 ms; attached to a notifier in io_uring mode, no system
+ *          call. Without io_uring, poll(2) and write(2), which a hostile peer
+ *          can hold (rtipc_producer(3)).
+ * Owns:    nothing. */
 RTIPC_EXPORT int rtipc_produce(rtipc_producer *producer, unsigned mode) RTIPC_NOEXCEPT;
 
-/** Any thread: message size, slot count n = 3 + add_msgs (before the
- * consumer's first message n - 1 messages fit; after it, n - 2 wait behind
- * the one the consumer reads), the alignment of rtipc_producer_msg() (the
- * layout's cache line, which the client chose; a server can refuse small
- * ones with min_cacheline), info bytes (NULL when none; *size receives
- * their count) and the eventfd (-ENOTSUP when the channel has none; owned
- * by the producer). */
+/** Any thread: the channel's message size, slots, alignment, info and eventfd.
+ * Returns: the message size; the slot count n = 3 + add_msgs (before the
+ *          consumer's first message n - 1 messages fit; after it, n - 2 wait
+ *          behind the one the consumer reads); the alignment of
+ *          rtipc_producer_msg(), the layout's cache line (the client chose it;
+ *          a server can refuse small ones with min_cacheline); the info bytes
+ *          (NULL when none; *size receives their count); the eventfd.
+ * Errors:  rtipc_producer_fd: -ENOTSUP when the channel has no eventfd.
+ * Blocks:  no.
+ * Owns:    info and the eventfd are the producer's. */
 RTIPC_EXPORT size_t rtipc_producer_msg_size(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 RTIPC_EXPORT uint32_t rtipc_producer_slots(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 RTIPC_EXPORT size_t rtipc_producer_msg_align(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 RTIPC_EXPORT const void *rtipc_producer_info(const rtipc_producer *producer, size_t *size) RTIPC_NOEXCEPT;
 RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
-/** Any thread: how many published messages the consumer has not taken yet
- * (a snapshot; the one it holds does not count). Reads shared memory only,
- * writes nothing, no system call. Returns the count or -EPROTO. */
+/** Any thread: how many published messages the consumer has not taken yet.
+ * Returns: the count, a snapshot (the message the consumer holds does not
+ *          count); reads shared memory only and writes nothing.
+ * Errors:  -EPROTO: the shared indices are corrupt.
+ * Blocks:  no; no system call.
+ * Owns:    nothing. */
 RTIPC_EXPORT int rtipc_producer_pending(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
-/** Any thread: whether the peer process still runs: 1 while it does, 0 once
- * it has exited, -ENOTSUP when unknown (see rtipc_group_peer_fd), -errno.
- * Works after the group is destroyed. One poll(2): not for the hot path. */
+/** Any thread: whether the peer process still runs.
+ * Returns: 1 while it does, 0 once it has exited; works after the group is
+ *          destroyed.
+ * Errors:  -ENOTSUP: unknown (see rtipc_group_peer_fd). -errno.
+ * Blocks:  no; one poll(2): not for the hot path.
+ * Owns:    nothing. */
 RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
@@ -403,142 +492,176 @@ RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer *producer) RTIPC
 #define RTIPC_NEW 2              /**< a new message, directly after the last one */
 #define RTIPC_NEW_AFTER_GAP 3    /**< a new message; messages before it were skipped */
 
+/** Destroys the consumer.
+ * Returns: nothing.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    releases the consumer and its eventfd; remove it from any waitset
+ *          first. Accepts NULL. */
 RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
-/** The message the consumer holds, read in place; NULL before the first
- * message. Valid until the next rtipc_consume; the producer never writes it
- * meanwhile (a hostile one could: see Peers). */
+/** The message the consumer holds, read in place.
+ * Returns: the message, or NULL before the first. The producer never writes it
+ *          meanwhile (a hostile one could: see Peers).
+ * Errors:  none.
+ * Blocks:  no. Hot path.
+ * Owns:    the consumer's; valid until the next rtipc_consume. */
 RTIPC_EXPORT const void *rtipc_consumer_msg(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
-/** Moves to the next (or newest) message. Returns RTIPC_NOTHING_PRODUCED,
- * RTIPC_NO_NEW, RTIPC_NEW or RTIPC_NEW_AFTER_GAP (>= RTIPC_NEW:
- * rtipc_consumer_msg() changed), or -EPROTO when the shared indices are
- * corrupt, -EINVAL for a bad mode. No system call; finding nothing new
- * writes no shared memory, in either mode. NEXT is wait-free; LATEST retries
- * while the producer overruns it, at most 4 times, and then takes the next
- * message as NEXT would (a gap is still reported), so it is wait-free too. */
+/** Moves to the next (RTIPC_CONSUME_NEXT) or newest (LATEST) message.
+ * Returns: RTIPC_NOTHING_PRODUCED, RTIPC_NO_NEW, RTIPC_NEW or
+ *          RTIPC_NEW_AFTER_GAP; from RTIPC_NEW up, rtipc_consumer_msg()
+ *          changed. Finding nothing new writes no shared memory.
+ * Errors:  -EPROTO: the shared indices are corrupt. -EINVAL: a bad mode.
+ * Blocks:  no; wait-free in both modes (rtipc_consumer(3)), no system call.
+ * Owns:    nothing. */
 RTIPC_EXPORT int rtipc_consume(rtipc_consumer *consumer, unsigned mode) RTIPC_NOEXCEPT;
 
-/** Any thread: as the producer's getters. */
+/** Any thread: as the producer's getters (rtipc_producer_msg_size).
+ * Returns: the message size; the slot count; the alignment; the info bytes
+ *          (NULL when none; *size receives their count).
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    info is the consumer's. */
 RTIPC_EXPORT size_t rtipc_consumer_msg_size(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 RTIPC_EXPORT uint32_t rtipc_consumer_slots(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 RTIPC_EXPORT size_t rtipc_consumer_msg_align(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 RTIPC_EXPORT const void *rtipc_consumer_info(const rtipc_consumer *consumer, size_t *size) RTIPC_NOEXCEPT;
 
-/** Any thread: the channel's eventfd, for poll/epoll/select, or -ENOTSUP
- * when it has none. Owned by the consumer. Readable means "maybe a new
- * message": call rtipc_consume until it reports nothing new, then
- * rtipc_consumer_wait(consumer, 0) to take stale counts so that a
- * level-triggered poll does not report it again for nothing; when that
- * returns 1 a message came meanwhile (its count may be gone): consume
- * again. A peer can
- * keep the counter full: register it edge-triggered (EPOLLET), as the
- * library's own waits do, to sleep through that. */
+/** Any thread: the channel's eventfd, for poll/epoll/select.
+ * Returns: the descriptor. Readable means "maybe a new message"; register it
+ *          edge-triggered (EPOLLET), or take stale counts as rtipc_consumer(3)
+ *          shows, since a peer can keep the counter full.
+ * Errors:  -ENOTSUP: the channel has no eventfd.
+ * Blocks:  no.
+ * Owns:    the consumer's. */
 RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
-/** Any thread: as rtipc_producer_pending, from the consumer's side. */
+/** Any thread: as rtipc_producer_pending, from the consumer's side.
+ * Returns: the count of published messages not taken yet.
+ * Errors:  -EPROTO: the shared indices are corrupt.
+ * Blocks:  no; no system call.
+ * Owns:    nothing. */
 RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
-/** Blocks until rtipc_consume would find something new, or timeout_ms passes
- * (-1: no limit; 0: just check), or the peer process exits, or a signal
- * handler runs. Spins first if rtipc_consumer_set_spin asked for it (never
- * longer than timeout_ms), then sleeps on the eventfd and the peer's pidfd
- * (when known). Counts left in the eventfd by messages already consumed
- * are taken on entry, at most 4096 reads per call however many a peer
- * piled up, and never make it return early or keep it awake: it sleeps on
- * the eventfd edge-triggered, so only a new count wakes it. Returns 1 when something is
- * there, 0 on timeout, -EPIPE when the peer has exited and nothing new is
- * left (what it published before it went is still reported first), -EINTR,
- * -ENOTSUP when the channel has no eventfd and no message came while
- * spinning, -errno. Does not consume.
- * A channel without eventfd cannot sleep: poll it with rtipc_consume and
- * watch rtipc_consumer_peer_alive (or rtipc_group_peer_fd) every so often
- * to notice a peer that is gone. */
+/** Waits until rtipc_consume would find something new, or the peer exits.
+ * Returns: 1 when something is there; 0 when timeout_ms passed (-1: no limit;
+ *          0: just check). What the peer published before it went is reported
+ *          first. Counts left by messages already consumed never make it
+ *          return early (rtipc_consumer(3)). Does not consume.
+ * Errors:  -EPIPE: the peer has exited and nothing new is left. -EINTR.
+ *          -ENOTSUP: the channel has no eventfd and no message came while
+ *          spinning (poll such a channel with rtipc_consume, and watch
+ *          rtipc_consumer_peer_alive). -errno.
+ * Blocks:  yes: spins for rtipc_consumer_set_spin's time (never longer than
+ *          timeout_ms), then sleeps on the eventfd and the peer's pidfd.
+ * Owns:    nothing. */
 RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer *consumer, int timeout_ms) RTIPC_NOEXCEPT;
 
-/** Any thread: as rtipc_producer_peer_alive. */
+/** Any thread: as rtipc_producer_peer_alive.
+ * Returns: 1 while the peer runs, 0 once it has exited.
+ * Errors:  -ENOTSUP: unknown. -errno.
+ * Blocks:  no; one poll(2).
+ * Owns:    nothing. */
 RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 
-/** How long rtipc_consumer_wait busy-polls before it sleeps; 0 (the default)
- * sleeps at once. */
+/** How long rtipc_consumer_wait busy-polls before it sleeps.
+ * Returns: nothing; 0 (the default) sleeps at once.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    nothing. */
 RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer *consumer, uint32_t spin_ns) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Handshake over a Unix SOCK_SEQPACKET socket (docs/protocol.md)
  */
 
-/** Listens on path, with the settings of config (NULL: defaults; copied). A
- * stale socket file that nobody listens on (connect refused) is replaced;
- * if a server listens there, fails with -EADDRINUSE (that server sees a
- * connection that hangs up at once, which its accept skips); anything there
- * that is not a socket fails with -EEXIST and is never removed. Returns 0
- * and *server, or -EINVAL, -E2BIG (see Structs), -ENAMETOOLONG, -errno. A
- * child forked without exec inherits the listening descriptor and keeps it
- * alive. */
+/** Listens on path, with the settings of config (NULL: defaults).
+ * Returns: 0 and *server. A stale socket file that nobody listens on
+ *          (connect refused) is replaced.
+ * Errors:  -EADDRINUSE: a server listens there (it sees a connection that
+ *          hangs up at once, which its accept skips). -EEXIST: something that
+ *          is not a socket is there; it is never removed. -EINVAL. -E2BIG: see
+ *          Structs. -ENAMETOOLONG. -errno.
+ * Blocks:  no; system calls.
+ * Owns:    config is copied; the caller owns *server (rtipc_server_destroy).
+ *          A child forked without exec inherits the listening descriptor and
+ *          keeps it alive. */
 RTIPC_EXPORT int rtipc_server_create(const char *path, const struct rtipc_server_config *config,
 				     rtipc_server **server) RTIPC_NOEXCEPT;
 
 /** Any thread: a descriptor for poll or an event loop, readable when
- * rtipc_server_accept(server, 0, ...) has something to do (a new
- * connection, a request from one in the table, or one's request timeout
- * run out); that call then never waits for a silent client. Owned by the
- * server. */
+ * rtipc_server_accept(server, 0, ...) has something to do.
+ * Returns: the descriptor: an epoll set of the listening socket, the
+ *          connections waiting for their request and their request timer
+ *          (rtipc_server(3)).
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    the server's. */
 RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server) RTIPC_NOEXCEPT;
 
-/** Accepts one client: waits up to timeout_ms in all for a connection (-1: no
- * limit, 0: only one already waiting), reads and checks its request against
- * the limits, asks the filter, builds the group, replies, and closes the
- * connection. The deadline holds however many clients come and go
- * meanwhile, silent ones included: connections that have not sent their
- * request wait in a table of 16, watched all at once and kept across calls
- * (each with the request timeout from its connect), so the first request
- * to arrive is served; when the table is full its oldest connection is
- * closed. With timeout_ms 0 it waits for nothing (-ETIMEDOUT when it only
- * took a silent connection into the table). Blocks. Returns 0 and *group; -ETIMEDOUT when no client was
- * accepted in time; -EINTR; -RTIPC_EREJECTED when the filter said no;
- * -E2BIG when the request exceeds the server's limits; -EBADMSG, -EINVAL,
- * -EBADF, -EPERM for a bad request or bad descriptors; -EPROTO when a
- * client connected but sent no request within the request timeout; -EPIPE
- * (or -ECONNRESET) when it left before the reply; -EMFILE (or -ENFILE,
- * -ENOMEM) when this process ran out of descriptors or memory (a client
- * caught in it got -ENOMEM or -1). A connection that hangs up without
- * sending anything is skipped. In every rejection the client got the reason
- * where the socket allowed: -E2BIG, -EBADMSG, -EINVAL, -EBADF, -EACCES (for
- * -EPERM), -ENOMEM, -RTIPC_EREJECTED, or -1 for any other. Every failure that concerns one client leaves the server ready
- * for the next, with every received descriptor closed. */
+/** Accepts one client: request, limits, filter, group, reply, close.
+ * Returns: 0 and *group. Silent clients cannot hold it past its deadline, and
+ *          a connection that hangs up without sending anything is skipped
+ *          (rtipc_server(3)). Every failure that concerns one client leaves the
+ *          server ready for the next, with every received descriptor closed;
+ *          in every rejection the client got the reason where the socket
+ *          allowed: -E2BIG, -EBADMSG, -EINVAL, -EBADF, -EACCES (for -EPERM),
+ *          -ENOMEM, -RTIPC_EREJECTED, or -1 for any other.
+ * Errors:  -ETIMEDOUT: no client accepted in time. -EINTR. -RTIPC_EREJECTED:
+ *          the filter said no. -E2BIG: beyond the server's limits. -EBADMSG,
+ *          -EINVAL, -EBADF, -EPERM: a bad request or bad descriptors. -EPROTO:
+ *          a client connected but sent no request within the request timeout.
+ *          -EPIPE (or -ECONNRESET): it left before the reply. -EMFILE (or
+ *          -ENFILE, -ENOMEM): this process ran out of descriptors or memory (a
+ *          client caught in it got -ENOMEM or -1).
+ * Blocks:  yes: up to timeout_ms in all (-1: no limit; 0: never: a silent
+ *          connection joins the table and the call returns -ETIMEDOUT).
+ * Owns:    the caller owns *group. */
 RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
-/** The server side of the handshake on an already connected SOCK_SEQPACKET
- * socket (socketpair, inherited descriptor), with the settings of config
- * (NULL: defaults; backlog and socket_mode do not apply). timeout_ms bounds
- * the wait for the request (-EPROTO when it passes; -ECONNABORTED when the
- * peer hangs up without sending anything). Does not take ownership of sock
- * and does not close it. Returns as rtipc_server_accept. */
+/** The server side of the handshake on an already connected SOCK_SEQPACKET socket.
+ * Returns: as rtipc_server_accept, with the settings of config (NULL: defaults;
+ *          backlog and socket_mode do not apply).
+ * Errors:  as rtipc_server_accept; -EPROTO when timeout_ms passes before the
+ *          request, -ECONNABORTED when the peer hangs up without sending
+ *          anything.
+ * Blocks:  yes: up to timeout_ms for the request.
+ * Owns:    borrows sock and does not close it; the caller owns *group. */
 RTIPC_EXPORT int rtipc_server_accept_socket(int sock, const struct rtipc_server_config *config,
 					    int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
-/** Stops listening and frees the server. Removes the socket file if it is
- * still the one the server created and this is the process that created it:
- * a process that inherited the server through fork() may destroy its copy
- * without taking the path away from the original. */
+/** Stops listening and frees the server.
+ * Returns: nothing. The socket file is removed if it is still the one the
+ *          server created and this is the process that created it: a process
+ *          that inherited the server through fork() may destroy its copy
+ *          without taking the path away from the original.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    releases the server. Accepts NULL. */
 RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server) RTIPC_NOEXCEPT;
 
-/** Creates a group from config (as rtipc_group_create), connects to the server
- * at path, sends the request and waits for the answer, all within timeout_ms
- * (-1: no limit). Blocks. Returns 0 and *group; -ENOENT or -ECONNREFUSED
- * when no server is there; the reason a librtipc server gave when it said
- * no (-E2BIG: its limits; -EBADMSG, -EINVAL: a malformed request; -EBADF,
- * -EACCES: bad descriptors; -ENOMEM: its memory; -RTIPC_EREJECTED: its
- * filter); -RTIPC_EREJECTED for any other refusal (an answer of -1, any
- * other answer but 00 00 00 00, a hang-up); -ECONNRESET when the server
- * went away with the connection unanswered; -ETIMEDOUT; -EINTR; -EINVAL
- * when the group has more than 252 eventfds (the kernel passes at most 253
- * descriptors in one message); -errno. */
+/** Creates a group (as rtipc_group_create) and hands it to the server at path.
+ * Returns: 0 and *group.
+ * Errors:  -ENOENT or -ECONNREFUSED: no server is there. The reason a librtipc
+ *          server gave when it said no: -E2BIG (its limits), -EBADMSG or
+ *          -EINVAL (a malformed request), -EBADF or -EACCES (bad descriptors),
+ *          -ENOMEM (its memory), -RTIPC_EREJECTED (its filter).
+ *          -RTIPC_EREJECTED for any other refusal (an answer of -1, any answer
+ *          but 00 00 00 00, a hang-up). -ECONNRESET: the server went away with
+ *          the connection unanswered. -ETIMEDOUT. -EINTR. -EINVAL: more than
+ *          252 eventfds (the kernel passes at most 253 descriptors in one
+ *          message). -errno.
+ * Blocks:  yes: connect, request and answer within timeout_ms (-1: no limit).
+ * Owns:    the caller owns *group. */
 RTIPC_EXPORT int rtipc_client_connect(const char *path, const struct rtipc_group_config *config,
 				      int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
-/** The same on an already connected SOCK_SEQPACKET socket. Does not take
- * ownership of sock. */
+/** The same on an already connected SOCK_SEQPACKET socket.
+ * Returns: as rtipc_client_connect.
+ * Errors:  as rtipc_client_connect.
+ * Blocks:  yes: up to timeout_ms.
+ * Owns:    borrows sock and does not close it; the caller owns *group. */
 RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config *config,
 					     int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
 
@@ -548,10 +671,7 @@ RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_
  * A waitset collects consumers (channels with an eventfd), plain
  * descriptors and peers' pidfds, each under a 64-bit key of the caller's (a
  * number, or a pointer cast through uintptr_t), and waits for any of them.
- * A wait first looks at the consumers' queues in shared memory, so a message
- * that arrived before the wait is found without a system call; then it
- * sleeps in the kernel. Eventfds are watched edge-triggered and never read:
- * counts left by messages already consumed, however many, cost nothing.
+ * How it waits: rtipc_waitset(3).
  *
  * Threads   rtipc_waitset_wait runs on one thread at a time, and that thread
  *           also consumes the waitset's consumers (or nobody consumes them
@@ -600,101 +720,107 @@ struct rtipc_waitset_event {
 	uint32_t revents; /**< poll(2) bits (POLLIN, POLLHUP...) of a descriptor or pidfd; 0 for consumers */
 };
 
-/** Creates a waitset (config NULL: defaults: epoll, no spin). Asked for
- * RTIPC_WAITSET_IO_URING where the library was built without io_uring, the
- * environment sets RTIPC_NO_IO_URING, or the kernel refuses (for example
- * sysctl kernel.io_uring_disabled), it falls back to epoll and logs one
- * warning; with RTIPC_WAITSET_REQUIRE it fails instead: -ENOTSUP (not built,
- * or RTIPC_NO_IO_URING) or the kernel's -errno (-EPERM, -ENOSYS, -ENOMEM).
- * rtipc_waitset_backend tells which backend it got. Returns 0 and *waitset,
- * or -EINVAL, -E2BIG (see Structs), -errno. The kernel notifies the thread
- * that created an io_uring waitset when the ring is torn down as if by a
- * signal; rtipc_waitset_destroy waits up to 200 ms to absorb that, else the
- * thread's next blocking call may return EINTR once. */
+/** Creates a waitset (config NULL: defaults: epoll, no spin).
+ * Returns: 0 and *waitset. Asked for RTIPC_WAITSET_IO_URING where it is not
+ *          available (not built, RTIPC_NO_IO_URING in the environment, or the
+ *          kernel refuses), it falls back to epoll and logs one warning;
+ *          rtipc_waitset_backend tells which backend it got.
+ * Errors:  -EINVAL. -E2BIG: see Structs. With RTIPC_WAITSET_REQUIRE, instead
+ *          of the fallback: -ENOTSUP (not built, or RTIPC_NO_IO_URING) or the
+ *          kernel's -errno (-EPERM, -ENOSYS, -ENOMEM). -errno.
+ * Blocks:  no; system calls.
+ * Owns:    the caller owns *waitset (rtipc_waitset_destroy). */
 RTIPC_EXPORT int rtipc_waitset_create(const struct rtipc_waitset_config *config,
 				      rtipc_waitset **waitset) RTIPC_NOEXCEPT;
 
-/** Frees the waitset. Its consumers and descriptors stay the caller's.
- * Not while another thread waits on it. Accepts NULL. May block briefly
- * (io_uring: see rtipc_waitset_create). */
+/** Frees the waitset; not while another thread waits on it.
+ * Returns: nothing.
+ * Errors:  none.
+ * Blocks:  briefly: an io_uring waitset's teardown (rtipc_waitset(3)).
+ * Owns:    releases the waitset; its consumers and descriptors stay the
+ *          caller's. Accepts NULL. */
 RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset *waitset) RTIPC_NOEXCEPT;
 
-/** Any thread: RTIPC_WAITSET_EPOLL or RTIPC_WAITSET_IO_URING. */
+/** Any thread: the waitset's backend.
+ * Returns: RTIPC_WAITSET_EPOLL or RTIPC_WAITSET_IO_URING.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    nothing. */
 RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset *waitset) RTIPC_NOEXCEPT;
 
-/** Any thread: a descriptor for an outer event loop (the epoll descriptor,
- * or an eventfd the io_uring signals), readable when something fired since
- * the last wait.
- * When it is readable, call rtipc_waitset_wait with timeout 0 and consume
- * each reported consumer until rtipc_consume finds nothing new: like any
- * edge-triggered source, a message left in a queue does not make the
- * descriptor readable again. Owned by the waitset. */
+/** Any thread: a descriptor for an outer event loop.
+ * Returns: the epoll descriptor, or an eventfd the io_uring signals: readable
+ *          when something fired since the last wait. It is edge-triggered:
+ *          when it is readable, call rtipc_waitset_wait with timeout 0 and
+ *          consume each reported consumer until rtipc_consume finds nothing
+ *          new.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    the waitset's. */
 RTIPC_EXPORT int rtipc_waitset_fd(const rtipc_waitset *waitset) RTIPC_NOEXCEPT;
 
-/** Adds consumer under key: reported with RTIPC_READY_MESSAGE while
- * rtipc_consume would find something new, and RTIPC_READY_PEER_GONE on
- * every wait once its peer has exited (watched through the peer's pidfd,
- * when the handshake gave one). The consumer must outlive its membership.
- * Returns 0, -ENOTSUP (the channel has no eventfd: it cannot wake anyone),
- * -EEXIST (already there), -ENOMEM, -errno. A few system calls. */
+/** Adds consumer under key.
+ * Returns: 0. It is reported with RTIPC_READY_MESSAGE while rtipc_consume would
+ *          find something new, and RTIPC_READY_PEER_GONE on every wait once its
+ *          peer has exited (when the handshake gave a pidfd).
+ * Errors:  -ENOTSUP: the channel has no eventfd (it cannot wake anyone).
+ *          -EEXIST: already there. -ENOMEM. -errno.
+ * Blocks:  no; a few system calls.
+ * Owns:    borrows consumer: it must outlive its membership. */
 RTIPC_EXPORT int rtipc_waitset_add_consumer(rtipc_waitset *waitset, rtipc_consumer *consumer,
 					    uint64_t key) RTIPC_NOEXCEPT;
 
-/** Adds a plain descriptor (a socket, a timerfd...) for the poll(2) events
- * in events (POLLIN, POLLOUT...), level-triggered: reported with
- * RTIPC_READY_FD and its revents on every wait while they hold. The waitset
- * does not own fd; remove it before closing it. Returns 0, -EINVAL (fd < 0
- * or events 0), -EEXIST, -EPERM (a regular file, which cannot be polled),
- * -errno. */
+/** Adds a plain descriptor (a socket, a timerfd...) for the poll(2) events given.
+ * Returns: 0. Level-triggered: reported with RTIPC_READY_FD and its revents on
+ *          every wait while the events hold.
+ * Errors:  -EINVAL: fd < 0 or events 0. -EEXIST. -EPERM: a regular file, which
+ *          cannot be polled. -errno.
+ * Blocks:  no; a system call.
+ * Owns:    borrows fd: remove it before closing it. */
 RTIPC_EXPORT int rtipc_waitset_add_fd(rtipc_waitset *waitset, int fd, uint32_t events,
 				      uint64_t key) RTIPC_NOEXCEPT;
 
-/** Adds a pidfd (rtipc_group_peer_fd, pidfd_open): reported with
- * RTIPC_READY_PEER_GONE on every wait once that process has exited. Not
- * owned. Returns as rtipc_waitset_add_fd. */
+/** Adds a pidfd (rtipc_group_peer_fd, pidfd_open).
+ * Returns: 0. Reported with RTIPC_READY_PEER_GONE on every wait once that
+ *          process has exited.
+ * Errors:  as rtipc_waitset_add_fd.
+ * Blocks:  no; a system call.
+ * Owns:    borrows pidfd: remove it before closing it. */
 RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset *waitset, int pidfd,
 					uint64_t key) RTIPC_NOEXCEPT;
 
-/** Any thread: removes a consumer, or a descriptor or pidfd by the number it
- * was added with. Returns 0 or -ENOENT. */
+/** Any thread: removes a consumer, or a descriptor or pidfd by its number.
+ * Returns: 0. Once it returns, the waitset never touches that entry again; a
+ *          wait running meanwhile may still report its key once.
+ * Errors:  -ENOENT: not there.
+ * Blocks:  no; a system call.
+ * Owns:    gives the entry back to the caller. */
 RTIPC_EXPORT int rtipc_waitset_remove_consumer(rtipc_waitset *waitset,
 					       const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
 RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset *waitset, int fd) RTIPC_NOEXCEPT;
 
-/** Waits until at least one entry is ready, or timeout_ms passes (-1: no
- * limit; 0: just look), or a signal handler runs. Looks at the consumers'
- * queues first (no system call), busy-polls them for the config's spin_ns
- * (never past timeout_ms), then sleeps. Fills events[0..n) with up to max
- * ready entries, every one at most once, each consumer's reasons in one
- * event; when more are ready than fit, the next wait starts where this one
- * stopped, so none starves. Returns n >= 1, 0 on timeout, -EINTR, -EINVAL
- * (events NULL or max 0), -EPERM (an io_uring waitset, on a thread other
- * than the one that created it), -errno. Blocks. Does not consume. */
+/** Waits until at least one entry is ready, timeout_ms passes, or a signal handler runs.
+ * Returns: n >= 1 entries in events[0..n), up to max, each at most once, each
+ *          consumer's reasons in one event (when more are ready than fit, the
+ *          next wait starts where this one stopped); 0 on timeout (-1: no
+ *          limit; 0: just look). Does not consume.
+ * Errors:  -EINTR. -EINVAL: events NULL or max 0. -EPERM: an io_uring waitset,
+ *          on a thread other than the one that created it. -errno.
+ * Blocks:  yes: looks at the consumers' queues first (no system call),
+ *          busy-polls them for the config's spin_ns (never past timeout_ms),
+ *          then sleeps.
+ * Owns:    events is the caller's. */
 RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset *waitset, struct rtipc_waitset_event *events,
 				    uint32_t max, int timeout_ms) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Notifying without a system call (io_uring with a kernel poller)
  *
- * A push on a channel with an eventfd writes the eventfd: one system call.
- * A notifier owns one io_uring whose kernel thread (the SQPOLL poller,
- * "iou-sqp-PID") takes submissions from shared memory: a producer attached
- * to it queues its eventfd write there instead, so the push makes no
- * system call while the poller is awake. The peer sees the same eventfd
- * count as before. The poller busy-polls for idle_ms after its last work
- * (a CPU kept busy), then sleeps; the first push after that makes one
- * io_uring_enter(2) to wake it.
+ * A notifier owns one io_uring whose kernel thread (the SQPOLL poller)
+ * takes the eventfd writes of the producers attached to it, so a push makes
+ * no system call while the poller is awake; the peer sees the same eventfd
+ * counts as before. How it does that: rtipc_notifier(3).
  *
- * How       Each attached producer gets a small ring of its own on the
- *           notifier's poller (IORING_SETUP_ATTACH_WQ) with its eventfd as
- *           the ring's registered file; a push queues the 8-byte write of 1
- *           there (RWF_NOWAIT, no completion on success) and returns. The
- *           peer sees one count per publishing push, exactly as with
- *           write(2). A write that fails (a full counter, which already
- *           guarantees the wake-up, or a peer that cleared O_NONBLOCK on the
- *           shared file, which costs that peer its own wake-ups) is dropped
- *           without a system call. When a ring's queue (64) is full because
- *           the poller lags, the push writes directly.
  * Threads   Producers attached to one notifier may push from different
  *           threads at once (each has its own ring). In a child forked
  *           after its creation, the notifier and its producers are in
@@ -728,39 +854,50 @@ struct rtipc_notifier_config {
 #endif
 
 /** Creates a notifier (config NULL: defaults) and starts its poller thread.
- * Checks at once, with an eventfd of its own, that the kernel writes an
- * eventfd through io_uring as pushes will (RWF_NOWAIT, IOSQE_CQE_SKIP_SUCCESS:
- * Linux 5.17+; kernels whose eventfd refuses RWF_NOWAIT fail it). Where it
- * cannot (built with -Dio_uring=disabled,
- * RTIPC_NO_IO_URING set, io_uring refused by the kernel or by limits) the
- * notifier is in RTIPC_NOTIFY_DIRECT mode, which works like no notifier at
- * all, and one warning says why; with RTIPC_NOTIFIER_REQUIRE the call fails
- * instead: -ENOTSUP (not built, or RTIPC_NO_IO_URING) or the kernel's -errno
- * (-EPERM, -ENOSYS, -ENOMEM, -EOPNOTSUPP...). Returns 0 and *notifier, or
- * -EINVAL, -E2BIG (see Structs), -errno. */
+ * Returns: 0 and *notifier. Where the kernel cannot write an eventfd through
+ *          io_uring as pushes will (checked at once; rtipc_notifier(3)), or
+ *          io_uring is not built or RTIPC_NO_IO_URING is set, the notifier is
+ *          in RTIPC_NOTIFY_DIRECT mode, which works like no notifier at all,
+ *          and one warning says why.
+ * Errors:  -EINVAL. -E2BIG: see Structs. With RTIPC_NOTIFIER_REQUIRE, instead
+ *          of the fallback: -ENOTSUP (not built, or RTIPC_NO_IO_URING) or the
+ *          kernel's -errno (-EPERM, -ENOSYS, -ENOMEM, -EOPNOTSUPP...). -errno.
+ * Blocks:  no; system calls and a thread.
+ * Owns:    the caller holds one reference to *notifier (rtipc_notifier_destroy). */
 RTIPC_EXPORT int rtipc_notifier_create(const struct rtipc_notifier_config *config,
 				       rtipc_notifier **notifier) RTIPC_NOEXCEPT;
 
-/** Releases the caller's reference; the ring and its poller go when the
- * last producer attached to it is detached or destroyed. Accepts NULL. */
+/** Releases the caller's reference to the notifier.
+ * Returns: nothing.
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    the ring and its poller go when the last producer attached to it is
+ *          detached or destroyed. Accepts NULL. */
 RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier *notifier) RTIPC_NOEXCEPT;
 
-/** Any thread: RTIPC_NOTIFY_IO_URING or RTIPC_NOTIFY_DIRECT (the fallback). */
+/** Any thread: how the notifier signals.
+ * Returns: RTIPC_NOTIFY_IO_URING, or RTIPC_NOTIFY_DIRECT (the fallback).
+ * Errors:  none.
+ * Blocks:  no.
+ * Owns:    nothing. */
 RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier *notifier) RTIPC_NOEXCEPT;
 
-/** Attaches producer to notifier (NULL: detaches it, back to write(2)), from
- * the thread that pushes, replacing any earlier notifier. In direct mode it
- * changes nothing. Queued counts reach the eventfd before a detach (or
- * rtipc_producer_destroy) returns. Returns 0, -ENOTSUP (the channel has no
- * eventfd), -EMFILE, -ENOMEM, -errno (the producer is then detached). A few
- * system calls and a short-lived thread (so that the ring is tied to no
- * thread of the program's). */
+/** Attaches producer to notifier (NULL: detaches it, back to write(2)).
+ * Returns: 0; any earlier notifier is replaced. In direct mode it changes
+ *          nothing. Call it from the thread that pushes.
+ * Errors:  -ENOTSUP: the channel has no eventfd. -EMFILE. -ENOMEM. -errno; the
+ *          producer is then detached.
+ * Blocks:  no; a few system calls and a short-lived thread (rtipc_notifier(3)).
+ *          Queued counts reach the eventfd before a detach returns.
+ * Owns:    the producer holds a reference to the notifier while attached. */
 RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer *producer,
 					     rtipc_notifier *notifier) RTIPC_NOEXCEPT;
 
-/** How producer's pushes signal: RTIPC_NOTIFY_IO_URING or
- * RTIPC_NOTIFY_DIRECT, or -ENOTSUP when the channel has no eventfd. Any
- * thread, except while rtipc_producer_set_notifier runs. */
+/** How producer's pushes signal.
+ * Returns: RTIPC_NOTIFY_IO_URING or RTIPC_NOTIFY_DIRECT.
+ * Errors:  -ENOTSUP: the channel has no eventfd.
+ * Blocks:  no. Any thread, except while rtipc_producer_set_notifier runs.
+ * Owns:    nothing. */
 RTIPC_EXPORT int rtipc_producer_notify_mode(const rtipc_producer *producer) RTIPC_NOEXCEPT;
 
 #ifdef __cplusplus
