@@ -209,8 +209,13 @@ static PyObject *channel_send(Channel *self, PyObject *const *args, Py_ssize_t n
 	if (!self->producer)
 		return PyErr_Format(PyExc_TypeError, "send: not a producer");
 	Py_buffer data;
-	if (PyObject_GetBuffer(args[0], &data, PyBUF_SIMPLE) < 0)
+	if (PyBytes_CheckExact(args[0])) { /* the common case, without the buffer protocol */
+		if (PyBuffer_FillInfo(&data, NULL, PyBytes_AS_STRING(args[0]),
+				      PyBytes_GET_SIZE(args[0]), 1, PyBUF_SIMPLE) < 0)
+			return NULL;
+	} else if (PyObject_GetBuffer(args[0], &data, PyBUF_SIMPLE) < 0) {
 		return NULL;
+	}
 	PyObject *out = NULL;
 	if (data.len > self->size) {
 		PyObject *exc = PyObject_CallFunction(self->overlong, "nn", data.len, self->size);
