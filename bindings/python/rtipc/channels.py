@@ -11,6 +11,9 @@ consume() and close() raise BufferError and do nothing. Drop them (or copy
 what you need, e.g. ``bytes(msg)``) before the next call. Each such view
 holds the channel's mapping, so one that outlives its channel (closed by the
 garbage collector) keeps the memory mapped until it goes: never a crash.
+
+produce, consume, send and msg run compiled (rtipc/_fast.c) where that is
+built, through ctypes otherwise; the rules above hold for both.
 """
 
 from __future__ import annotations
