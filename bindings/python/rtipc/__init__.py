@@ -86,9 +86,11 @@ def set_log(max_level: int) -> None:
     _clib.rtipc_set_log(_lib_log_stderr, None, max_level)
 
 
+import typing as _typing  # noqa: E402
+
 from ._lib import log_fn as _log_fn  # noqa: E402
 
-_lib_log_stderr = _log_fn()  # a NULL function pointer: the library's stderr sink
+_lib_log_stderr = _typing.cast(_typing.Any, _log_fn)()  # a NULL function pointer: the library's stderr sink
 
 __all__ = [
     "BadMessage", "Busy", "ChannelConfig", "Consumed", "Consumer", "Denied", "Error", "Exists",

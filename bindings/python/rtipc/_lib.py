@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import importlib.machinery
+import importlib.util
 import os
+import sys
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -194,6 +197,48 @@ def _load() -> ctypes.CDLL:
 
 
 lib = _load()
+
+
+def _extension_path() -> Optional[str]:
+    """Where a build directory or source checkout has the compiled fast
+    path (Meson builds it as bindings/python/_fast*.so)."""
+    build_dir = os.environ.get("RTIPC_BUILD_DIR")
+    roots = [Path(build_dir)] if build_dir else []
+    tree = Path(__file__).resolve().parents[3]
+    if not build_dir and (tree / "capi" / "rtipc.map").is_file():
+        roots += [p for p in tree.glob("build*") if p.is_dir()]
+    built = [p for root in roots for suffix in importlib.machinery.EXTENSION_SUFFIXES
+             for p in (root / "bindings" / "python").glob("_fast" + suffix) if p.is_file()]
+    return str(max(built, key=lambda p: p.stat().st_mtime)) if built else None
+
+
+def _load_extension() -> Any:
+    """The compiled fast path of produce, consume and msg (_fast.c), or None:
+    the ctypes path then does the same, slower. RTIPC_NO_EXTENSION=1 forces
+    the fallback; RTIPC_EXTENSION names the module's file; otherwise the one
+    installed in this package, then a build's (as for the library). Loaded
+    after the library, so that its librtipc.so.1 is the library above."""
+    if os.environ.get("RTIPC_NO_EXTENSION") == "1":
+        return None
+    path = os.environ.get("RTIPC_EXTENSION")
+    if not path:
+        try:
+            from . import _fast
+            return _fast
+        except ImportError:
+            path = _extension_path()
+    if not path:
+        return None
+    spec = importlib.util.spec_from_file_location(__package__ + "._fast", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"rtipc: {path} is not a Python extension module")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[spec.name] = module
+    return module
+
+
+fast = _load_extension()
 
 # Set by rtipc.errors: turns (negative errno, function name) into an exception.
 raise_error: Callable[[int, str], Any]

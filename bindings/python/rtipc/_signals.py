@@ -14,7 +14,7 @@ import ctypes
 import os
 import signal
 import threading
-from typing import Optional
+from typing import Optional, Tuple
 
 _check_signals = ctypes.pythonapi.PyErr_CheckSignals
 _check_signals.restype = ctypes.c_int
@@ -23,11 +23,11 @@ _check_signals.argtypes = []
 # The key under which waitsets hold the pipe: callers cannot use it.
 SIGNAL_KEY = (1 << 64) - 1
 
-_pipe: Optional[tuple] = None
+_pipe: Optional[Tuple[int, int]] = None
 _pipe_pid = -1
 
 
-def _the_pipe() -> tuple:
+def _the_pipe() -> Tuple[int, int]:
     global _pipe, _pipe_pid
     if _pipe is None or _pipe_pid != os.getpid():  # a forked child makes its own
         _pipe = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)

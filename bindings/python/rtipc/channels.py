@@ -11,6 +11,9 @@ consume() and close() raise BufferError and do nothing. Drop them (or copy
 what you need, e.g. ``bytes(msg)``) before the next call. Each such view
 holds the channel's mapping, so one that outlives its channel (closed by the
 garbage collector) keeps the memory mapped until it goes: never a crash.
+
+produce, consume, send and msg run compiled (rtipc/_fast.c) where that is
+built, through ctypes otherwise; the rules above hold for both.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ import os
 import time
 import weakref
 from sys import getrefcount as _getrefcount
-from typing import (Any, AsyncIterator, Dict, Generic, Iterator, List, Optional, Type,
-                    TypeVar)
+from typing import (TYPE_CHECKING, Any, AsyncIterator, Dict, Generic, Iterator, List,
+                    Optional, Tuple, Type, TypeVar)
 
 from . import _lib
 from . import waitset as _waitset
@@ -37,7 +40,13 @@ _producer_msg = _lib.hot_producer_msg
 _consumer_msg = _lib.hot_consumer_msg
 _wait = _L.rtipc_consumer_wait
 
-from ._signals import _check_signals  # noqa: E402,F401  (group.py takes it from here)
+# The compiled hot path (_fast.c) when it is there: the base class whose
+# produce, consume and msg replace the ctypes ones below, with the same rules.
+_fast = _lib.fast
+if TYPE_CHECKING:
+    _Base = object
+else:
+    _Base = object if _fast is None else _fast.Channel
 
 
 class Produced(enum.IntEnum):
@@ -65,8 +74,8 @@ class Consumed(enum.IntEnum):
 _FORCE, _TRY, _NEXT, _LATEST = (_lib.PRODUCE_FORCE, _lib.PRODUCE_TRY, _lib.CONSUME_NEXT,
                                  _lib.CONSUME_LATEST)
 _MAX_CACHED_BUFFERS = 64  # slots whose buffer object is kept between messages
-_PRODUCED = tuple(Produced)
-_CONSUMED = tuple(Consumed)
+_PRODUCED: Tuple[Produced, ...] = tuple(Produced)
+_CONSUMED: Tuple[Consumed, ...] = tuple(Consumed)
 _STALE_VIEWS = (
     "a view made from the previous message (a slice, numpy array or ctypes "
     "object) is still alive; delete it, or copy what you need, before the next "
@@ -100,6 +109,13 @@ class _Mapping:
         self.close()
 
 
+def _overlong(n: int, msg_size: int) -> BadMessage:
+    return BadMessage(
+        errno.EMSGSIZE,
+        f"send: {n} bytes do not fit this channel's {msg_size}-byte messages; "
+        f"send at most {msg_size} bytes, or create the channel with a larger msg_size")
+
+
 def _timeout_ms(deadline: Optional[float]) -> int:
     if deadline is None:
         return -1
@@ -111,11 +127,13 @@ def _deadline(timeout: Optional[float]) -> Optional[float]:
     return None if timeout is None else time.monotonic() + max(0.0, timeout)
 
 
-class _Channel(_lib.Closable):
+class _Channel(_lib.Closable, _Base):
     """What producers and consumers share: the handle and its getters."""
 
     _destroy: Any
     _getters: Any
+    _producer: bool
+    _results: Tuple[Any, ...]
     _gen = 0  # typed channels: bumped when their Message is given back
     _msg: Any = None
 
@@ -131,6 +149,9 @@ class _Channel(_lib.Closable):
         self._peer_fd = peer_fd  # a dup of the group's pidfd, for asyncio
         size = self._getters[0](handle)
         self._array = ctypes.c_ubyte * size
+        if _fast is not None:
+            _fast.Channel._bind(self, self._hv.value, self._producer, size, self._mapping,
+                                self._results, last_error, _overlong)
 
     def close(self) -> None:
         """Destroys the channel. Views of its message raise ValueError
@@ -139,12 +160,13 @@ class _Channel(_lib.Closable):
         and the channel stays open."""
         if self._h is not None:
             try:
-                self._drop_view()  # keeps tracking what it cannot release
+                self._drop_view(final=True)  # keeps tracking what it cannot release
             except BufferError:
                 raise BufferError(_OPEN_VIEWS) from None
             self._bufs = {}
-            # Left: this attribute, the argument, and any object over the memory.
-            if _getrefcount(self._mapping) > 2:
+            # Left: this attribute, the argument, the compiled path's own
+            # reference, and any object over the memory.
+            if _getrefcount(self._mapping) > 2 + (_fast is not None):
                 raise BufferError(_OPEN_VIEWS)
             self._gen += 1  # a typed Message raises from now on
             self._msg = None
@@ -177,6 +199,8 @@ class _Channel(_lib.Closable):
         holds the mapping destroys it (at once when there is none)."""
         self._h = self._hv = None
         self._mapping = None
+        if _fast is not None:
+            _fast.Channel._forget(self)
 
     def _close_peer_fd(self) -> None:
         if self._peer_fd >= 0:
@@ -193,11 +217,14 @@ class _Channel(_lib.Closable):
             raise ValueError("the channel is closed")
         return self._hv
 
-    def _drop_view(self, what: str = "") -> None:
-        """Releases the view of the message; with check, raises BufferError
-        while anything made from a view of this or an earlier message lives
-        (it holds the buffer object, which from then on only a weak
-        reference tracks)."""
+    def _drop_view(self, what: str = "", final: bool = False) -> None:
+        """Releases the view of the message; raises BufferError while
+        anything made from a view of this or an earlier message lives (it
+        holds the buffer object, which from then on only a weak reference
+        tracks). final (close): the compiled path also lets go of its slot."""
+        if _fast is not None:
+            _fast.Channel._drop(self, what, final)
+            return
         view = self._view
         if view is not None:
             try:
@@ -234,17 +261,17 @@ class _Channel(_lib.Closable):
     @property
     def msg_size(self) -> int:
         """Bytes per message."""
-        return self._getters[0](self._handle())
+        return int(self._getters[0](self._handle()))
 
     @property
     def slots(self) -> int:
         """Slots of the queue: 3 + add_msgs."""
-        return self._getters[1](self._handle())
+        return int(self._getters[1](self._handle()))
 
     @property
     def msg_align(self) -> int:
         """Alignment of the message (the layout's cache line)."""
-        return self._getters[2](self._handle())
+        return int(self._getters[2](self._handle()))
 
     @property
     def info(self) -> bytes:
@@ -254,23 +281,25 @@ class _Channel(_lib.Closable):
     def fileno(self) -> int:
         """The channel's eventfd (owned by the channel), for selectors and
         poll; rtipc.NotSupported when it has none."""
-        return self._getters[4](self._handle())
+        return int(self._getters[4](self._handle()))
 
     @property
     def pending(self) -> int:
         """Messages published that the consumer has not taken yet (a snapshot)."""
-        return self._getters[5](self._handle())
+        return int(self._getters[5](self._handle()))
 
     @property
     def peer_alive(self) -> bool:
         """Whether the peer process still runs (rtipc.NotSupported when unknown)."""
-        return self._getters[6](self._handle()) == 1
+        return bool(self._getters[6](self._handle()) == 1)
 
 
 class Producer(_Channel):
     """Writes messages into one channel. Use as a context manager or close()."""
 
     _destroy = _L.rtipc_producer_destroy
+    _producer = True
+    _results = _PRODUCED
     _getters = (
         _L.rtipc_producer_msg_size, _L.rtipc_producer_slots, _L.rtipc_producer_msg_align,
         _L.rtipc_producer_info, _L.rtipc_producer_fd, _L.rtipc_producer_pending,
@@ -297,7 +326,7 @@ class Producer(_Channel):
         h = self._hv
         if h is None:
             raise ValueError("the channel is closed")
-        r = _produce(h, _FORCE if force else _TRY)
+        r: int = _produce(h, _FORCE if force else _TRY)
         if r < 0:
             raise last_error(r, "produce")
         return _PRODUCED[r]
@@ -312,12 +341,14 @@ class Producer(_Channel):
         view = self.msg
         n = len(data) if not isinstance(data, memoryview) else data.nbytes
         if n > len(view):
-            raise BadMessage(
-                errno.EMSGSIZE,
-                f"send: {n} bytes do not fit this channel's {len(view)}-byte messages; "
-                f"send at most {len(view)} bytes, or create the channel with a larger msg_size")
+            raise _overlong(n, len(view))
         view[:n] = data
         return self.produce(force)
+
+    if _fast is not None and not TYPE_CHECKING:  # the compiled msg, produce and send
+        msg = _fast.Channel.msg
+        produce = _fast.Channel.produce
+        send = _fast.Channel.send
 
 
 class Consumer(_Channel):
@@ -329,6 +360,8 @@ class Consumer(_Channel):
     read. Waiting needs a channel with an eventfd."""
 
     _destroy = _L.rtipc_consumer_destroy
+    _producer = False
+    _results = _CONSUMED
     _getters = (
         _L.rtipc_consumer_msg_size, _L.rtipc_consumer_slots, _L.rtipc_consumer_msg_align,
         _L.rtipc_consumer_info, _L.rtipc_consumer_fd, _L.rtipc_consumer_pending,
@@ -360,7 +393,7 @@ class Consumer(_Channel):
         h = self._hv
         if h is None:
             raise ValueError("the channel is closed")
-        r = _consume(h, _LATEST if latest else _NEXT)
+        r: int = _consume(h, _LATEST if latest else _NEXT)
         if r < 0:
             raise last_error(r, "consume")
         return _CONSUMED[r]
@@ -466,6 +499,10 @@ class Consumer(_Channel):
         except PeerGone:
             raise StopAsyncIteration from None
 
+    if _fast is not None and not TYPE_CHECKING:  # the compiled msg and consume
+        msg = _fast.Channel.msg
+        consume = _fast.Channel.consume
+
 
 def _set_ready(future: "asyncio.Future[None]") -> None:
     if not future.done():
@@ -482,6 +519,9 @@ class Message(Generic[T]):
     structure."""
 
     __slots__ = ("_struct", "_owner", "_gen")
+    _struct: T
+    _owner: Any
+    _gen: int
 
     def __init__(self, struct: T, owner: Any) -> None:
         object.__setattr__(self, "_struct", struct)
@@ -551,14 +591,14 @@ class TypedProducer(Producer, Generic[T]):
     @property
     def view(self) -> memoryview:
         """The message as bytes (as Producer.msg)."""
-        return Producer.msg.fget(self)  # type: ignore[attr-defined,no-any-return]
+        return vars(Producer)["msg"].__get__(self, Producer)  # type: ignore[no-any-return]
 
     def produce(self, force: bool = True) -> Produced:
         self._gen += 1
         self._msg = None
         return super().produce(force)
 
-    def send(self, value: Any, force: bool = True) -> Produced:  # type: ignore[override]
+    def send(self, value: Any, force: bool = True) -> Produced:
         """Copies value (a T) into the slot and produces it."""
         if not isinstance(value, self._cls):
             raise TypeError(f"send: this channel carries {self._cls.__name__}, "
@@ -590,7 +630,7 @@ class TypedConsumer(Consumer, Generic[T]):
     @property
     def view(self) -> Optional[memoryview]:
         """The message as bytes (as Consumer.msg)."""
-        return Consumer.msg.fget(self)  # type: ignore[attr-defined,no-any-return]
+        return vars(Consumer)["msg"].__get__(self, Consumer)  # type: ignore[no-any-return]
 
     def consume(self, latest: bool = False) -> Consumed:
         self._gen += 1

@@ -7,7 +7,7 @@ import ctypes
 import errno
 import os
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Type, Union, overload
+from typing import Any, List, Optional, Protocol, Sequence, Type, Union, overload
 
 from . import _lib
 from .channels import (
@@ -16,11 +16,11 @@ from .channels import (
     T,
     TypedConsumer,
     TypedProducer,
-    _check_signals,
     _check_type,
     _deadline,
     _timeout_ms,
 )
+from ._signals import _check_signals
 from .errors import last_error
 
 _L = _lib.lib
@@ -160,11 +160,11 @@ class Group(_lib.Closable):
 
     @property
     def producer_count(self) -> int:
-        return _L.rtipc_group_producer_count(self._handle())
+        return int(_L.rtipc_group_producer_count(self._handle()))
 
     @property
     def consumer_count(self) -> int:
-        return _L.rtipc_group_consumer_count(self._handle())
+        return int(_L.rtipc_group_consumer_count(self._handle()))
 
     @property
     def info(self) -> bytes:
@@ -173,21 +173,21 @@ class Group(_lib.Closable):
 
     @property
     def cacheline(self) -> int:
-        return _L.rtipc_group_cacheline(self._handle())
+        return int(_L.rtipc_group_cacheline(self._handle()))
 
     @property
     def region_size(self) -> int:
-        return _L.rtipc_group_region_size(self._handle())
+        return int(_L.rtipc_group_region_size(self._handle()))
 
     @property
     def peer_pid(self) -> int:
         """The peer's pid from the handshake; 0 when unknown."""
-        return _L.rtipc_group_peer_pid(self._handle())
+        return int(_L.rtipc_group_peer_pid(self._handle()))
 
     def peer_fileno(self) -> int:
         """A pidfd (owned by the group) readable once the peer has exited;
         rtipc.NotSupported when unknown."""
-        return _L.rtipc_group_peer_fd(self._handle())
+        return int(_L.rtipc_group_peer_fd(self._handle()))
 
 
 def _connect(call: Any, target: Any, producers: Channels, consumers: Channels, info: bytes,
@@ -215,7 +215,13 @@ def connect(path: Union[str, bytes, "os.PathLike[str]"], producers: Channels = (
                     flags, cacheline, timeout)
 
 
-def connect_socket(sock: int, producers: Channels = (), consumers: Channels = (),
+class HasFileno(Protocol):
+    """A socket object, or anything else with fileno()."""
+
+    def fileno(self) -> int: ...
+
+
+def connect_socket(sock: Union[int, "HasFileno"], producers: Channels = (), consumers: Channels = (),
                    info: bytes = b"", flags: int = 0, cacheline: int = 0,
                    timeout: Optional[float] = None) -> Group:
     """connect() on an already connected SOCK_SEQPACKET socket (a descriptor

@@ -36,11 +36,11 @@ class Proposal:
 
     @property
     def producer_count(self) -> int:
-        return _L.rtipc_proposal_producer_count(self._handle())
+        return int(_L.rtipc_proposal_producer_count(self._handle()))
 
     @property
     def consumer_count(self) -> int:
-        return _L.rtipc_proposal_consumer_count(self._handle())
+        return int(_L.rtipc_proposal_consumer_count(self._handle()))
 
     def _channels(self, count: int, getter: Any) -> List[ChannelConfig]:
         result = []
@@ -66,24 +66,24 @@ class Proposal:
 
     @property
     def region_size(self) -> int:
-        return _L.rtipc_proposal_region_size(self._handle())
+        return int(_L.rtipc_proposal_region_size(self._handle()))
 
     @property
     def cacheline(self) -> int:
-        return _L.rtipc_proposal_cacheline(self._handle())
+        return int(_L.rtipc_proposal_cacheline(self._handle()))
 
     @property
     def peer_pid(self) -> int:
         """The client's pid (0 when unknown)."""
-        return _L.rtipc_proposal_peer_pid(self._handle())
+        return int(_L.rtipc_proposal_peer_pid(self._handle()))
 
     @property
     def peer_uid(self) -> int:
-        return _L.rtipc_proposal_peer_uid(self._handle())
+        return int(_L.rtipc_proposal_peer_uid(self._handle()))
 
     @property
     def peer_gid(self) -> int:
-        return _L.rtipc_proposal_peer_gid(self._handle())
+        return int(_L.rtipc_proposal_peer_gid(self._handle()))
 
 
 Filter = Callable[[Proposal], Any]
@@ -171,7 +171,7 @@ class Server(_lib.Closable):
         """The server descriptor, readable when accept has work: a new client, a request, or a waiting client's time run out."""
         if self._h is None:
             raise ValueError("the server is closed")
-        return _L.rtipc_server_fd(self._h)
+        return int(_L.rtipc_server_fd(self._h))
 
     def accept(self, timeout: Optional[float] = None) -> Group:
         """Accepts one client's group, waiting up to timeout seconds (None:

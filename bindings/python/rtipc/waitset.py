@@ -270,7 +270,7 @@ def consumer_wait(consumer: Any, handle: Any, timeout: Optional[float]) -> bool:
         while True:
             r = _L.rtipc_consumer_wait(handle, _ms(deadline))
             if r >= 0:
-                return r == 1
+                return bool(r == 1)
             if r != -errno.EINTR:
                 raise last_error(r, "wait")
     if consumer._ws is None:
