@@ -73,17 +73,17 @@ void replace_stale(const std::string& path, const sockaddr_un& addr,
 std::unique_ptr<Group> group_from_request(std::span<const std::byte> request,
                                           std::vector<UniqueFd> fds, const ServerOptions& options,
                                           const PeerCredentials& peer) {
-  GroupSpec spec = decode_request(request);
+  GroupPlan plan = decode_request(request);
   // Before mapping or writing anything (the existing servers map first and
   // write the chains of a peer they may then reject; docs/protocol.md §10), and
   // before the filter, which may then trust the sizes it sees.
-  const ServerCost cost = check_limits(spec, options.group, options.limits);
-  const size_t want = 1 + spec.eventfd_count();
-  if (fds.size() != want)
-    fail(-EBADMSG, "request came with {} descriptors, its table needs {}", fds.size(), want);
-  if (options.filter && !options.filter(Proposal{spec, peer, cost.region_size}))
+  check_limits(plan, options.group, options.limits);
+  if (fds.size() != plan.fd_count)
+    fail(-EBADMSG, "request came with {} descriptors, its table needs {}", fds.size(),
+         plan.fd_count);
+  if (options.filter && !options.filter(Proposal{plan.spec, peer, plan.region_size}))
     fail(-RTIPC_EREJECTED, "rejected by the filter");
-  return Group::adopt(std::move(spec), std::move(fds), options.group);
+  return Group::adopt(std::move(plan), std::move(fds), options.group);
 }
 
 std::unique_ptr<Group> serve_handshake(int sock, int timeout_ms, std::span<std::byte> buffer,
