@@ -59,7 +59,7 @@ inline void require(const void* pointer, const char* what) {
 
 // A failure of a call that does not throw: records it for rtipc_last_error
 // without logging. Returns code unchanged; passes non-negative values on.
-int note(const char* function, int code) noexcept;
+int record_if_failed(const char* function, int code) noexcept;
 
 // rtipc_group_config (this side's terms) <-> GroupSpec (the client's terms).
 // read_group_config applies the sized-struct rule (sized.hpp).

@@ -6,6 +6,8 @@
 #include "server.hpp"
 #include "sized.hpp"
 
+static_assert(rtipc::kMaxRequestSize == RTIPC_MAX_REQUEST_SIZE);
+
 namespace rtipc::capi {
 namespace {
 

@@ -16,7 +16,7 @@ inline constexpr uint16_t kVersion = 2;
 inline constexpr uint16_t kAtomicSize = 4;
 inline constexpr size_t kHeaderSize = 20;
 inline constexpr size_t kTableEntrySize = 16;
-// The one limit on a whole request (RTIPC_MAX_REQUEST_SIZE): what one
+// The one limit on a whole request (rtipc.h's RTIPC_MAX_REQUEST_SIZE): what one
 // SOCK_SEQPACKET message of a default Linux socket (wmem_default, 208 KiB)
 // carries with room to spare. Group::create refuses a group whose request
 // would be longer, a server refuses such a request.

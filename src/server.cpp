@@ -12,7 +12,6 @@
 
 #include "log.hpp"
 #include "refusal.hpp"
-#include "rtipc/rtipc.h"
 
 namespace rtipc {
 namespace {
@@ -82,7 +81,7 @@ std::unique_ptr<Group> group_from_request(std::span<const std::byte> request,
     fail(-EBADMSG, "request came with {} descriptors, its table needs {}", fds.size(),
          plan.fd_count);
   if (options.filter && !options.filter(Proposal{plan.spec, peer, plan.region_size}))
-    fail(-RTIPC_EREJECTED, "rejected by the filter");
+    fail(-kErrRejected, "rejected by the filter");
   return Group::adopt(std::move(plan), std::move(fds), options.group);
 }
 

@@ -62,7 +62,7 @@ struct ServerOptions {
 // Builds the server side of a group from request bytes and the descriptors
 // that came with them, in this order: decode (-EBADMSG, -EINVAL), check
 // the limits (-E2BIG) and the descriptor count (-EBADMSG), ask the filter
-// with `peer` (-RTIPC_EREJECTED), adopt (-EBADF, -EPERM, -EINVAL). Closes
+// with `peer` (-kErrRejected), adopt (-EBADF, -EPERM, -EINVAL). Closes
 // every descriptor on failure. Throws Error. For rtipc_group_from_request
 // (peer unknown: the default) and the handshake.
 std::unique_ptr<Group> group_from_request(std::span<const std::byte> request,
