@@ -113,7 +113,8 @@ std::unique_ptr<Group> serve_handshake(int sock, int timeout_ms, std::span<std::
   }
 }
 
-std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mode_t mode) {
+std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mode_t mode,
+                                       ServerOptions options) {
   if (mode & ~mode_t{07777}) fail(-EINVAL, "socket file mode {:#o} has bits beyond 07777", mode);
   const sockaddr_un addr = unix_address(path);
   UniqueFd fd = seqpacket_socket(true);  // accept() must never block past its timeout
@@ -135,7 +136,8 @@ std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mod
   struct stat st;
   if (::lstat(bound.c_str(), &st) < 0) fail_errno("lstat " + bound);
   // The file is ours from here on; the destructor removes it if we fail.
-  std::unique_ptr<Server> server(new Server(std::move(fd), bound, st.st_dev, st.st_ino));
+  std::unique_ptr<Server> server(
+      new Server(std::move(fd), bound, st.st_dev, st.st_ino, std::move(options)));
   // Before listen(), so that no client connects under the umask's bits.
   if (mode != 0 && ::chmod(bound.c_str(), mode) < 0) fail_errno("chmod " + bound);
   if (::listen(server->fd(), backlog <= 0 ? SOMAXCONN : backlog) < 0) fail_errno("listen " + bound);
@@ -152,12 +154,13 @@ std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mod
   return server;
 }
 
-Server::Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino)
+Server::Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino, ServerOptions options)
     : fd_(std::move(fd)),
       path_(std::move(path)),
       dev_(dev),
       ino_(ino),
       creator_(::getpid()),
+      options_(std::move(options)),
       buffer_(new std::byte[kRequestBufferSize]) {
   pending_.reserve(kMaxPendingConnections);
 }

@@ -91,8 +91,10 @@ class Server {
   // refuses connections is stale and replaced; one with a live listener
   // fails with -EADDRINUSE; anything that is not a socket fails with -EEXIST
   // and is left alone. mode: permission bits for the socket file, 0 keeps
-  // the umask's. backlog <= 0: SOMAXCONN. Throws Error.
-  static std::unique_ptr<Server> listen(const std::string& path, int backlog, mode_t mode);
+  // the umask's. backlog <= 0: SOMAXCONN. `options`: how accept(timeout_ms)
+  // takes clients. Throws Error.
+  static std::unique_ptr<Server> listen(const std::string& path, int backlog, mode_t mode,
+                                        ServerOptions options = {});
 
   // Closes the socket and unlinks the path if it is still our socket file
   // and this is the process that created it (a forked copy only closes).
@@ -102,6 +104,7 @@ class Server {
 
   int fd() const { return fd_.get(); }
   const std::string& path() const { return path_; }
+  const ServerOptions& options() const { return options_; }
 
   // Waits up to timeout_ms (-1: no limit; 0: only a client already
   // waiting) for a client's request and runs the handshake with it. One
@@ -117,13 +120,15 @@ class Server {
   // one whose request time ran out), and Error for failures of the
   // server's own (e.g. -EMFILE).
   std::unique_ptr<Group> accept(int timeout_ms, const ServerOptions& options);
+  // The same with the options the server was made with.
+  std::unique_ptr<Group> accept(int timeout_ms) { return accept(timeout_ms, options_); }
 
   // How many connections may wait for their request at once.
   static constexpr size_t kMaxPendingConnections = 16;
   size_t pending_connections() const { return pending_.size(); }
 
  private:
-  Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino);
+  Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino, ServerOptions options);
 
   struct Pending {
     UniqueFd fd;
@@ -143,6 +148,7 @@ class Server {
   dev_t dev_;
   ino_t ino_;
   pid_t creator_;
+  ServerOptions options_;
   std::unique_ptr<std::byte[]> buffer_;  // kRequestBufferSize, reused by every accept
 };
 
