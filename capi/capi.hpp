@@ -61,10 +61,9 @@ inline void require(const void* pointer, const char* what) {
 // without logging. Returns code unchanged; passes non-negative values on.
 int record_if_failed(const char* function, int code) noexcept;
 
-// rtipc_group_config (this side's terms) <-> GroupSpec (the client's terms).
-// read_group_config applies the sized-struct rule (sized.hpp).
-rtipc_group_config read_group_config(const rtipc_group_config* caller);
-GroupSpec spec_from_config(const rtipc_group_config& config, bool client);
+// The client's new group for an rtipc_group_config (the sized-struct rule
+// of sized.hpp applied); throws Error.
+std::unique_ptr<rtipc_group> new_client_group(const rtipc_group_config* config);
 GroupOptions options_from_flags(uint32_t flags);
 // A channel's configuration; info points into the spec.
 rtipc_channel_config config_from_spec(const ChannelSpec& c);
