@@ -142,6 +142,30 @@ TEST(Request, RandomSpecsRoundTrip) {
   }
 }
 
+// The server lays the region out from the bytes exactly as the client did
+// from its spec: one plan, whichever side makes it.
+TEST(Request, TheServersPlanIsTheClients) {
+  std::mt19937 rng(20261207);
+  for (int i = 0; i < 500; ++i) {
+    const GroupSpec spec = random_spec(rng);
+    const GroupPlan client = plan_group(spec);
+    const GroupPlan server = decode_request(encode_request(spec));
+    ASSERT_EQ(server.region_size, client.region_size);
+    ASSERT_EQ(server.fd_count, client.fd_count);
+    size_t eventfds = 0;
+    for (size_t c = 0; c < spec.channel_count(); ++c) eventfds += spec.channel(c).eventfd;
+    ASSERT_EQ(client.fd_count, 1 + eventfds);
+    ASSERT_EQ(server.layout.size(), spec.channel_count());
+    for (size_t c = 0; c < spec.channel_count(); ++c) {
+      ASSERT_EQ(server.layout[c].offset, client.layout[c].offset) << i << " " << c;
+      ASSERT_EQ(server.layout[c].size, client.layout[c].size) << i << " " << c;
+      ASSERT_EQ(server.layout[c].slots, kMinSlots + spec.channel(c).add_msgs);
+    }
+    const ChannelLayout& last = client.layout.back();
+    ASSERT_EQ(client.region_size, last.offset + last.size);
+  }
+}
+
 TEST(Request, RejectsEveryTruncation) {
   const Bytes full = example_bytes();
   for (size_t len = 0; len < full.size(); ++len)
