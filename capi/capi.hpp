@@ -59,12 +59,11 @@ inline void require(const void* pointer, const char* what) {
 
 // A failure of a call that does not throw: records it for rtipc_last_error
 // without logging. Returns code unchanged; passes non-negative values on.
-int note(const char* function, int code) noexcept;
+int record_if_failed(const char* function, int code) noexcept;
 
-// rtipc_group_config (this side's terms) <-> GroupSpec (the client's terms).
-// read_group_config applies the sized-struct rule (sized.hpp).
-rtipc_group_config read_group_config(const rtipc_group_config* caller);
-GroupSpec spec_from_config(const rtipc_group_config& config, bool client);
+// The client's new group for an rtipc_group_config (the sized-struct rule
+// of sized.hpp applied); throws Error.
+std::unique_ptr<rtipc_group> new_client_group(const rtipc_group_config* config);
 GroupOptions options_from_flags(uint32_t flags);
 // A channel's configuration; info points into the spec.
 rtipc_channel_config config_from_spec(const ChannelSpec& c);

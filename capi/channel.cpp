@@ -1,7 +1,16 @@
 // Producers and consumers: the hot path, kept to a plain call.
 #include "capi.hpp"
 
-using rtipc::capi::note;
+using rtipc::capi::record_if_failed;
+
+// rtipc_produce and rtipc_consume return the core's results as they are.
+static_assert(static_cast<int>(rtipc::PushResult::kPublished) == RTIPC_PUBLISHED &&
+              static_cast<int>(rtipc::PushResult::kDiscarded) == RTIPC_PUBLISHED_DISCARDED &&
+              static_cast<int>(rtipc::PushResult::kFull) == RTIPC_QUEUE_FULL);
+static_assert(static_cast<int>(rtipc::PopResult::kNothingProduced) == RTIPC_NOTHING_PRODUCED &&
+              static_cast<int>(rtipc::PopResult::kNoNew) == RTIPC_NO_NEW &&
+              static_cast<int>(rtipc::PopResult::kNew) == RTIPC_NEW &&
+              static_cast<int>(rtipc::PopResult::kNewAfterGap) == RTIPC_NEW_AFTER_GAP);
 
 namespace {
 
@@ -32,9 +41,9 @@ RTIPC_EXPORT void* rtipc_producer_msg(rtipc_producer* producer) noexcept {
 }
 
 RTIPC_EXPORT int rtipc_produce(rtipc_producer* producer, unsigned mode) noexcept {
-  if (mode > RTIPC_PRODUCE_TRY) return note(__func__, -EINVAL);
+  if (mode > RTIPC_PRODUCE_TRY) return record_if_failed(__func__, -EINVAL);
   const auto r = producer->impl->push(mode == RTIPC_PRODUCE_FORCE);
-  if (r == rtipc::PushResult::kError) return note(__func__, -EPROTO);
+  if (r == rtipc::PushResult::kError) return record_if_failed(__func__, -EPROTO);
   return static_cast<int>(r);
 }
 
@@ -60,11 +69,11 @@ RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer* producer) noexcept {
 }
 
 RTIPC_EXPORT int rtipc_producer_pending(const rtipc_producer* producer) noexcept {
-  return note(__func__, producer->impl->pending());
+  return record_if_failed(__func__, producer->impl->pending());
 }
 
 RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer* producer) noexcept {
-  return note(__func__, producer->impl->peer_alive());
+  return record_if_failed(__func__, producer->impl->peer_alive());
 }
 
 RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer* consumer) noexcept { delete consumer; }
@@ -74,9 +83,9 @@ RTIPC_EXPORT const void* rtipc_consumer_msg(const rtipc_consumer* consumer) noex
 }
 
 RTIPC_EXPORT int rtipc_consume(rtipc_consumer* consumer, unsigned mode) noexcept {
-  if (mode > RTIPC_CONSUME_LATEST) return note(__func__, -EINVAL);
+  if (mode > RTIPC_CONSUME_LATEST) return record_if_failed(__func__, -EINVAL);
   const auto r = consumer->impl->pop(mode == RTIPC_CONSUME_LATEST);
-  if (r == rtipc::PopResult::kError) return note(__func__, -EPROTO);
+  if (r == rtipc::PopResult::kError) return record_if_failed(__func__, -EPROTO);
   return static_cast<int>(r);
 }
 
@@ -102,18 +111,18 @@ RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer* consumer) noexcept {
 }
 
 RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer* consumer) noexcept {
-  return note(__func__, consumer->impl->pending());
+  return record_if_failed(__func__, consumer->impl->pending());
 }
 
 RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer* consumer) noexcept {
-  return note(__func__, consumer->impl->peer_alive());
+  return record_if_failed(__func__, consumer->impl->peer_alive());
 }
 
 RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer* consumer, int timeout_ms) noexcept {
   const int r = consumer->impl->wait(timeout_ms, consumer->spin_ns);
   if (r == -ENOTSUP && consumer->impl->eventfd() < 0)
     return rtipc::capi::report(__func__, r, kNoEventfd, rtipc::LogLevel::kDebug);
-  return note(__func__, r);
+  return record_if_failed(__func__, r);
 }
 
 RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer* consumer, uint32_t spin_ns) noexcept {

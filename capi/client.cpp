@@ -12,11 +12,7 @@ int connect_group(const char* function, const rtipc_group_config* config, rtipc_
                   Connect&& connect) {
   return guard(function, [&] {
     rtipc::capi::require(group, "group (where the new group goes)");
-    const auto c = rtipc::capi::read_group_config(config);
-    auto spec = rtipc::capi::spec_from_config(c, true);
-    auto options = rtipc::capi::options_from_flags(c.flags);
-    auto handle = std::make_unique<rtipc_group>();
-    handle->impl = rtipc::Group::create(std::move(spec), options);
+    auto handle = rtipc::capi::new_client_group(config);
     connect(*handle->impl);
     *group = handle.release();
     return 0;

@@ -2,11 +2,21 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <type_traits>
 
 #include "capi.hpp"
 #include "escape.hpp"
 #include "layout.hpp"
 #include "log.hpp"
+
+// The core's own copies of the header's values (src/ does not include it).
+static_assert(rtipc::kErrRejected == RTIPC_EREJECTED);
+static_assert(std::is_same_v<rtipc::LogSink, rtipc_log_fn>);
+static_assert(static_cast<unsigned>(rtipc::LogLevel::kNone) == RTIPC_LOG_NONE &&
+              static_cast<unsigned>(rtipc::LogLevel::kError) == RTIPC_LOG_ERROR &&
+              static_cast<unsigned>(rtipc::LogLevel::kWarning) == RTIPC_LOG_WARNING &&
+              static_cast<unsigned>(rtipc::LogLevel::kInfo) == RTIPC_LOG_INFO &&
+              static_cast<unsigned>(rtipc::LogLevel::kDebug) == RTIPC_LOG_DEBUG);
 
 namespace {
 
@@ -37,7 +47,7 @@ int report(const char* function, int code, const char* message, LogLevel level) 
   return code;
 }
 
-int note(const char* function, int code) noexcept {
+int record_if_failed(const char* function, int code) noexcept {
   if (code < 0) keep(function, rtipc_strerror(code));
   return code;
 }

@@ -6,6 +6,8 @@
 #include "server.hpp"
 #include "sized.hpp"
 
+static_assert(rtipc::kMaxRequestSize == RTIPC_MAX_REQUEST_SIZE);
+
 namespace rtipc::capi {
 namespace {
 
@@ -41,6 +43,24 @@ std::vector<ChannelSpec> channel_specs(const rtipc_channel_config* configs, uint
   return out;
 }
 
+rtipc_group_config read_group_config(const rtipc_group_config* caller) {
+  require(caller, "config");
+  return read_sized(caller, "rtipc_group_config").v;
+}
+
+// In the client's terms: the caller is the client.
+GroupSpec spec_from_config(const rtipc_group_config& config) {
+  GroupSpec spec;
+  spec.cacheline = config.cacheline ? config.cacheline : kDefaultCacheline;
+  if (!valid_cacheline(spec.cacheline))
+    fail(-EINVAL, "cache line {} is not a power of two from {} to {}", spec.cacheline,
+         kMinCacheline, kMaxCacheline);
+  spec.info = copy_bytes(config.info, config.info_size);
+  spec.client_produces = channel_specs(config.producers, config.producer_count, "producers");
+  spec.client_consumes = channel_specs(config.consumers, config.consumer_count, "consumers");
+  return spec;
+}
+
 }  // namespace
 
 rtipc_channel_config config_from_spec(const ChannelSpec& c) {
@@ -65,23 +85,13 @@ std::vector<UniqueFd> own_fds(const int* fds, size_t count) {
   return out;
 }
 
-rtipc_group_config read_group_config(const rtipc_group_config* caller) {
-  require(caller, "config");
-  return read_sized(caller, "rtipc_group_config").v;
-}
-
-GroupSpec spec_from_config(const rtipc_group_config& config, bool client) {
-  GroupSpec spec;
-  spec.cacheline = config.cacheline ? config.cacheline : kDefaultCacheline;
-  if (!valid_cacheline(spec.cacheline))
-    fail(-EINVAL, "cache line {} is not a power of two from {} to {}", spec.cacheline,
-         kMinCacheline, kMaxCacheline);
-  spec.info = copy_bytes(config.info, config.info_size);
-  auto produced = channel_specs(config.producers, config.producer_count, "producers");
-  auto consumed = channel_specs(config.consumers, config.consumer_count, "consumers");
-  spec.client_produces = client ? std::move(produced) : std::move(consumed);
-  spec.client_consumes = client ? std::move(consumed) : std::move(produced);
-  return spec;
+std::unique_ptr<rtipc_group> new_client_group(const rtipc_group_config* config) {
+  const auto c = read_group_config(config);
+  auto spec = spec_from_config(c);
+  const auto options = options_from_flags(c.flags);
+  auto handle = std::make_unique<rtipc_group>();
+  handle->impl = Group::create(std::move(spec), options);
+  return handle;
 }
 
 GroupOptions options_from_flags(uint32_t flags) {
@@ -121,12 +131,7 @@ RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config* config,
                                     rtipc_group** group) noexcept {
   return guard(__func__, [&] {
     rtipc::capi::require(group, "group (where the new group goes)");
-    const auto c = rtipc::capi::read_group_config(config);
-    auto spec = rtipc::capi::spec_from_config(c, true);
-    auto options = rtipc::capi::options_from_flags(c.flags);
-    auto handle = std::make_unique<rtipc_group>();
-    handle->impl = rtipc::Group::create(std::move(spec), options);
-    *group = handle.release();
+    *group = rtipc::capi::new_client_group(config).release();
     return 0;
   });
 }

@@ -8,7 +8,6 @@
 
 struct rtipc_server {
   std::unique_ptr<rtipc::Server> impl;
-  rtipc::ServerOptions options;
 };
 
 namespace rtipc::capi {
@@ -45,9 +44,9 @@ RTIPC_EXPORT int rtipc_server_create(const char* path, const struct rtipc_server
     rtipc::capi::require(server, "server (where the new server goes)");
     auto settings = rtipc::capi::server_settings(config);
     auto handle = std::make_unique<rtipc_server>();
-    handle->impl =
-        rtipc::Server::listen(path, settings.backlog, static_cast<mode_t>(settings.socket_mode));
-    handle->options = std::move(settings.options);
+    handle->impl = rtipc::Server::listen(path, settings.backlog,
+                                         static_cast<mode_t>(settings.socket_mode),
+                                         std::move(settings.options));
     *server = handle.release();
     return 0;
   });
@@ -63,7 +62,7 @@ RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms,
     rtipc::capi::require(server, "server");
     rtipc::capi::require(group, "group (where the new group goes)");
     auto handle = std::make_unique<rtipc_group>();  // before accepting: nothing lost on failure
-    handle->impl = server->impl->accept(timeout_ms, server->options);
+    handle->impl = server->impl->accept(timeout_ms);
     handle->impl->set_socket_path(server->impl->path());
     *group = handle.release();
     return 0;

@@ -158,7 +158,7 @@ RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer* producer,
   return rtipc::capi::guard("rtipc_producer_set_notifier", [&] {
     rtipc::Producer& p = *producer->impl;
     if (!p.event_fd()) rtipc::fail(-ENOTSUP, "the channel has no eventfd");
-    p.set_notify(nullptr);  // detach first: the old slot drains before it goes
+    p.set_notify(nullptr);  // detach first: the old route drains before it goes
     if (notifier) p.set_notify(notifier->impl->attach(*p.event_fd()));
     return 0;
   });

@@ -13,20 +13,20 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rtipc;
-  GroupSpec spec;
+  GroupPlan plan;
   try {
-    spec = decode_request({reinterpret_cast<const std::byte*>(data), size});
+    plan = decode_request({reinterpret_cast<const std::byte*>(data), size});
   } catch (const Error& e) {
     if (e.code() != -EBADMSG && e.code() != -EINVAL) std::abort();
     return 0;
   }
   // The request has no padding and no field we drop: it round-trips.
-  const std::vector<std::byte> again = encode_request(spec);
+  const std::vector<std::byte> again = encode_request(plan.spec);
   if (again.size() != size || std::memcmp(again.data(), data, size) != 0) std::abort();
 
-  std::vector<ChannelLayout> layout;
-  const size_t total = spec.layout(&layout);  // decode already checked the bounds
-  if (total > kMaxRegionSize || layout.size() != spec.channel_count()) std::abort();
+  const std::vector<ChannelLayout>& layout = plan.layout;
+  const size_t total = plan.region_size;
+  if (total > kMaxRegionSize || layout.size() != plan.spec.channel_count()) std::abort();
   size_t offset = 0;
   for (const ChannelLayout& l : layout) {
     if (l.offset != offset || l.slots < kMinSlots || l.slots > kMaxSlots) std::abort();

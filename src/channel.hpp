@@ -85,10 +85,10 @@ class Producer : public Channel {
   // published, whether or not it discarded.
   PushResult push(bool force);
 
-  // Routes the eventfd signal of push() through a notifier's slot (an
+  // Routes the eventfd signal of push() through a notifier's route (an
   // io_uring poller) instead of write(2); null restores the direct write.
-  void set_notify(std::shared_ptr<Notifier::Slot> slot) { notify_ = std::move(slot); }
-  const Notifier::Slot* notify() const { return notify_.get(); }
+  void set_notify(std::shared_ptr<Notifier::Route> route) { notify_ = std::move(route); }
+  const Notifier::Route* notify() const { return notify_.get(); }
 
  private:
   // Aligned like a slot (msg_align()), as the C API promises for
@@ -100,7 +100,7 @@ class Producer : public Channel {
 
   ProducerQueue queue_;
   std::unique_ptr<std::byte[], AlignedDelete> cache_;
-  std::shared_ptr<Notifier::Slot> notify_;
+  std::shared_ptr<Notifier::Route> notify_;
 };
 
 class Consumer : public Channel {

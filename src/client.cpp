@@ -10,7 +10,6 @@
 
 #include "error.hpp"
 #include "refusal.hpp"
-#include "rtipc/rtipc.h"
 #include "socket.hpp"
 
 namespace rtipc {
@@ -37,10 +36,10 @@ void handshake(int sock, Group& group, const Deadline& deadline) {
   int32_t value = -1;
   if (n == sizeof value) std::memcpy(&value, reply, sizeof value);
   if (n != sizeof value || value != 0) {
-    if (n == 0) fail(-RTIPC_EREJECTED, "the server hung up without an answer");
-    if (n != sizeof value) fail(-RTIPC_EREJECTED, "the server answered {} bytes, not 4", n);
+    if (n == 0) fail(-kErrRejected, "the server hung up without an answer");
+    if (n != sizeof value) fail(-kErrRejected, "the server answered {} bytes, not 4", n);
     const int reason = refusal_from_answer(value);
-    if (reason == -RTIPC_EREJECTED)
+    if (reason == -kErrRejected)
       fail(reason, "the server rejected the group (answer {})", value);
     fail(reason, "the server refused the group: {} (answer {})", std::strerror(-reason), value);
   }

@@ -12,7 +12,7 @@ namespace rtipc {
 // Sends group's request on a connected socket and waits for the reply until
 // timeout_ms (-1: no limit) has passed since the call began. Records the
 // server's process in the group (Peer: pid and pidfd). Throws Error(reason)
-// for a refusal that names one (refusal_from_answer), Error(-RTIPC_EREJECTED)
+// for a refusal that names one (refusal_from_answer), Error(-kErrRejected)
 // for any other reply but 00 00 00 00 (a -1, a short reply, a hang-up), Error(-ECONNRESET) when
 // the server dropped the connection unread, Error(-ETIMEDOUT), or
 // Error(-errno). Does not close sock.

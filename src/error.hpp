@@ -10,6 +10,10 @@
 
 namespace rtipc {
 
+// The library's own code beside the errnos (rtipc.h's RTIPC_EREJECTED; capi/
+// checks that they agree): the server, or its filter, said no.
+inline constexpr int kErrRejected = 4096;
+
 class Error : public std::runtime_error {
  public:
   Error(int code, const std::string& what) : std::runtime_error(what), code_(code) {}

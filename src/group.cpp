@@ -2,79 +2,57 @@
 
 #include <sys/stat.h>
 
-#include <cerrno>
-
-#include "error.hpp"
+#include <cassert>
 
 namespace rtipc {
 
 std::unique_ptr<Group> Group::create(GroupSpec spec, const GroupOptions& options) {
-  std::vector<ChannelLayout> layout;
-  const size_t size = spec.layout(&layout);
-  for (size_t i = 0; i < spec.channel_count(); ++i) {
-    if (spec.channel(i).info.size() > kMaxInfoSize)
-      fail(-EINVAL, "channel {}: info of {} bytes exceeds the limit of {}", i,
-           spec.channel(i).info.size(), kMaxInfoSize);
-  }
-  if (spec.info.size() > kMaxInfoSize)
-    fail(-EINVAL, "group info of {} bytes exceeds the limit of {}", spec.info.size(),
-         kMaxInfoSize);
-  // A group whose request no server can receive is refused now, not at
-  // connect time.
-  if (const uint64_t bytes = request_size(spec); bytes > kMaxRequestSize)
-    fail(-EMSGSIZE, "the request would take {} bytes, more than the limit of {}", bytes,
-         kMaxRequestSize);
-
-  auto region = Region::create(size, options.region);
-  for (const ChannelLayout& l : layout)
+  GroupPlan plan = plan_group(std::move(spec));
+  auto region = Region::create(plan.region_size, options.region);
+  for (const ChannelLayout& l : plan.layout)
     QueueIndices(reinterpret_cast<uint32_t*>(region->data() + l.offset), l.slots)
         .reset_head_and_tail();
   std::vector<std::shared_ptr<EventFd>> eventfds;
-  for (size_t i = 0; i < spec.channel_count(); ++i)
-    eventfds.push_back(spec.channel(i).eventfd ? EventFd::create() : nullptr);
+  for (size_t i = 0; i < plan.spec.channel_count(); ++i)
+    eventfds.push_back(plan.spec.channel(i).eventfd ? EventFd::create() : nullptr);
   return std::unique_ptr<Group>(
-      new Group(Role::kClient, std::move(spec), std::move(region), std::move(eventfds), options));
+      new Group(Role::kClient, std::move(plan), std::move(region), std::move(eventfds), options));
 }
 
-std::unique_ptr<Group> Group::adopt(GroupSpec spec, std::vector<UniqueFd> fds,
+std::unique_ptr<Group> Group::adopt(GroupPlan plan, std::vector<UniqueFd> fds,
                                     const GroupOptions& options) {
-  const size_t want = 1 + spec.eventfd_count();
-  if (fds.size() != want)
-    fail(-EBADMSG, "request came with {} descriptors, its table needs {}", fds.size(), want);
-  std::vector<ChannelLayout> layout;
-  const size_t size = spec.layout(&layout);
-
+  assert(fds.size() == plan.fd_count);
   // Check every eventfd before mapping anything: a rejected peer's region
   // stays untouched.
   std::vector<std::shared_ptr<EventFd>> eventfds;
   size_t next_fd = 1;
-  for (size_t i = 0; i < spec.channel_count(); ++i)
-    eventfds.push_back(spec.channel(i).eventfd ? EventFd::adopt(std::move(fds[next_fd++]))
-                                               : nullptr);
-  auto region = Region::adopt(std::move(fds[0]), size, options.region);
+  for (size_t i = 0; i < plan.spec.channel_count(); ++i)
+    eventfds.push_back(plan.spec.channel(i).eventfd ? EventFd::adopt(std::move(fds[next_fd++]))
+                                                    : nullptr);
+  auto region = Region::adopt(std::move(fds[0]), plan.region_size, options.region);
   return std::unique_ptr<Group>(
-      new Group(Role::kServer, std::move(spec), std::move(region), std::move(eventfds), options));
+      new Group(Role::kServer, std::move(plan), std::move(region), std::move(eventfds), options));
 }
 
-Group::Group(Role role, GroupSpec spec, std::shared_ptr<Region> region,
+Group::Group(Role role, GroupPlan plan, std::shared_ptr<Region> region,
              std::vector<std::shared_ptr<EventFd>> eventfds, const GroupOptions& options)
-    : role_(role), spec_(std::move(spec)), region_(std::move(region)), eventfds_(std::move(eventfds)) {
-  std::vector<ChannelLayout> layout;
-  spec_.layout(&layout);
-  const size_t a = spec_.client_produces.size();
-  for (size_t i = 0; i < spec_.channel_count(); ++i) {
+    : role_(role), plan_(std::move(plan)), region_(std::move(region)), eventfds_(std::move(eventfds)) {
+  const GroupSpec& spec = plan_.spec;
+  const size_t a = spec.client_produces.size();
+  for (size_t i = 0; i < spec.channel_count(); ++i) {
     const bool produced_here = (i < a) == (role_ == Role::kClient);
-    const ChannelSpec& c = spec_.channel(i);
+    const ChannelSpec& c = spec.channel(i);
     if (produced_here)
-      producers_.push_back(std::make_unique<Producer>(region_, layout[i], eventfds_[i], c.info,
-                                                      options.producer_cache));
+      producers_.push_back(std::make_unique<Producer>(region_, plan_.layout[i], eventfds_[i],
+                                                      c.info, options.producer_cache));
     else
-      consumers_.push_back(std::make_unique<Consumer>(region_, layout[i], eventfds_[i], c.info));
+      consumers_.push_back(
+          std::make_unique<Consumer>(region_, plan_.layout[i], eventfds_[i], c.info));
   }
-  if (stats_enabled()) add_stats(layout);
+  if (stats_enabled()) add_stats();
 }
 
-void Group::add_stats(const std::vector<ChannelLayout>& layout) {
+void Group::add_stats() {
   struct stat st = {};
   (void)::fstat(region_->fd(), &st);
   const uint64_t serial = stats_next_serial();
@@ -82,7 +60,7 @@ void Group::add_stats(const std::vector<ChannelLayout>& layout) {
     r.kind = kind;
     r.group_serial = serial;
     r.role = role_ == Role::kClient ? RTIPC_STATS_CLIENT : RTIPC_STATS_SERVER;
-    r.cacheline = spec_.cacheline;
+    r.cacheline = plan_.spec.cacheline;
     r.region_fd = region_->fd();
     r.region_ino = st.st_ino;
     r.region_size = region_->size();
@@ -91,15 +69,15 @@ void Group::add_stats(const std::vector<ChannelLayout>& layout) {
     common(r, RTIPC_STATS_GROUP);
     r.msg_size = static_cast<uint32_t>(producers_.size());
     r.slots = static_cast<uint32_t>(consumers_.size());
-    stats_copy_info(r, spec_.info);
+    stats_copy_info(r, plan_.spec.info);
   });
   // The table index of this side's producer or consumer i.
-  const size_t a = spec_.client_produces.size();
+  const size_t a = plan_.spec.client_produces.size();
   auto table_index = [&](bool producer, size_t i) {
     return producer == (role_ == Role::kClient) ? i : a + i;
   };
   auto add_channel = [&](Channel& ch, bool producer, size_t i) {
-    const ChannelLayout& l = layout[table_index(producer, i)];
+    const ChannelLayout& l = plan_.layout[table_index(producer, i)];
     ch.attach_stats(StatsRecord::add([&](rtipc_stats_record& r) {
       common(r, producer ? RTIPC_STATS_PRODUCER : RTIPC_STATS_CONSUMER);
       r.index = static_cast<uint32_t>(i);
@@ -148,11 +126,11 @@ std::vector<int> Group::fds() const {
 }
 
 const ChannelSpec& Group::producer_spec(size_t i) const {
-  return role_ == Role::kClient ? spec_.client_produces.at(i) : spec_.client_consumes.at(i);
+  return role_ == Role::kClient ? plan_.spec.client_produces.at(i) : plan_.spec.client_consumes.at(i);
 }
 
 const ChannelSpec& Group::consumer_spec(size_t i) const {
-  return role_ == Role::kClient ? spec_.client_consumes.at(i) : spec_.client_produces.at(i);
+  return role_ == Role::kClient ? plan_.spec.client_consumes.at(i) : plan_.spec.client_produces.at(i);
 }
 
 }  // namespace rtipc

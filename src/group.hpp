@@ -34,25 +34,27 @@ class Group {
  public:
   enum class Role { kClient, kServer };
 
-  // Client side: a new region and, where the spec asks, new eventfds.
+  // Client side: plans the spec (plan_group; throws its errors), then a new
+  // region and, where the spec asks, new eventfds.
   static std::unique_ptr<Group> create(GroupSpec spec, const GroupOptions& options);
 
-  // Server side: `fds` is what came with the request: the memfd, then one
-  // eventfd per channel that has one, in table order. Every descriptor is
-  // closed on failure. Throws Error.
-  static std::unique_ptr<Group> adopt(GroupSpec spec, std::vector<UniqueFd> fds,
+  // Server side: `fds` is what came with the request, plan.fd_count of
+  // them (group_from_request checks the count): the memfd, then one eventfd
+  // per channel that has one, in table order. Every descriptor is closed on
+  // failure. Throws Error.
+  static std::unique_ptr<Group> adopt(GroupPlan plan, std::vector<UniqueFd> fds,
                                       const GroupOptions& options);
 
   Role role() const { return role_; }
-  const GroupSpec& spec() const { return spec_; }
-  const std::vector<std::byte>& info() const { return spec_.info; }
+  const GroupSpec& spec() const { return plan_.spec; }
+  const std::vector<std::byte>& info() const { return plan_.spec.info; }
   size_t region_size() const { return region_->size(); }
   // The layout's cache line (the client's choice): every slot is aligned to it.
-  uint32_t cacheline() const { return spec_.cacheline; }
+  uint32_t cacheline() const { return plan_.spec.cacheline; }
 
   // The request bytes and the descriptors to send with them (still owned by
   // the group and its channels).
-  std::vector<std::byte> request() const { return encode_request(spec_); }
+  std::vector<std::byte> request() const { return encode_request(plan_.spec); }
   std::vector<int> fds() const;
 
   // This side's channels: a client produces spec().client_produces, a server
@@ -78,12 +80,12 @@ class Group {
   void set_socket_path(const std::string& path);
 
  private:
-  void add_stats(const std::vector<ChannelLayout>& layout);
-  Group(Role role, GroupSpec spec, std::shared_ptr<Region> region,
+  void add_stats();
+  Group(Role role, GroupPlan plan, std::shared_ptr<Region> region,
         std::vector<std::shared_ptr<EventFd>> eventfds, const GroupOptions& options);
 
   Role role_;
-  GroupSpec spec_;
+  GroupPlan plan_;
   std::shared_ptr<Region> region_;
   std::vector<std::shared_ptr<EventFd>> eventfds_;  // table order, null where none
   std::vector<std::unique_ptr<Producer>> producers_;

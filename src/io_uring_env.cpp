@@ -5,14 +5,6 @@
 
 namespace rtipc {
 
-bool io_uring_built() {
-#if RTIPC_HAVE_IO_URING
-  return true;
-#else
-  return false;
-#endif
-}
-
 bool io_uring_forbidden_by_env() {
   const char* v = std::getenv("RTIPC_NO_IO_URING");
   return v && *v && std::strcmp(v, "0") != 0;

@@ -4,9 +4,6 @@
 
 namespace rtipc {
 
-// False when the library was built with -Dio_uring=disabled.
-bool io_uring_built();
-
 // True when the environment variable RTIPC_NO_IO_URING is set to anything but
 // "" or "0": io_uring setup then fails as if the kernel had refused it (for
 // tests of the fallback, and for users who want the plain system calls).

@@ -45,14 +45,14 @@ void validate_limits(const ServerLimits& limits) {
     fail(-EINVAL, "max_private_size 0 would refuse every group");
 }
 
-ServerCost server_cost(const GroupSpec& spec, const std::vector<ChannelLayout>& layout,
-                       const GroupOptions& options) {
+ServerCost server_cost(const GroupPlan& plan, const GroupOptions& options) {
+  const std::vector<ChannelLayout>& layout = plan.layout;
   ServerCost cost;
+  cost.region_size = plan.region_size;
   if (layout.empty()) return cost;
-  cost.region_size = layout.back().offset + layout.back().size;
   // The server produces the channels the client consumes: the second block
   // of the table, which the layout places last, back to back.
-  const size_t first_produced = spec.client_produces.size();
+  const size_t first_produced = plan.spec.client_produces.size();
   if (options.region.lock) {
     cost.private_size = pages_of(0, cost.region_size);
   } else {
@@ -68,22 +68,21 @@ ServerCost server_cost(const GroupSpec& spec, const std::vector<ChannelLayout>& 
   return cost;
 }
 
-ServerCost check_limits(const GroupSpec& spec, const GroupOptions& options,
+ServerCost check_limits(const GroupPlan& plan, const GroupOptions& options,
                         const ServerLimits& limits) {
+  const GroupSpec& spec = plan.spec;
   if (spec.cacheline < limits.min_cacheline)
     fail(-E2BIG, "min_cacheline: cache line {} is below {}", spec.cacheline,
          limits.min_cacheline);
   if (spec.channel_count() > limits.max_channels)
     fail(-E2BIG, "max_channels: {} channels exceed {}", spec.channel_count(),
          limits.max_channels);
-  for (size_t i = 0; i < spec.channel_count(); ++i) {
-    const uint64_t slots = uint64_t{kMinSlots} + spec.channel(i).add_msgs;
-    if (slots > limits.max_slots)
-      fail(-E2BIG, "max_slots: {} slots (channel {}) exceed {}", slots, i, limits.max_slots);
+  for (size_t i = 0; i < plan.layout.size(); ++i) {
+    if (plan.layout[i].slots > limits.max_slots)
+      fail(-E2BIG, "max_slots: {} slots (channel {}) exceed {}", plan.layout[i].slots, i,
+           limits.max_slots);
   }
-  std::vector<ChannelLayout> layout;
-  spec.layout(&layout);
-  const ServerCost cost = server_cost(spec, layout, options);
+  const ServerCost cost = server_cost(plan, options);
   if (cost.region_size > limits.max_region_size)
     fail(-E2BIG, "max_region_size: a region of {} bytes exceeds {}", cost.region_size,
          limits.max_region_size);

@@ -6,10 +6,8 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include "group.hpp"
-#include "layout.hpp"
 #include "request.hpp"
 
 namespace rtipc {
@@ -43,12 +41,11 @@ struct ServerCost {
   uint64_t private_size = 0;
 };
 
-ServerCost server_cost(const GroupSpec& spec, const std::vector<ChannelLayout>& layout,
-                       const GroupOptions& options);
+ServerCost server_cost(const GroupPlan& plan, const GroupOptions& options);
 
 // Throws Error(-E2BIG, "<limit>: <value> exceeds <limit value>") for the
-// first limit the spec breaks. Returns the cost.
-ServerCost check_limits(const GroupSpec& spec, const GroupOptions& options,
+// first limit the plan breaks. Returns the cost.
+ServerCost check_limits(const GroupPlan& plan, const GroupOptions& options,
                         const ServerLimits& limits);
 
 }  // namespace rtipc

@@ -6,13 +6,13 @@
 
 #include <string_view>
 
-#include "rtipc/rtipc.h"  // the sink type is the C API's
-
 namespace rtipc {
 
+// The values and the sink's type are rtipc.h's (RTIPC_LOG_*, rtipc_log_fn);
+// capi/ checks that they agree.
 enum class LogLevel { kNone = 0, kError = 1, kWarning = 2, kInfo = 3, kDebug = 4 };
 
-using LogSink = rtipc_log_fn;
+using LogSink = void (*)(unsigned level, const char* text, void* user);
 
 // A null sink restores the default (stderr). Thread-safe.
 void set_log_sink(LogSink sink, void* user, LogLevel max_level);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <string>
 #include <system_error>
 #include <thread>
 
@@ -69,13 +70,13 @@ const uint64_t kOne = 1;
 
 // A producer's ring, on the notifier's poller, with the producer's eventfd
 // as registered file 0.
-struct Notifier::SlotRing {
+struct Notifier::RouteRing {
   io_uring ring;
   bool live = false;
 
   uint64_t generation = fork_generation();
 
-  ~SlotRing() {
+  ~RouteRing() {
     if (!live) return;
     // In a forked child the ring is the parent's: only our mapping and
     // descriptor go, and nothing is submitted.
@@ -148,18 +149,18 @@ int setup_poller(Notifier::Ring* owner, const Notifier::Options& o, std::string*
 
   UniqueFd probe(::eventfd(0, EFD_CLOEXEC | EFD_SEMAPHORE | EFD_NONBLOCK));
   if (!probe) return *why = sys_text("eventfd", -errno), -errno;
-  Notifier::SlotRing slot;
-  if ((r = slot.setup(owner->ring, o.idle_ms, probe.get(), why)) < 0) return r;
-  io_uring_sqe* sqe = io_uring_get_sqe(&slot.ring);
-  Notifier::SlotRing::prep_write(sqe);
+  Notifier::RouteRing probe_route;
+  if ((r = probe_route.setup(owner->ring, o.idle_ms, probe.get(), why)) < 0) return r;
+  io_uring_sqe* sqe = io_uring_get_sqe(&probe_route.ring);
+  Notifier::RouteRing::prep_write(sqe);
   sqe->flags &= ~IOSQE_CQE_SKIP_SUCCESS;  // the probe wants the result
-  io_uring_submit(&slot.ring);
+  io_uring_submit(&probe_route.ring);
   io_uring_cqe* cqe = nullptr;
   __kernel_timespec ts{1, 0};
-  if ((r = io_uring_wait_cqe_timeout(&slot.ring, &cqe, &ts)) < 0)
+  if ((r = io_uring_wait_cqe_timeout(&probe_route.ring, &cqe, &ts)) < 0)
     return *why = sys_text("probe write", r), r;
   const int res = cqe->res;
-  io_uring_cqe_seen(&slot.ring, cqe);
+  io_uring_cqe_seen(&probe_route.ring, cqe);
   if (res != sizeof kOne)
     return *why = sys_text(
                "the kernel cannot write an eventfd through io_uring without "
@@ -175,36 +176,37 @@ std::shared_ptr<Notifier> Notifier::create(const Options& o) {
   std::shared_ptr<Notifier> n(new Notifier);
   n->idle_ms_ = o.idle_ms;
   int code = -ENOTSUP;
+  std::string reason;
   if (io_uring_forbidden_by_env()) {
-    n->reason_ = "RTIPC_NO_IO_URING is set";
+    reason = "RTIPC_NO_IO_URING is set";
   } else {
     auto ring = std::make_unique<Ring>();
-    code = on_own_thread([&] { return setup_poller(ring.get(), o, &n->reason_); });
+    code = on_own_thread([&] { return setup_poller(ring.get(), o, &reason); });
     if (code == 0) {
       n->ring_ = std::move(ring);
       return n;
     }
   }
-  if (o.require) fail(code, "io_uring notifier: {}", n->reason_);
+  if (o.require) fail(code, "io_uring notifier: {}", reason);
   log(LogLevel::kWarning, "io_uring notifier unavailable ({}); producers write(2) their eventfds",
-      n->reason_);
+      reason);
   return n;
 }
 
 Notifier::~Notifier() = default;
 
-std::shared_ptr<Notifier::Slot> Notifier::attach(const EventFd& efd) {
-  if (!uses_io_uring()) return std::shared_ptr<Slot>(new Slot(shared_from_this(), nullptr));
-  auto ring = std::make_unique<SlotRing>();
+std::shared_ptr<Notifier::Route> Notifier::attach(const EventFd& efd) {
+  if (!uses_io_uring()) return std::shared_ptr<Route>(new Route(shared_from_this(), nullptr));
+  auto ring = std::make_unique<RouteRing>();
   std::string why;
   if (const int r =
           on_own_thread([&] { return ring->setup(ring_->ring, idle_ms_, efd.fd(), &why); });
       r < 0)
     fail(r, "attaching to the notifier: {}", why);
-  return std::shared_ptr<Slot>(new Slot(shared_from_this(), std::move(ring)));
+  return std::shared_ptr<Route>(new Route(shared_from_this(), std::move(ring)));
 }
 
-int Notifier::Slot::signal(const EventFd& efd) {
+int Notifier::Route::signal(const EventFd& efd) {
   if (!ring_) return efd.signal();
   if (generation_ != fork_generation()) {
     // A forked child: the ring is the parent's.
@@ -218,7 +220,7 @@ int Notifier::Slot::signal(const EventFd& efd) {
     ++direct_signals_;
     return efd.signal();
   }
-  SlotRing::prep_write(sqe);
+  RouteRing::prep_write(sqe);
   // No system call while the poller is awake; one io_uring_enter to wake it
   // once it has slept (after idle_ms without work).
   io_uring_submit(ring);
@@ -228,24 +230,24 @@ int Notifier::Slot::signal(const EventFd& efd) {
 #else  // !RTIPC_HAVE_IO_URING
 
 struct Notifier::Ring {};
-struct Notifier::SlotRing {};
+struct Notifier::RouteRing {};
 
 std::shared_ptr<Notifier> Notifier::create(const Options& o) {
   std::shared_ptr<Notifier> n(new Notifier);
-  n->reason_ = "librtipc was built without io_uring";
-  if (o.require) fail(-ENOTSUP, "io_uring notifier: {}", n->reason_);
+  const char* reason = "librtipc was built without io_uring";
+  if (o.require) fail(-ENOTSUP, "io_uring notifier: {}", reason);
   log(LogLevel::kWarning, "io_uring notifier unavailable ({}); producers write(2) their eventfds",
-      n->reason_);
+      reason);
   return n;
 }
 
 Notifier::~Notifier() = default;
 
-std::shared_ptr<Notifier::Slot> Notifier::attach(const EventFd&) {
-  return std::shared_ptr<Slot>(new Slot(shared_from_this(), nullptr));
+std::shared_ptr<Notifier::Route> Notifier::attach(const EventFd&) {
+  return std::shared_ptr<Route>(new Route(shared_from_this(), nullptr));
 }
 
-int Notifier::Slot::signal(const EventFd& efd) {
+int Notifier::Route::signal(const EventFd& efd) {
   return efd.signal();
 }
 
@@ -255,17 +257,12 @@ Notifier::Notifier() : generation_(fork_generation()) {}
 
 bool Notifier::uses_io_uring() const { return ring_ != nullptr && generation_ == fork_generation(); }
 
-std::string Notifier::fallback_reason() const {
-  if (ring_ && generation_ != fork_generation()) return "used in a child forked after its creation";
-  return reason_;
-}
-
-Notifier::Slot::Slot(std::shared_ptr<Notifier> notifier, std::unique_ptr<SlotRing> ring)
+Notifier::Route::Route(std::shared_ptr<Notifier> notifier, std::unique_ptr<RouteRing> ring)
     : notifier_(std::move(notifier)), ring_(std::move(ring)), generation_(fork_generation()) {}
 
-Notifier::Slot::~Slot() = default;
+Notifier::Route::~Route() = default;
 
-bool Notifier::Slot::uses_io_uring() const {
+bool Notifier::Route::uses_io_uring() const {
   return ring_ != nullptr && generation_ == fork_generation();
 }
 

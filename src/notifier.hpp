@@ -8,17 +8,16 @@
 // the kernel, a Notifier is in direct mode: its producers write(2) their
 // eventfds as if they had none.
 //
-// Thread rules: a Notifier is immutable once created, and each Slot has its
+// Thread rules: a Notifier is immutable once created, and each Route has its
 // own ring, so producers attached to one Notifier may push (attach, detach)
 // from different threads at once, each producer from one thread at a time.
 // A ring is not usable in a child forked after it was created (its memory
-// is shared with the parent): there the notifier and its slots are in
+// is shared with the parent): there the notifier and its routes are in
 // direct mode, for the child only, and leave the parent's rings alone.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <string>
 
 #include "eventfd.hpp"
 
@@ -41,42 +40,40 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
 
   // False in a child forked after creation.
   bool uses_io_uring() const;
-  // Why direct mode was chosen ("" in io_uring mode).
-  std::string fallback_reason() const;
 
-  struct SlotRing;
+  struct RouteRing;
 
   // One producer's route to its eventfd through this notifier: its ring,
   // which holds the eventfd itself (never a descriptor number that could be
   // reused), and the notifier. Detaches on destruction, after the poller
   // has taken every queued write.
-  class Slot {
+  class Route {
    public:
-    ~Slot();
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    // False in a child forked after the slot was made.
+    ~Route();
+    Route(const Route&) = delete;
+    Route& operator=(const Route&) = delete;
+    // False in a child forked after the route was made.
     bool uses_io_uring() const;
-    // The hot path: queues one count for `efd` (the eventfd this slot was
+    // The hot path: queues one count for `efd` (the eventfd this route was
     // made for). Writes it directly (EventFd::signal) in direct mode, in a
     // forked child, or when the ring's submission queue is full. Returns 0
     // or -errno of a direct write.
     int signal(const EventFd& efd);
-    // How many signals took the direct way although the slot has a ring.
+    // How many signals took the direct way although the route has a ring.
     uint64_t direct_signals() const { return direct_signals_; }
 
    private:
     friend class Notifier;
-    Slot(std::shared_ptr<Notifier> notifier, std::unique_ptr<SlotRing> ring);
+    Route(std::shared_ptr<Notifier> notifier, std::unique_ptr<RouteRing> ring);
     std::shared_ptr<Notifier> notifier_;
-    std::unique_ptr<SlotRing> ring_;  // null in direct mode
+    std::unique_ptr<RouteRing> ring_;  // null in direct mode
     uint64_t generation_;             // fork_generation() when made
     uint64_t direct_signals_ = 0;
   };
 
   // Sets up efd's ring (a few system calls). Throws Error with the kernel's
   // -errno (-EMFILE, -ENOMEM...).
-  std::shared_ptr<Slot> attach(const EventFd& efd);
+  std::shared_ptr<Route> attach(const EventFd& efd);
 
   // The io_uring itself (opaque; defined by notifier.cpp).
   struct Ring;
@@ -87,7 +84,6 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
   std::unique_ptr<Ring> ring_;  // owns the poller thread; null in direct mode
   uint64_t generation_;         // fork_generation() when made
   uint32_t idle_ms_ = 0;
-  std::string reason_;
 };
 
 }  // namespace rtipc

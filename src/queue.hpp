@@ -19,7 +19,8 @@ inline constexpr uint32_t kConsumed = 0x80000000;
 inline constexpr uint32_t kFirst = 0x40000000;
 inline constexpr uint32_t kMask = 0x3FFFFFFF;
 
-// Values match enum rtipc_produce_result / rtipc_consume_result.
+// Values: rtipc.h's RTIPC_PUBLISHED... and RTIPC_NOTHING_PRODUCED...
+// (capi/channel.cpp checks that they agree); kError is never returned there.
 enum class PushResult { kPublished = 0, kDiscarded = 1, kFull = 2, kError = -1 };
 enum class PopResult { kNothingProduced = 0, kNoNew = 1, kNew = 2, kNewAfterGap = 3, kError = -1 };
 

@@ -2,14 +2,14 @@
 
 #include <cerrno>
 
-#include "rtipc/rtipc.h"
+#include "error.hpp"
 
 namespace rtipc {
 namespace {
 
 // The reasons a client learns: a limit (E2BIG), a malformed request
 // (EBADMSG, EINVAL), bad descriptors (EBADF, EACCES), the server's memory
-// (ENOMEM) and its filter (RTIPC_EREJECTED). Never EPERM, whose -1 is the
+// (ENOMEM) and its filter (kErrRejected). Never EPERM, whose -1 is the
 // protocol's reasonless refusal; never a code a client could mistake for a
 // local condition (EINTR, ETIMEDOUT, ...).
 bool is_reason(int code) {
@@ -20,7 +20,7 @@ bool is_reason(int code) {
     case EBADF:
     case EACCES:
     case ENOMEM:
-    case RTIPC_EREJECTED:
+    case kErrRejected:
       return true;
     default:
       return false;
@@ -35,7 +35,7 @@ int32_t refusal_answer(int code) {
 }
 
 int refusal_from_answer(int32_t answer) {
-  return is_reason(answer) ? answer : -RTIPC_EREJECTED;
+  return is_reason(answer) ? answer : -kErrRejected;
 }
 
 }  // namespace rtipc

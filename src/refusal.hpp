@@ -15,7 +15,7 @@ namespace rtipc {
 int32_t refusal_answer(int code);
 
 // What a client returns for a non-zero answer: the reason when it is one
-// refusal_answer sends, else -RTIPC_EREJECTED (a -1 included).
+// refusal_answer sends, else -kErrRejected (a -1 included).
 int refusal_from_answer(int32_t answer);
 
 }  // namespace rtipc

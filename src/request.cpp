@@ -62,18 +62,32 @@ const ChannelSpec& GroupSpec::channel(size_t table_index) const {
              : client_consumes[table_index - client_produces.size()];
 }
 
-size_t GroupSpec::eventfd_count() const {
-  size_t count = 0;
-  for (size_t i = 0; i < channel_count(); ++i) count += channel(i).eventfd;
-  return count;
-}
-
-size_t GroupSpec::layout(std::vector<ChannelLayout>* out) const {
+GroupPlan plan_group(GroupSpec spec) {
+  GroupPlan plan;
   std::vector<ChannelShape> shapes;
-  shapes.reserve(channel_count());
-  for (size_t i = 0; i < channel_count(); ++i)
-    shapes.push_back({channel(i).add_msgs, channel(i).msg_size});
-  return layout_channels(cacheline, shapes, out);
+  shapes.reserve(spec.channel_count());
+  for (size_t i = 0; i < spec.channel_count(); ++i)
+    shapes.push_back({spec.channel(i).add_msgs, spec.channel(i).msg_size});
+  plan.region_size = layout_channels(spec.cacheline, shapes, &plan.layout);
+  // A decoded request has passed the checks below already (with -EBADMSG);
+  // a client's own spec meets them here.
+  for (size_t i = 0; i < spec.channel_count(); ++i) {
+    if (spec.channel(i).info.size() > kMaxInfoSize)
+      fail(-EINVAL, "channel {}: info of {} bytes exceeds the limit of {}", i,
+           spec.channel(i).info.size(), kMaxInfoSize);
+  }
+  if (spec.info.size() > kMaxInfoSize)
+    fail(-EINVAL, "group info of {} bytes exceeds the limit of {}", spec.info.size(),
+         kMaxInfoSize);
+  // A group whose request no server can receive is refused now, not at
+  // connect time.
+  if (const uint64_t bytes = request_size(spec); bytes > kMaxRequestSize)
+    fail(-EMSGSIZE, "the request would take {} bytes, more than the limit of {}", bytes,
+         kMaxRequestSize);
+  plan.fd_count = 1;
+  for (size_t i = 0; i < spec.channel_count(); ++i) plan.fd_count += spec.channel(i).eventfd;
+  plan.spec = std::move(spec);
+  return plan;
 }
 
 uint64_t request_size(const GroupSpec& spec) {
@@ -105,7 +119,7 @@ std::vector<std::byte> encode_request(const GroupSpec& spec) {
   return out;
 }
 
-GroupSpec decode_request(std::span<const std::byte> bytes) {
+GroupPlan decode_request(std::span<const std::byte> bytes) {
   if (bytes.size() > kMaxRequestSize)
     fail(-EBADMSG, "request of {} bytes exceeds the limit of {}", bytes.size(), kMaxRequestSize);
   Reader r(bytes);
@@ -159,10 +173,7 @@ GroupSpec decode_request(std::span<const std::byte> bytes) {
     c.info = r.get_bytes(info_sizes[i], "channel info");
   }
   if (r.left() != 0) fail(-EBADMSG, "{} stray bytes after the request", r.left());
-
-  std::vector<ChannelLayout> layout;
-  spec.layout(&layout);  // rejects slot counts, message sizes and totals out of bounds
-  return spec;
+  return plan_group(std::move(spec));  // rejects slot counts, message sizes and totals out of bounds
 }
 
 }  // namespace rtipc

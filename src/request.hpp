@@ -16,7 +16,7 @@ inline constexpr uint16_t kVersion = 2;
 inline constexpr uint16_t kAtomicSize = 4;
 inline constexpr size_t kHeaderSize = 20;
 inline constexpr size_t kTableEntrySize = 16;
-// The one limit on a whole request (RTIPC_MAX_REQUEST_SIZE): what one
+// The one limit on a whole request (rtipc.h's RTIPC_MAX_REQUEST_SIZE): what one
 // SOCK_SEQPACKET message of a default Linux socket (wmem_default, 208 KiB)
 // carries with room to spare. Group::create refuses a group whose request
 // would be longer, a server refuses such a request.
@@ -38,10 +38,22 @@ struct GroupSpec {
 
   size_t channel_count() const { return client_produces.size() + client_consumes.size(); }
   const ChannelSpec& channel(size_t table_index) const;
-  size_t eventfd_count() const;
-  // Throws Error(-EINVAL) when the spec breaks a bound.
-  size_t layout(std::vector<ChannelLayout>* out) const;
 };
+
+// A GroupSpec within every hard bound, and what follows from it, worked out
+// once: the server's limits, its filter, Group::adopt and the Group itself
+// all read it instead of laying the region out again.
+struct GroupPlan {
+  GroupSpec spec;
+  std::vector<ChannelLayout> layout;  // table order
+  size_t region_size = 0;
+  size_t fd_count = 0;  // the memfd, then one eventfd per channel that has one
+};
+
+// Checks spec against the hard bounds: Error(-EINVAL) for a slot count,
+// message size, region size or info beyond them, Error(-EMSGSIZE) for a
+// request longer than kMaxRequestSize.
+GroupPlan plan_group(GroupSpec spec);
 
 // The length of encode_request(spec), without encoding it.
 uint64_t request_size(const GroupSpec& spec);
@@ -49,7 +61,8 @@ uint64_t request_size(const GroupSpec& spec);
 std::vector<std::byte> encode_request(const GroupSpec& spec);
 
 // Throws Error(-EBADMSG) with the reason when the bytes are not a valid
-// request (longer than kMaxRequestSize included), and Error(-EINVAL) when the group they describe breaks a bound.
-GroupSpec decode_request(std::span<const std::byte> bytes);
+// request (longer than kMaxRequestSize included), and Error(-EINVAL) when
+// the group they describe breaks a bound (plan_group).
+GroupPlan decode_request(std::span<const std::byte> bytes);
 
 }  // namespace rtipc

@@ -14,7 +14,6 @@
 
 #include "log.hpp"
 #include "refusal.hpp"
-#include "rtipc/rtipc.h"
 
 namespace rtipc {
 namespace {
@@ -75,17 +74,17 @@ void replace_stale(const std::string& path, const sockaddr_un& addr,
 std::unique_ptr<Group> group_from_request(std::span<const std::byte> request,
                                           std::vector<UniqueFd> fds, const ServerOptions& options,
                                           const PeerCredentials& peer) {
-  GroupSpec spec = decode_request(request);
+  GroupPlan plan = decode_request(request);
   // Before mapping or writing anything (the existing servers map first and
   // write the chains of a peer they may then reject; docs/protocol.md §10), and
   // before the filter, which may then trust the sizes it sees.
-  const ServerCost cost = check_limits(spec, options.group, options.limits);
-  const size_t want = 1 + spec.eventfd_count();
-  if (fds.size() != want)
-    fail(-EBADMSG, "request came with {} descriptors, its table needs {}", fds.size(), want);
-  if (options.filter && !options.filter(Proposal{spec, peer, cost.region_size}))
-    fail(-RTIPC_EREJECTED, "rejected by the filter");
-  return Group::adopt(std::move(spec), std::move(fds), options.group);
+  check_limits(plan, options.group, options.limits);
+  if (fds.size() != plan.fd_count)
+    fail(-EBADMSG, "request came with {} descriptors, its table needs {}", fds.size(),
+         plan.fd_count);
+  if (options.filter && !options.filter(Proposal{plan.spec, peer, plan.region_size}))
+    fail(-kErrRejected, "rejected by the filter");
+  return Group::adopt(std::move(plan), std::move(fds), options.group);
 }
 
 std::unique_ptr<Group> serve_handshake(int sock, int timeout_ms, std::span<std::byte> buffer,
@@ -116,7 +115,8 @@ std::unique_ptr<Group> serve_handshake(int sock, int timeout_ms, std::span<std::
   }
 }
 
-std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mode_t mode) {
+std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mode_t mode,
+                                       ServerOptions options) {
   if (mode & ~mode_t{07777}) fail(-EINVAL, "socket file mode {:#o} has bits beyond 07777", mode);
   const sockaddr_un addr = unix_address(path);
   UniqueFd fd = seqpacket_socket(true);  // accept() must never block past its timeout
@@ -138,7 +138,8 @@ std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mod
   struct stat st;
   if (::lstat(bound.c_str(), &st) < 0) fail_errno("lstat " + bound);
   // The file is ours from here on; the destructor removes it if we fail.
-  std::unique_ptr<Server> server(new Server(std::move(fd), bound, st.st_dev, st.st_ino));
+  std::unique_ptr<Server> server(
+      new Server(std::move(fd), bound, st.st_dev, st.st_ino, std::move(options)));
   // Before listen(), so that no client connects under the umask's bits.
   if (mode != 0 && ::chmod(bound.c_str(), mode) < 0) fail_errno("chmod " + bound);
   if (::listen(server->fd_.get(), backlog <= 0 ? SOMAXCONN : backlog) < 0) fail_errno("listen " + bound);
@@ -155,12 +156,13 @@ std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mod
   return server;
 }
 
-Server::Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino)
+Server::Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino, ServerOptions options)
     : fd_(std::move(fd)),
       path_(std::move(path)),
       dev_(dev),
       ino_(ino),
       creator_(::getpid()),
+      options_(std::move(options)),
       buffer_(new std::byte[kRequestBufferSize]) {
   pending_.reserve(kMaxPendingConnections);
   timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));

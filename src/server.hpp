@@ -62,7 +62,7 @@ struct ServerOptions {
 // Builds the server side of a group from request bytes and the descriptors
 // that came with them, in this order: decode (-EBADMSG, -EINVAL), check
 // the limits (-E2BIG) and the descriptor count (-EBADMSG), ask the filter
-// with `peer` (-RTIPC_EREJECTED), adopt (-EBADF, -EPERM, -EINVAL). Closes
+// with `peer` (-kErrRejected), adopt (-EBADF, -EPERM, -EINVAL). Closes
 // every descriptor on failure. Throws Error. For rtipc_group_from_request
 // (peer unknown: the default) and the handshake.
 std::unique_ptr<Group> group_from_request(std::span<const std::byte> request,
@@ -91,8 +91,10 @@ class Server {
   // refuses connections is stale and replaced; one with a live listener
   // fails with -EADDRINUSE; anything that is not a socket fails with -EEXIST
   // and is left alone. mode: permission bits for the socket file, 0 keeps
-  // the umask's. backlog <= 0: SOMAXCONN. Throws Error.
-  static std::unique_ptr<Server> listen(const std::string& path, int backlog, mode_t mode);
+  // the umask's. backlog <= 0: SOMAXCONN. `options`: how accept(timeout_ms)
+  // takes clients. Throws Error.
+  static std::unique_ptr<Server> listen(const std::string& path, int backlog, mode_t mode,
+                                        ServerOptions options = {});
 
   // Closes the socket and unlinks the path if it is still our socket file
   // and this is the process that created it (a forked copy only closes).
@@ -106,6 +108,7 @@ class Server {
   // that sleep on it never wait in accept for a silent client.
   int fd() const { return ready_.get(); }
   const std::string& path() const { return path_; }
+  const ServerOptions& options() const { return options_; }
 
   // Waits up to timeout_ms (-1: no limit; 0: only a client already
   // waiting) for a client's request and runs the handshake with it. One
@@ -121,13 +124,15 @@ class Server {
   // one whose request time ran out), and Error for failures of the
   // server's own (e.g. -EMFILE).
   std::unique_ptr<Group> accept(int timeout_ms, const ServerOptions& options);
+  // The same with the options the server was made with.
+  std::unique_ptr<Group> accept(int timeout_ms) { return accept(timeout_ms, options_); }
 
   // How many connections may wait for their request at once.
   static constexpr size_t kMaxPendingConnections = 16;
   size_t pending_connections() const { return pending_.size(); }
 
  private:
-  Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino);
+  Server(UniqueFd fd, std::string path, dev_t dev, ino_t ino, ServerOptions options);
 
   struct Pending {
     UniqueFd fd;
@@ -151,6 +156,7 @@ class Server {
   dev_t dev_;
   ino_t ino_;
   pid_t creator_;
+  ServerOptions options_;
   std::unique_ptr<std::byte[]> buffer_;  // kRequestBufferSize, reused by every accept
 };
 

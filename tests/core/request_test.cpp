@@ -98,11 +98,11 @@ TEST(Request, EncodesTheProtocolExampleByteForByte) {
 }
 
 TEST(Request, DecodesTheProtocolExample) {
-  const GroupSpec spec = decode_request(example_bytes());
-  expect_same(spec, example_spec());
-  EXPECT_EQ(spec.eventfd_count(), 3u);
-  std::vector<ChannelLayout> layout;
-  EXPECT_EQ(spec.layout(&layout), 1408u);
+  const GroupPlan plan = decode_request(example_bytes());
+  expect_same(plan.spec, example_spec());
+  EXPECT_EQ(plan.fd_count, 4u);  // the memfd and 3 eventfds
+  EXPECT_EQ(plan.layout.size(), plan.spec.channel_count());
+  EXPECT_EQ(plan.region_size, 1408u);
 }
 
 GroupSpec random_spec(std::mt19937& rng) {
@@ -137,8 +137,32 @@ TEST(Request, RandomSpecsRoundTrip) {
     size_t want = 20 + 16 * spec.channel_count() + spec.info.size();
     for (size_t c = 0; c < spec.channel_count(); ++c) want += spec.channel(c).info.size();
     ASSERT_EQ(encoded.size(), want);
-    expect_same(decode_request(encoded), spec);
+    expect_same(decode_request(encoded).spec, spec);
     if (HasFailure()) return;
+  }
+}
+
+// The server lays the region out from the bytes exactly as the client did
+// from its spec: one plan, whichever side makes it.
+TEST(Request, TheServersPlanIsTheClients) {
+  std::mt19937 rng(20261207);
+  for (int i = 0; i < 500; ++i) {
+    const GroupSpec spec = random_spec(rng);
+    const GroupPlan client = plan_group(spec);
+    const GroupPlan server = decode_request(encode_request(spec));
+    ASSERT_EQ(server.region_size, client.region_size);
+    ASSERT_EQ(server.fd_count, client.fd_count);
+    size_t eventfds = 0;
+    for (size_t c = 0; c < spec.channel_count(); ++c) eventfds += spec.channel(c).eventfd;
+    ASSERT_EQ(client.fd_count, 1 + eventfds);
+    ASSERT_EQ(server.layout.size(), spec.channel_count());
+    for (size_t c = 0; c < spec.channel_count(); ++c) {
+      ASSERT_EQ(server.layout[c].offset, client.layout[c].offset) << i << " " << c;
+      ASSERT_EQ(server.layout[c].size, client.layout[c].size) << i << " " << c;
+      ASSERT_EQ(server.layout[c].slots, kMinSlots + spec.channel(c).add_msgs);
+    }
+    const ChannelLayout& last = client.layout.back();
+    ASSERT_EQ(client.region_size, last.offset + last.size);
   }
 }
 
@@ -169,7 +193,7 @@ TEST(Request, RejectsWrongHeaderFields) {
         << cl;
   // Any power of two from 8 to 4096 is a layout the server can follow.
   for (uint16_t cl = 8; cl <= 4096; cl *= 2)
-    EXPECT_EQ(decode_request(patched<uint16_t>(b, kCachelineAt, cl)).cacheline, cl);
+    EXPECT_EQ(decode_request(patched<uint16_t>(b, kCachelineAt, cl)).spec.cacheline, cl);
 }
 
 TEST(Request, RejectsCountsThatOverrunTheTable) {
@@ -255,8 +279,8 @@ TEST(Request, RandomCorruptionIsRejectedOrCanonical) {
     }
     if (rng() % 8 == 0) b.resize(rng() % (b.size() + 8));
     try {
-      const GroupSpec spec = decode_request(b);
-      ASSERT_EQ(encode_request(spec), b) << i;
+      const GroupPlan plan = decode_request(b);
+      ASSERT_EQ(encode_request(plan.spec), b) << i;
       ++accepted;
     } catch (const Error& e) {
       ASSERT_TRUE(e.code() == -EBADMSG || e.code() == -EINVAL) << e.code() << " " << e.what();

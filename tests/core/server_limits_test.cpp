@@ -20,46 +20,46 @@ using namespace test_core;
 TEST(Limits, EachLimitNamesItselfWithE2big) {
   const ServerLimits limits;  // the defaults
   std::string what;
-  EXPECT_EQ(error_code([&] { check_limits(spec_with(8, {channel(8, 0)}), {}, {64}); }, &what),
+  EXPECT_EQ(error_code([&] { check_limits(plan_group(spec_with(8, {channel(8, 0)})), {}, {64}); }, &what),
             -E2BIG);
   EXPECT_NE(what.find("min_cacheline"), std::string::npos) << what;
   EXPECT_EQ(error_code(
-                [&] { check_limits(spec_with(64, std::vector(65, channel(8, 0))), {}, limits); },
+                [&] { check_limits(plan_group(spec_with(64, std::vector(65, channel(8, 0)))), {}, limits); },
                 &what),
             -E2BIG);
   EXPECT_NE(what.find("max_channels: 65 channels exceed 64"), std::string::npos) << what;
-  EXPECT_EQ(error_code([&] { check_limits(spec_with(64, {channel(8, 4094)}), {}, limits); },
+  EXPECT_EQ(error_code([&] { check_limits(plan_group(spec_with(64, {channel(8, 4094)})), {}, limits); },
                        &what),
             -E2BIG);
   EXPECT_NE(what.find("max_slots: 4097 slots (channel 0) exceed 4096"), std::string::npos)
       << what;
   // 3 channels of 4096 slots of 8 KiB: 96 MiB of region.
   EXPECT_EQ(error_code([&] {
-              check_limits(spec_with(64, {}, std::vector(3, channel(8192, 4093))), {}, limits);
+              check_limits(plan_group(spec_with(64, {}, std::vector(3, channel(8192, 4093)))), {}, limits);
             },
                        &what),
             -E2BIG);
   EXPECT_NE(what.find("max_region_size"), std::string::npos) << what;
   // 20 MiB the server writes, within a 64 MiB region.
   EXPECT_EQ(error_code([&] {
-              check_limits(spec_with(64, {channel(5120, 4093)}), {}, limits);
+              check_limits(plan_group(spec_with(64, {channel(5120, 4093)})), {}, limits);
             },
                        &what),
             -E2BIG);
   EXPECT_NE(what.find("max_private_size"), std::string::npos) << what;
   // The same channel, produced by the client: the server only reads it.
-  EXPECT_EQ(error_code([&] { check_limits(spec_with(64, {}, {channel(5120, 4093)}), {}, limits); }),
+  EXPECT_EQ(error_code([&] { check_limits(plan_group(spec_with(64, {}, {channel(5120, 4093)})), {}, limits); }),
             0);
 }
 
 TEST(Limits, PrivateCostCountsProducerPagesChainsCachesAndLocks) {
   // One client-produced channel of 1 page (index area of 64 B) and one
   // server-produced channel: its index area and 16 slots of 4 KiB.
-  const GroupSpec spec = spec_with(64, {channel(4096, 13)}, {channel(4096, 0)});
-  std::vector<ChannelLayout> layout;
-  const size_t region = spec.layout(&layout);
+  const GroupPlan plan = plan_group(spec_with(64, {channel(4096, 13)}, {channel(4096, 0)}));
+  const std::vector<ChannelLayout>& layout = plan.layout;
+  const size_t region = plan.region_size;
   GroupOptions plain;
-  const ServerCost cost = server_cost(spec, layout, plain);
+  const ServerCost cost = server_cost(plan, plain);
   EXPECT_EQ(cost.region_size, region);
   const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   const uint64_t produced_pages =
@@ -67,10 +67,10 @@ TEST(Limits, PrivateCostCountsProducerPagesChainsCachesAndLocks) {
   EXPECT_EQ(cost.private_size, produced_pages + page /* consumer's index */ + 16 * 4);
   GroupOptions cached;
   cached.producer_cache = true;
-  EXPECT_EQ(server_cost(spec, layout, cached).private_size, cost.private_size + 4096);
+  EXPECT_EQ(server_cost(plan, cached).private_size, cost.private_size + 4096);
   GroupOptions locked;
   locked.region.lock = true;
-  EXPECT_EQ(server_cost(spec, layout, locked).private_size,
+  EXPECT_EQ(server_cost(plan, locked).private_size,
             (region + page - 1) / page * page + 16 * 4);
 }
 

@@ -245,9 +245,9 @@ int cmd_decode(int argc, char** argv) {
     bytes.resize(size_t(f.gcount()));
   }
   try {
-    const auto spec = rtipc::decode_request(
+    const auto plan = rtipc::decode_request(
         std::span(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
-    std::fputs(describe_request(spec, bytes.size(), json).c_str(), stdout);
+    std::fputs(describe_request(plan.spec, bytes.size(), json).c_str(), stdout);
     if (json) std::fputs("\n", stdout);
     return kOk;
   } catch (const rtipc::Error& e) {
@@ -311,7 +311,8 @@ int cmd_proxy(int argc, char** argv) {
       std::string decoded;
       try {
         decoded =
-            describe_request(rtipc::decode_request(std::span(buffer).first(m.size)), m.size, json);
+            describe_request(rtipc::decode_request(std::span(buffer).first(m.size)).spec, m.size,
+                             json);
       } catch (const rtipc::Error& e) {
         decoded = json ? "{\"error\": " + json_string(e.what()) + "}"
                        : std::string("undecodable request: ") + e.what() + "\n";
