@@ -1,6 +1,7 @@
 #include "eventfd_ring.hpp"
 
 #include <array>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -32,6 +33,7 @@ uint64_t read_sink;
 
 constexpr unsigned kEntries = 64;               // requests in flight per thread, all eventfds
 constexpr int64_t kVisibleWaitNs = 10'000'000;  // see the header
+constexpr int64_t kExitWaitNs = 1'000'000'000;   // ~ThreadRing
 
 std::atomic<uint64_t> next_ring_id{1};
 
@@ -42,7 +44,23 @@ bool harmless(int res) {
 class ThreadRing {
  public:
   ~ThreadRing() {
-    if (live_) io_uring_queue_exit(&ring_);
+    if (!live_) return;
+    // Closing the ring cancels what the workers have not done yet: on a
+    // loaded machine that can be the write of the last produce (more than
+    // kVisibleWaitNs late), a lost wake-up. Let them land first; a peer
+    // that blocks one delays the thread's end by kExitWaitNs, once.
+    const auto end = std::chrono::steady_clock::now() + std::chrono::nanoseconds(kExitWaitNs);
+    while (writes_in_flight_ > 0) {
+      const int64_t left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               end - std::chrono::steady_clock::now())
+                               .count();
+      if (left <= 0) break;
+      __kernel_timespec ts{left / 1'000'000'000, left % 1'000'000'000};
+      io_uring_cqe* cqe = nullptr;
+      io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+      collect();
+    }
+    io_uring_queue_exit(&ring_);
   }
 
   // Returns 0 or -errno with *why.
@@ -104,6 +122,7 @@ class ThreadRing {
       uint64_t mine = id_;
       if (e.write) {
         f.io->writes_in_flight.fetch_sub(1);
+        --writes_in_flight_;
       } else {
         f.io->read_ring.compare_exchange_strong(mine, 0);
         if (res == sizeof read_sink) f.io->counts_taken.fetch_add(1);
@@ -149,9 +168,10 @@ class ThreadRing {
     }
     entries_[slot] = {static_cast<uint16_t>(file), write != 0};
     ++files_[file].in_flight;
-    if (write)
+    if (write) {
       io->writes_in_flight.fetch_add(1);
-    else
+      ++writes_in_flight_;
+    } else
       io->read_ring.store(id_);
     collect();
     return 0;
@@ -198,6 +218,7 @@ class ThreadRing {
   std::array<File, kEntries> files_;
   std::array<uint16_t, kEntries> free_;
   unsigned free_count_ = 0;
+  unsigned writes_in_flight_ = 0;  // of every eventfd
 };
 
 thread_local std::unique_ptr<ThreadRing> t_ring;

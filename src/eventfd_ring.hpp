@@ -25,7 +25,7 @@
 // One read at most is in flight.
 //
 // The ring belongs to the thread (thread_local, made on first use, closed
-// when the thread ends): the kernel tells every thread that submitted to a
+// when the thread ends, once its writes have landed or after 1 s): the kernel tells every thread that submitted to a
 // ring, as if by a signal, when the ring is closed, which would interrupt
 // that thread's next blocking call with a spurious EINTR. With
 // IORING_SETUP_DEFER_TASKRUN no completion does that either. A forked child
