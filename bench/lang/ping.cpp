@@ -1,8 +1,9 @@
 // rtipc-ping-cpp: bench/lang/ping.c's measurement written with rtipc.hpp, to
 // show what the C++ layer costs over the C calls: the same loops, options and
-// JSON line (lang "cpp"); run against rtipc-pong by scripts/bench-lang.
+// JSON line (lang "cpp"), the wake-up round trips through an rtipc::Waitset
+// included; run against rtipc-pong by scripts/bench-lang.
 //
-// usage: rtipc-ping-cpp SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS]
+// usage: rtipc-ping-cpp SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS] [-w WAKEUPS]
 #include <getopt.h>
 #include <time.h>
 
@@ -82,6 +83,30 @@ class Ping {
     (void)out_.produce();
   }
 
+  // One round trip that sleeps in waitset (holding in_) until the echo is there.
+  void wake_roundtrip(rtipc::Waitset& waitset, std::uint64_t want) {
+    std::memcpy(out_.msg(), &want, sizeof want);
+    if (auto p = out_.produce(); !p) die("produce", p.error());
+    for (;;) {
+      auto ready = waitset.wait(5000);
+      if (!ready) die("wait", ready.error());
+      if (ready->empty()) {
+        std::fprintf(stderr, "rtipc-ping-cpp: no echo within 5 s\n");
+        std::exit(1);
+      }
+      for (;;) {
+        auto r = in_.consume();
+        if (!r) die("consume", r.error());
+        if (!rtipc::is_new(*r)) break;
+        std::uint64_t got;
+        std::memcpy(&got, in_.msg(), sizeof got);
+        if (got == want) return;
+      }
+    }
+  }
+
+  rtipc::Consumer& in() { return in_; }
+
  private:
   rtipc::Producer out_;
   rtipc::Consumer in_;
@@ -101,13 +126,44 @@ bool parse_long(const char* s, long min, long& out) {
   return true;
 }
 
+// The second session, its echo channel with an eventfd: wakeups round trips
+// that sleep in a waitset, sorted.
+std::vector<std::int64_t> wake_session(const char* path, std::uint32_t size, long wakeups) {
+  auto group = rtipc::connect(
+      path,
+      rtipc::GroupConfig()
+          .producer(rtipc::ChannelConfig(size))
+          .consumer(rtipc::ChannelConfig(size).eventfd()),  // pong's produce signals it
+      5000);
+  if (!group) die("connect", group.error());
+  auto out = group->take_producer(0);
+  auto in = group->take_consumer(0);
+  if (!out || !in) die("take", out ? in.error() : out.error());
+  Ping ping(std::move(*out), std::move(*in));
+  auto waitset = rtipc::Waitset::create();
+  if (!waitset) die("waitset", waitset.error());
+  if (auto a = waitset->add(ping.in(), 0); !a) die("waitset add", a.error());
+  for (std::uint64_t i = 0; i < 100; i++)  // warm up
+    ping.wake_roundtrip(*waitset, i);
+  std::vector<std::int64_t> rtt(static_cast<std::size_t>(wakeups));
+  for (std::size_t i = 0; i < rtt.size(); i++) {
+    std::int64_t start = now_ns();
+    ping.wake_roundtrip(*waitset, i + 100);
+    rtt[i] = now_ns() - start;
+  }
+  ping.end();
+  (void)waitset->remove(ping.in());
+  std::sort(rtt.begin(), rtt.end());
+  return rtt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  long roundtrips = 100000, size = 16, calls = 1000000;
+  long roundtrips = 100000, size = 16, calls = 1000000, wakeups = 2000;
   int c;
   bool ok = true;
-  while (ok && (c = getopt(argc, argv, "n:s:c:h")) != -1) {
+  while (ok && (c = getopt(argc, argv, "n:s:c:w:h")) != -1) {
     switch (c) {
       case 'n':
         ok = parse_long(optarg, 1, roundtrips);
@@ -118,13 +174,17 @@ int main(int argc, char** argv) {
       case 'c':
         ok = parse_long(optarg, 1, calls);
         break;
+      case 'w':
+        ok = parse_long(optarg, 1, wakeups);
+        break;
       default:
         ok = false;
         break;
     }
   }
   if (!ok || optind != argc - 1) {
-    std::fprintf(stderr, "usage: rtipc-ping-cpp SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS]\n");
+    std::fprintf(stderr,
+                 "usage: rtipc-ping-cpp SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS] [-w WAKEUPS]\n");
     return 1;
   }
 
@@ -136,7 +196,6 @@ int main(int argc, char** argv) {
   auto in = group->take_consumer(0);
   if (!out || !in) die("take", out ? in.error() : out.error());
   Ping ping(std::move(*out), std::move(*in));
-
   for (std::uint64_t i = 0; i < 1000; i++)  // warm up both sides
     ping.roundtrip(i);
   double consume_ns = ping.consume_empty_ns(calls);
@@ -150,12 +209,15 @@ int main(int argc, char** argv) {
   }
   ping.end();
   std::sort(rtt.begin(), rtt.end());
+  auto wake = wake_session(argv[optind], std::uint32_t(size), wakeups);
 
   std::printf(
       "{\"lang\":\"cpp\",\"size\":%ld,\"calls\":%ld,\"consume_empty_ns\":%.2f,"
       "\"produce_ns\":%.2f,\"roundtrips\":%ld,\"rtt_p50_ns\":%.0f,\"rtt_p99_ns\":%.0f,"
-      "\"rtt_p999_ns\":%.0f,\"oneway_p50_ns\":%.1f}\n",
+      "\"rtt_p999_ns\":%.0f,\"oneway_p50_ns\":%.1f,\"wakeups\":%ld,"
+      "\"wakeup_rtt_p50_ns\":%.0f,\"wakeup_rtt_p99_ns\":%.0f}\n",
       size, calls, consume_ns, produce_ns, roundtrips, percentile(rtt, 500), percentile(rtt, 990),
-      percentile(rtt, 999), percentile(rtt, 500) / 2);
+      percentile(rtt, 999), percentile(rtt, 500) / 2, wakeups, percentile(wake, 500),
+      percentile(wake, 990));
   return 0;
 }
