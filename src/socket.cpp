@@ -3,11 +3,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 
 #include <cerrno>
 #include <cstring>
-#include <limits>
 
 #include "error.hpp"
 #include "layout.hpp"
@@ -16,27 +14,9 @@
 namespace rtipc {
 namespace {
 
-int64_t monotonic_ns() {
-  timespec ts;
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
 constexpr size_t kMaxReceivedFds = 1 + kMaxChannels;
 
 }  // namespace
-
-Deadline::Deadline(int timeout_ms)
-    : end_ns_(timeout_ms < 0 ? -1 : monotonic_ns() + int64_t{timeout_ms} * 1'000'000) {}
-
-int Deadline::poll_ms() const {
-  if (end_ns_ < 0) return -1;
-  const int64_t left = end_ns_ - monotonic_ns();
-  if (left <= 0) return 0;
-  const int64_t ms = (left + 999'999) / 1'000'000;
-  return ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
-                                              : static_cast<int>(ms);
-}
 
 UniqueFd seqpacket_socket(bool nonblocking) {
   UniqueFd fd(
@@ -126,10 +106,7 @@ ReceivedMessage receive_message(int sock, std::span<std::byte> buffer) {
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = ::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = retry_eintr([&] { return ::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC); });
   if (n < 0) fail_errno("recvmsg");
 
   // Own every descriptor before judging anything, so that each one is closed
