@@ -38,11 +38,13 @@ TEST(Deadline, PastEndHasExpired) {
 }
 
 TEST(Deadline, RoundsUpSoThatASleepNeverEndsEarly) {
-  // 1000 s and half a ms from a start in the future: whatever time passes
-  // below a second, what is left rounds up to whole ms above 999 s.
-  const Deadline d(1000, monotonic_ns() + 500'000);
+  // Ends 1000 s and half a ms from now: what poll_ms() says, in whole ms,
+  // is never less than what is left after it said it.
+  const int64_t start = monotonic_ns() + 500'000;
+  const Deadline d(1'000'000, start);
   const int ms = d.poll_ms();
-  EXPECT_GT(ms, 999'000);
+  const int64_t left_after = start + int64_t{1'000'000} * 1'000'000 - monotonic_ns();
+  EXPECT_GE(int64_t{ms} * 1'000'000, left_after);
   EXPECT_LE(ms, 1'000'001);
   EXPECT_FALSE(d.expired());
 }
