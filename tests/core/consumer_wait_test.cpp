@@ -4,15 +4,16 @@
 //
 // Linked with the shared library only (rtipc_dep), as an application is.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "../support/alloc_hook.hpp"
+#include "fdpass.h"
 #include "rtipc/rtipc.h"
 
 namespace {
@@ -26,18 +27,17 @@ bool alloc_hook::admit() {
 
 namespace {
 
-// One channel with an eventfd, both ends in this process.
+// One channel with an eventfd, both ends in this process; the request and
+// its descriptors cross a socket pair as in a handshake.
 struct Pair {
-  rtipc_group* client = nullptr;
-  rtipc_group* server = nullptr;
+  rtipc_group* groups[2] = {nullptr, nullptr};
   rtipc_producer* producer = nullptr;
   rtipc_consumer* consumer = nullptr;
 
   ~Pair() {
     rtipc_producer_destroy(producer);
     rtipc_consumer_destroy(consumer);
-    rtipc_group_destroy(client);
-    rtipc_group_destroy(server);
+    for (rtipc_group* g : groups) rtipc_group_destroy(g);
   }
 };
 
@@ -48,22 +48,16 @@ void make_pair(Pair* pair) {
   rtipc_group_config config = RTIPC_GROUP_CONFIG_INIT;
   config.producers = &channel;
   config.producer_count = 1;
-  ASSERT_EQ(rtipc_group_create(&config, &pair->client), 0) << rtipc_last_error();
-  const int size = rtipc_group_request(pair->client, nullptr, 0);
-  ASSERT_GT(size, 0);
-  std::vector<char> request(static_cast<size_t>(size));
-  ASSERT_EQ(rtipc_group_request(pair->client, request.data(), request.size()), size);
-  const int count = rtipc_group_fds(pair->client, nullptr, 0);
-  ASSERT_EQ(count, 2);  // the memfd and the eventfd
-  std::vector<int> fds(static_cast<size_t>(count));
-  ASSERT_EQ(rtipc_group_fds(pair->client, fds.data(), fds.size()), count);
-  for (int& fd : fds) fd = ::dup(fd);  // the server takes ownership of its copies
-  ASSERT_EQ(rtipc_group_from_request(request.data(), request.size(), fds.data(), fds.size(),
-                                     nullptr, &pair->server),
-            0)
-      << rtipc_last_error();
-  ASSERT_EQ(rtipc_group_take_producer(pair->client, 0, &pair->producer), 0);
-  ASSERT_EQ(rtipc_group_take_consumer(pair->server, 0, &pair->consumer), 0);
+  ASSERT_EQ(rtipc_group_create(&config, &pair->groups[0]), 0) << rtipc_last_error();
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+  const int sent = fdpass_send_group(sv[0], pair->groups[0]);
+  const int received = sent == 0 ? fdpass_recv_group(sv[1], nullptr, &pair->groups[1]) : sent;
+  ::close(sv[0]);
+  ::close(sv[1]);
+  ASSERT_EQ(received, 0) << rtipc_last_error();
+  ASSERT_EQ(rtipc_group_take_producer(pair->groups[0], 0, &pair->producer), 0);
+  ASSERT_EQ(rtipc_group_take_consumer(pair->groups[1], 0, &pair->consumer), 0);
 }
 
 // A push that wakes a wait, then a wait that times out at once.
