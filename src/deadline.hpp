@@ -39,6 +39,13 @@ class Deadline {
   int64_t end_ns_;  // < 0: no limit
 };
 
+// A relative timeout of timeout_ms >= 0 as the kernel's timespec (io_uring's
+// __kernel_timespec).
+template <typename Timespec>
+Timespec timespec_of_ms(int timeout_ms) {
+  return Timespec{timeout_ms / 1000, (timeout_ms % 1000) * 1'000'000LL};
+}
+
 // Busy-waits until ready() says yes or monotonic_ns() reaches end_ns;
 // returns what ready() said last.
 template <typename Ready>
