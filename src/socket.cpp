@@ -78,24 +78,22 @@ void send_message(int sock, std::span<const std::byte> bytes, std::span<const in
     std::memcpy(CMSG_DATA(cmsg), fds.data(), sizeof(int) * fds.size());
   }
   for (;;) {
-    const ssize_t n = ::sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = retry_eintr([&] { return ::sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT); });
     if (n >= 0) {
       // SOCK_SEQPACKET sends a message whole or not at all.
       if (static_cast<size_t>(n) != bytes.size())
         fail(-EIO, "sent {} of {} bytes of one message", n, bytes.size());
       return;
     }
-    if (errno == EINTR) continue;
     if (errno != EAGAIN) fail_errno("sendmsg");
     if (!wait_for(sock, POLLOUT, deadline)) fail(-ETIMEDOUT, "timed out sending the request");
   }
 }
 
 int send_reply(int sock, int32_t value) {
-  for (;;) {
-    if (::send(sock, &value, sizeof value, MSG_NOSIGNAL | MSG_DONTWAIT) == sizeof value) return 0;
-    if (errno != EINTR) return -errno;
-  }
+  const ssize_t n =
+      retry_eintr([&] { return ::send(sock, &value, sizeof value, MSG_NOSIGNAL | MSG_DONTWAIT); });
+  return n == sizeof value ? 0 : -errno;
 }
 
 ReceivedMessage receive_message(int sock, std::span<std::byte> buffer) {
