@@ -24,7 +24,6 @@ struct rtipc_producer {
 
 struct rtipc_consumer {
   std::unique_ptr<rtipc::Consumer> impl;
-  long spin_ns = 0;
 };
 
 namespace rtipc::capi {

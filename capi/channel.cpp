@@ -119,14 +119,14 @@ RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer* consumer) noexc
 }
 
 RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer* consumer, int timeout_ms) noexcept {
-  const int r = consumer->impl->wait(timeout_ms, consumer->spin_ns);
+  const int r = consumer->impl->wait(timeout_ms);
   if (r == -ENOTSUP && consumer->impl->eventfd() < 0)
     return rtipc::capi::report(__func__, r, kNoEventfd, rtipc::LogLevel::kDebug);
   return record_if_failed(__func__, r);
 }
 
 RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer* consumer, uint32_t spin_ns) noexcept {
-  consumer->spin_ns = spin_ns;
+  consumer->impl->set_spin_ns(spin_ns);
 }
 
 }  // extern "C"

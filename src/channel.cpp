@@ -1,31 +1,25 @@
 #include "channel.hpp"
 
-#include <sys/epoll.h>
-#include <time.h>
+#include <poll.h>
 
 #include <cerrno>
 #include <cstring>
 #include <new>
 
+#include "deadline.hpp"
 #include "error.hpp"
 
 namespace rtipc {
 namespace {
 
-// epoll_event.data of the two descriptors a wait sleeps on.
-constexpr uint64_t kEventFdTag = 0;
-constexpr uint64_t kPeerTag = 1;
+// The tokens of the two descriptors a wait sleeps on.
+constexpr uint64_t kEventFdToken = 0;
+constexpr uint64_t kPeerToken = 1;
 // Stale eventfd counts one wait() takes on entry: enough for a
 // level-triggered poller of rtipc_consumer_fd() to see the descriptor go
 // quiet after honest use, few enough that a flooded counter (a peer may
 // pile up 2^64 - 2 counts) costs a bounded number of system calls per call.
 constexpr uint32_t kStaleBatch = 4096;
-
-int64_t now_ns() {
-  timespec ts;
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no system call
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 }  // namespace
 
@@ -75,46 +69,41 @@ Consumer::Consumer(std::shared_ptr<Region> region, const ChannelLayout& layout,
     : Channel(std::move(region), layout, std::move(eventfd), std::move(info)),
       queue_(indices()) {}
 
-int Consumer::open_epoll() {
-  UniqueFd ep(::epoll_create1(EPOLL_CLOEXEC));
-  if (!ep) return -errno;
-  // Edge-triggered: a wake-up for every count the producer adds, none for
-  // counts that are there already, however many (a peer may pile up 2^64).
-  epoll_event ev = {};
-  ev.events = EPOLLIN | EPOLLET;
-  ev.data.u64 = kEventFdTag;
-  if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, eventfd_->fd(), &ev) < 0) return -errno;
-  // Level-triggered: once the peer is gone, every wait sees it.
-  if (peer_ && peer_->fd() >= 0) {
-    ev.events = EPOLLIN;
-    ev.data.u64 = kPeerTag;
-    if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, peer_->fd(), &ev) < 0) return -errno;
+int Consumer::open_sleeper() {
+  try {
+    std::unique_ptr<WaitBackend> sleeper = make_epoll_backend();
+    // Edge-triggered: a wake-up for every count the producer adds, none for
+    // counts that are there already, however many (a peer may pile up 2^64).
+    sleeper->add(kEventFdToken, eventfd_->fd(), POLLIN, true);
+    // Level-triggered: once the peer is gone, every wait sees it.
+    if (peer_ && peer_->fd() >= 0) sleeper->add(kPeerToken, peer_->fd(), POLLIN, false);
+    sleeper_ = std::move(sleeper);
+    return 0;
+  } catch (const Error& e) {
+    return e.code();
+  } catch (const std::bad_alloc&) {
+    return -ENOMEM;
   }
-  epoll_ = std::move(ep);
-  return 0;
 }
 
-int Consumer::wait(int timeout_ms, long spin_ns) {
+int Consumer::wait(int timeout_ms) {
   if (queue_.has_news()) return 1;
-  const int64_t start = now_ns();
+  const int64_t start = monotonic_ns();
+  const Deadline deadline(timeout_ms, start);
   // Never spin past the caller's timeout: 0 means "just check".
-  if (timeout_ms >= 0 && spin_ns > int64_t{timeout_ms} * 1'000'000)
-    spin_ns = int64_t{timeout_ms} * 1'000'000;
-  if (spin_ns > 0) {
-    while (now_ns() - start < spin_ns)
-      if (queue_.has_news()) return 1;
-  }
+  if (spin_ns_ > 0 &&
+      spin_until(deadline.cap_ns(start + spin_ns_), [this] { return queue_.has_news(); }))
+    return 1;
   if (!eventfd_) return -ENOTSUP;
-  if (!epoll_)
-    if (const int r = open_epoll(); r < 0) return r;
-  const int64_t deadline = timeout_ms < 0 ? -1 : start + int64_t{timeout_ms} * 1'000'000;
+  if (!sleeper_)
+    if (const int r = open_sleeper(); r < 0) return r;
   for (uint32_t batch = kStaleBatch;; batch = 1) {
     // Counts before the queue: the producer signals after it publishes, so
     // a count belongs to a message we are about to see or is stale (its
     // message was popped without waiting). Up to a batch on entry, then one
     // per wake-up, so that a peer waking us with single counts gets one
     // read each; the rest of a flood is left alone (the edge-triggered
-    // epoll sleeps through it).
+    // registration sleeps through it).
     for (uint32_t i = 0; i < batch; ++i) {
       const int taken = eventfd_->take();
       if (taken < 0) return taken;
@@ -122,21 +111,17 @@ int Consumer::wait(int timeout_ms, long spin_ns) {
     }
     if (queue_.has_news()) return 1;
 
-    int wait_ms = -1;
-    if (deadline >= 0) {
-      const int64_t left = deadline - now_ns();
-      wait_ms = left <= 0 ? 0 : static_cast<int>((left + 999'999) / 1'000'000);
-    }
-    epoll_event events[2];
+    const int wait_ms = deadline.poll_ms();
+    RawEvent events[2];
     if (counters_ && wait_ms != 0) count_event(*counters_, &rtipc_stats_counters::waits);
-    const int r = ::epoll_wait(epoll_.get(), events, 2, wait_ms);
-    if (r < 0) return -errno;  // -EINTR included: a signal handler ran
+    const int r = sleeper_->sleep(events, 2, wait_ms);
+    if (r < 0) return r;  // -EINTR included: a signal handler ran
     for (int i = 0; i < r; ++i) {
-      if (counters_ && events[i].data.u64 == kEventFdTag)
+      if (counters_ && events[i].token == kEventFdToken)
         count_event(*counters_, &rtipc_stats_counters::wakeups);
       // What the peer published before it went is still delivered.
-      if (events[i].data.u64 == kPeerTag) return queue_.has_news() ? 1 : -EPIPE;
-      if (events[i].events & EPOLLERR) return -EIO;
+      if (events[i].token == kPeerToken) return queue_.has_news() ? 1 : -EPIPE;
+      if (events[i].revents & POLLERR) return -EIO;
     }
     if (wait_ms == 0) return queue_.has_news() ? 1 : 0;
   }

@@ -19,6 +19,7 @@
 #include "queue.hpp"
 #include "region.hpp"
 #include "stats.hpp"
+#include "wait_backend.hpp"
 
 namespace rtipc {
 
@@ -125,21 +126,29 @@ class Consumer : public Channel {
 
   // Blocks until pop() would find something new, or timeout_ms passes (-1:
   // forever), or the peer exits, or a signal handler runs. Spins up to
-  // `spin_ns` first (never past the timeout). Then sleeps on a private
-  // epoll instance holding the eventfd edge-triggered (a new count wakes
-  // it, a counter the peer keeps full does not) and the peer's pidfd. Takes
+  // spin_ns() first (never past the timeout). Then sleeps in an epoll
+  // backend of its own (the waitset's, wait_backend.hpp) holding the
+  // eventfd edge-triggered (a new count wakes it, a counter the peer keeps
+  // full does not) and the peer's pidfd. Takes
   // stale eventfd counts, up to 4096 on entry and one per wake-up, so a
   // flooded counter costs O(1) system calls per call. Returns 1 when a message is there, 0
   // on timeout, -EPIPE when the peer has exited and nothing new is left,
   // -EINTR, -errno on failure (-ENOTSUP without an eventfd). The first call
-  // creates the epoll instance (one descriptor, kept until destruction).
-  int wait(int timeout_ms, long spin_ns);
+  // creates the backend (one descriptor, kept until destruction); later
+  // calls allocate nothing.
+  int wait(int timeout_ms);
+
+  // How long wait() spins before it sleeps (rtipc_consumer_set_spin); 0:
+  // it sleeps at once.
+  void set_spin_ns(long spin_ns) { spin_ns_ = spin_ns; }
+  long spin_ns() const { return spin_ns_; }
 
  private:
-  int open_epoll();
+  int open_sleeper();
 
   ConsumerQueue queue_;
-  UniqueFd epoll_;
+  std::unique_ptr<WaitBackend> sleeper_;  // made by the first wait()
+  long spin_ns_ = 0;
 };
 
 }  // namespace rtipc

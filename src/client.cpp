@@ -25,10 +25,7 @@ void handshake(int sock, Group& group, const Deadline& deadline) {
   if (!wait_for(sock, POLLIN, deadline)) fail(-ETIMEDOUT, "no answer from the server in time");
   // Room for more than the 4 bytes, so that a longer reply shows as such.
   std::byte reply[8];
-  ssize_t n;
-  do {
-    n = ::recv(sock, reply, sizeof reply, MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = retry_eintr([&] { return ::recv(sock, reply, sizeof reply, MSG_DONTWAIT); });
   if (n < 0) {
     if (errno == ECONNRESET) fail(-ECONNRESET, "the server dropped the connection unanswered");
     fail_errno("receiving the server's answer");

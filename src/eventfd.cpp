@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 
+#include "deadline.hpp"
 #include "error.hpp"
 #include "escape.hpp"
 #include "log.hpp"
@@ -59,19 +60,12 @@ bool EventFd::uses_ring() { return thread_ring_available(nullptr); }
 // with the peer as well.
 int EventFd::signal() const {
   if (uses_ring()) return thread_ring_signal(io_);
-  pollfd pfd = {fd_.get(), POLLOUT, 0};
-  int r;
-  do {
-    r = ::poll(&pfd, 1, 0);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return -errno;
-  if (r == 0) return 0;  // full: the consumer has a wake-up coming already
-  if (pfd.revents & (POLLERR | POLLNVAL)) return -EIO;
+  const int revents = poll_now(fd_.get(), POLLOUT);
+  if (revents < 0) return revents;
+  if (revents == 0) return 0;  // full: the consumer has a wake-up coming already
+  if (revents & (POLLERR | POLLNVAL)) return -EIO;
   const uint64_t one = 1;
-  ssize_t n;
-  do {
-    n = ::write(fd_.get(), &one, sizeof one);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = retry_eintr([&] { return ::write(fd_.get(), &one, sizeof one); });
   if (n == sizeof one) return 0;
   return n >= 0 || errno == EAGAIN ? 0 : -errno;
 }
@@ -89,17 +83,9 @@ std::atomic<bool> nowait_reads{true};
 // O_NONBLOCK. Only kernels without RWF_NOWAIT for eventfds and without
 // io_uring take this path.
 int take_after_poll(int fd, uint64_t* count) {
-  pollfd pfd = {fd, POLLIN, 0};
-  int r;
-  do {
-    r = ::poll(&pfd, 1, 0);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return -errno;
-  if (r == 0) return 0;
-  ssize_t n;
-  do {
-    n = ::read(fd, count, sizeof *count);
-  } while (n < 0 && errno == EINTR);
+  const int revents = poll_now(fd, POLLIN);
+  if (revents <= 0) return revents;
+  const ssize_t n = retry_eintr([&] { return ::read(fd, count, sizeof *count); });
   if (n == sizeof *count) return 1;
   return n >= 0 || errno == EAGAIN ? 0 : -errno;
 }
@@ -110,11 +96,8 @@ int EventFd::take() const {
   uint64_t count;
   if (nowait_reads.load(std::memory_order_relaxed)) {
     iovec iov = {&count, sizeof count};
-    ssize_t n;
-    do {
-      // RWF_NOWAIT: EAGAIN on an empty counter whatever O_NONBLOCK says.
-      n = ::preadv2(fd_.get(), &iov, 1, -1, RWF_NOWAIT);
-    } while (n < 0 && errno == EINTR);
+    // RWF_NOWAIT: EAGAIN on an empty counter whatever O_NONBLOCK says.
+    const ssize_t n = retry_eintr([&] { return ::preadv2(fd_.get(), &iov, 1, -1, RWF_NOWAIT); });
     if (n == sizeof count) return 1;
     if (n < 0 && errno == EAGAIN) return 0;
     if (n >= 0) return 0;

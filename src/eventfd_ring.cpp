@@ -1,11 +1,13 @@
 #include "eventfd_ring.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <new>
 
+#include "deadline.hpp"
 #include "fork_generation.hpp"
 #include "io_uring_env.hpp"
 #include "log.hpp"
@@ -99,7 +101,7 @@ class ThreadRing {
 
   // Waits up to timeout_ms for a completion (posting it). False on timeout.
   bool wait(int timeout_ms) {
-    __kernel_timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1'000'000LL};
+    __kernel_timespec ts = timespec_of_ms<__kernel_timespec>(timeout_ms);
     io_uring_cqe* cqe = nullptr;
     const int r = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
     collect();
@@ -291,14 +293,15 @@ int thread_ring_signal(const std::shared_ptr<EventFdIo>& io) {
 void thread_ring_flush(const std::shared_ptr<EventFdIo>& io, int timeout_ms) {
   if (t_tried_generation != fork_generation() || !t_ring) return;
   ThreadRing* ring = t_ring.get();
-  for (int left = timeout_ms; left > 0; left -= 10) {
+  // Slices of 10 ms at most: counts owed for lack of room are queued again.
+  for (const Deadline deadline(timeout_ms); !deadline.expired();) {
     ring->reap();
     while (io->owed.load() > 0 && io->writes_in_flight.load() < kMaxWritesInFlight) {
       io->owed.fetch_sub(1);  // signal() adds it back
       if (thread_ring_signal(io) < 0) return;
     }
     if (io->owed.load() == 0 && io->writes_in_flight.load() == 0) return;
-    ring->wait(10);
+    ring->wait(std::min(10, deadline.poll_ms()));
   }
 }
 

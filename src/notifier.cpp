@@ -11,6 +11,7 @@
 #include <system_error>
 #include <thread>
 
+#include "deadline.hpp"
 #include "error.hpp"
 #include "fork_generation.hpp"
 #include "io_uring_env.hpp"
@@ -25,12 +26,6 @@ namespace rtipc {
 #if RTIPC_HAVE_IO_URING
 
 namespace {
-
-int64_t now_ns() {
-  timespec ts;
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 std::string sys_text(const char* what, int code) {
   return std::string(what) + ": " + std::strerror(-code);
@@ -89,8 +84,8 @@ struct Notifier::RouteRing {
   // poller that does not come back must not hold a destroy for long).
   void drain() {
     io_uring_submit(&ring);
-    const int64_t give_up = now_ns() + kDrainNs;
-    while (io_uring_sq_ready(&ring) && now_ns() < give_up) sched_yield();
+    const int64_t give_up = monotonic_ns() + kDrainNs;
+    while (io_uring_sq_ready(&ring) && monotonic_ns() < give_up) sched_yield();
   }
   static constexpr int64_t kDrainNs = 100'000'000;
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "deadline.hpp"
 #include "error.hpp"
 #include "log.hpp"
 
@@ -80,12 +81,8 @@ std::shared_ptr<Peer> Peer::from_socket(int sock, pid_t pid) {
 
 int Peer::alive() const {
   if (!fd_) return -ENOTSUP;
-  pollfd pfd = {fd_.get(), POLLIN, 0};
-  int r;
-  do {
-    r = ::poll(&pfd, 1, 0);
-  } while (r < 0 && errno == EINTR);
-  if (r < 0) return -errno;
+  const int r = poll_now(fd_.get(), POLLIN);
+  if (r < 0) return r;
   return r == 0 ? 1 : 0;
 }
 

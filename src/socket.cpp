@@ -3,11 +3,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 
 #include <cerrno>
 #include <cstring>
-#include <limits>
 
 #include "error.hpp"
 #include "layout.hpp"
@@ -16,27 +14,9 @@
 namespace rtipc {
 namespace {
 
-int64_t monotonic_ns() {
-  timespec ts;
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
 constexpr size_t kMaxReceivedFds = 1 + kMaxChannels;
 
 }  // namespace
-
-Deadline::Deadline(int timeout_ms)
-    : end_ns_(timeout_ms < 0 ? -1 : monotonic_ns() + int64_t{timeout_ms} * 1'000'000) {}
-
-int Deadline::poll_ms() const {
-  if (end_ns_ < 0) return -1;
-  const int64_t left = end_ns_ - monotonic_ns();
-  if (left <= 0) return 0;
-  const int64_t ms = (left + 999'999) / 1'000'000;
-  return ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
-                                              : static_cast<int>(ms);
-}
 
 UniqueFd seqpacket_socket(bool nonblocking) {
   UniqueFd fd(
@@ -98,24 +78,22 @@ void send_message(int sock, std::span<const std::byte> bytes, std::span<const in
     std::memcpy(CMSG_DATA(cmsg), fds.data(), sizeof(int) * fds.size());
   }
   for (;;) {
-    const ssize_t n = ::sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = retry_eintr([&] { return ::sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT); });
     if (n >= 0) {
       // SOCK_SEQPACKET sends a message whole or not at all.
       if (static_cast<size_t>(n) != bytes.size())
         fail(-EIO, "sent {} of {} bytes of one message", n, bytes.size());
       return;
     }
-    if (errno == EINTR) continue;
     if (errno != EAGAIN) fail_errno("sendmsg");
     if (!wait_for(sock, POLLOUT, deadline)) fail(-ETIMEDOUT, "timed out sending the request");
   }
 }
 
 int send_reply(int sock, int32_t value) {
-  for (;;) {
-    if (::send(sock, &value, sizeof value, MSG_NOSIGNAL | MSG_DONTWAIT) == sizeof value) return 0;
-    if (errno != EINTR) return -errno;
-  }
+  const ssize_t n =
+      retry_eintr([&] { return ::send(sock, &value, sizeof value, MSG_NOSIGNAL | MSG_DONTWAIT); });
+  return n == sizeof value ? 0 : -errno;
 }
 
 ReceivedMessage receive_message(int sock, std::span<std::byte> buffer) {
@@ -126,10 +104,7 @@ ReceivedMessage receive_message(int sock, std::span<std::byte> buffer) {
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = ::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
+  const ssize_t n = retry_eintr([&] { return ::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC); });
   if (n < 0) fail_errno("recvmsg");
 
   // Own every descriptor before judging anything, so that each one is closed

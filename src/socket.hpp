@@ -13,25 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "deadline.hpp"
 #include "fd.hpp"
 
 namespace rtipc {
 
 // The kernel's limit on descriptors in one SCM_RIGHTS message (SCM_MAX_FD).
 inline constexpr size_t kMaxSocketFds = 253;
-
-// A point in time on CLOCK_MONOTONIC after which waits give up; built from a
-// timeout in ms, where a negative timeout never expires.
-class Deadline {
- public:
-  explicit Deadline(int timeout_ms);
-  // What is left for poll(): -1 (no limit) or >= 0 ms, rounded up.
-  int poll_ms() const;
-  bool expired() const { return poll_ms() == 0; }
-
- private:
-  int64_t end_ns_;  // < 0: no limit
-};
 
 struct PeerCredentials {
   pid_t pid = 0;

@@ -1,6 +1,7 @@
-// The kernel side of a Waitset: registrations of descriptors under 64-bit
-// tokens, and a sleep that reports which tokens fired. epoll and io_uring
-// implement it; the Waitset above keeps the entries and the rules.
+// The kernel side of a Waitset, and of Consumer::wait: registrations of
+// descriptors under 64-bit tokens, and a sleep that reports which tokens
+// fired. epoll and io_uring implement it; the Waitset above keeps the
+// entries and the rules.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +15,6 @@ struct RawEvent {
   uint64_t token;
   uint32_t revents;
 };
-
-// Tokens below this are the backend's own.
-inline constexpr uint64_t kFirstUserToken = 2;
 
 class WaitBackend {
  public:
@@ -43,7 +41,8 @@ class WaitBackend {
 
 std::unique_ptr<WaitBackend> make_epoll_backend();
 // Throws Error(-ENOTSUP) where io_uring is not built or forbidden
-// (RTIPC_NO_IO_URING), else the kernel's -errno; *why says which.
+// (RTIPC_NO_IO_URING), else Error(-errno) from the kernel; the error's
+// message says which.
 std::unique_ptr<WaitBackend> make_io_uring_backend();
 
 }  // namespace rtipc

@@ -12,6 +12,7 @@
 // waitset; it alone submits and sleeps. An add or remove from another
 // thread, or while the owner sleeps, is queued and the owner kicked (an
 // eventfd of its own), so that it arms or cancels the poll at once.
+#include "deadline.hpp"
 #include "error.hpp"
 #include "io_uring_env.hpp"
 #include "wait_backend.hpp"
@@ -123,7 +124,7 @@ class UringBackend final : public WaitBackend {
     } else if (timeout_ms < 0) {
       r = io_uring_submit_and_wait(&ring_, 1);
     } else {
-      __kernel_timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1'000'000LL};
+      __kernel_timespec ts = timespec_of_ms<__kernel_timespec>(timeout_ms);
       r = io_uring_wait_cqes(&ring_, &cqe, 1, &ts, nullptr);  // submits too
     }
     std::lock_guard lock(mu_);

@@ -3,11 +3,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
 
+#include "deadline.hpp"
 #include "error.hpp"
 #include "log.hpp"
 
@@ -18,12 +18,6 @@ namespace {
 // peer pidfd.
 constexpr uint64_t token_of(uint64_t id, bool pidfd) {
   return id << 1 | (pidfd ? 1 : 0);
-}
-
-int64_t now_ns() {
-  timespec ts;
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no system call
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 std::unique_ptr<WaitBackend> make_backend(Waitset::Backend* kind, bool require) {
@@ -175,36 +169,22 @@ int Waitset::collect(WaitEvent* out, uint32_t max) {
 
 int Waitset::wait(WaitEvent* out, uint32_t max, int timeout_ms) {
   if (!out || max == 0) return -EINVAL;
-  const int64_t start = now_ns();
-  const int64_t deadline = timeout_ms < 0 ? -1 : start + int64_t{timeout_ms} * 1'000'000;
-  if (spin_ns_ > 0) {
-    int64_t spin_end = start + spin_ns_;
-    if (deadline >= 0) spin_end = std::min(spin_end, deadline);
-    while (!anything_ready() && now_ns() < spin_end) {
-    }
-  }
+  const int64_t start = monotonic_ns();
+  const Deadline deadline(timeout_ms, start);
+  // Never spin past the caller's timeout.
+  if (spin_ns_ > 0) spin_until(deadline.cap_ns(start + spin_ns_), [this] { return anything_ready(); });
   RawEvent raw[64];
   for (;;) {
     // Something there already: look at the kernel's side without sleeping,
     // so that descriptors are reported beside busy consumers.
-    int wait_ms = 0;
-    if (!anything_ready() && deadline != start) {
-      wait_ms = -1;
-      if (deadline >= 0) {
-        const int64_t left = deadline - now_ns();
-        wait_ms =
-            left <= 0
-                ? 0
-                : static_cast<int>(std::min<int64_t>((left + 999'999) / 1'000'000, INT32_MAX));
-      }
-    }
+    const int wait_ms = anything_ready() ? 0 : deadline.poll_ms();
     const int r = backend_->sleep(raw, 64, wait_ms);
     if (r < 0) return r;  // -EINTR included
     std::lock_guard lock(mu_);
     note(raw, r);
     const int n = collect(out, max);
     if (n > 0) return n;
-    if (deadline >= 0 && now_ns() >= deadline) return 0;
+    if (deadline.expired()) return 0;
   }
 }
 

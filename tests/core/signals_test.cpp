@@ -108,7 +108,7 @@ TEST(Signals, WaitForeverReturnsEintr) {
   for (bool restart : {false, true}) {
     auto g = Group::create(spec_with(64, {channel(8, 0, true)}), {});
     auto c = g->take_consumer(0);
-    EXPECT_EQ(interrupted(restart, [&] { return c->wait(-1, 0); }), 0) << "SA_RESTART " << restart;
+    EXPECT_EQ(interrupted(restart, [&] { return c->wait(-1); }), 0) << "SA_RESTART " << restart;
   }
 }
 

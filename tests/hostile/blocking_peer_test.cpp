@@ -185,7 +185,7 @@ TEST_P(BlockingPeer, CannotHoldOurWaitWithAnEmptyCounter) {
   if (!c->event_fd()->uses_ring() && skip_without_ring())
     GTEST_SKIP() << "no io_uring here: a peer can hold the poll(2)+read(2) fallback "
                     "(the residual risk in rtipc.h)";
-  const int caught = caught_stops(held, resume, [&] { c->wait(0, 0); });
+  const int caught = caught_stops(held, resume, [&] { c->wait(0); });
   EXPECT_EQ(caught, 0) << "our wait was held in " << caught << " of " << kCycles << " stops";
   EXPECT_EQ(pair.finish(), 0);
 }
