@@ -32,11 +32,16 @@ struct Set {
 };
 
 const Set kSets[] = {
-    {"latency", run_latency},         {"throughput", run_throughput},
-    {"zerocopy", run_zerocopy},       {"emptypoll", run_emptypoll},
-    {"determinism", run_determinism}, {"handshake", run_handshake},
-    {"memory", run_memory},           {"notify", run_notify},
-    {"wakeup", run_wakeup},           {"stats", run_stats},
+    {"latency", run_latency},
+    {"throughput", run_throughput},
+    {"zerocopy", run_zerocopy},
+    {"emptypoll", run_emptypoll},
+    {"determinism", run_determinism},
+    {"handshake", run_handshake},
+    {"memory", run_memory},
+    {"notify", run_notify},
+    {"wakeup", run_wakeup},
+    {"stats", run_stats},
     {"worstcase", run_worstcase, false},
 };
 

@@ -34,7 +34,9 @@ int fd_of(const char* function, const rtipc::Channel& channel) {
 
 extern "C" {
 
-RTIPC_EXPORT void rtipc_producer_destroy(rtipc_producer* producer) noexcept { delete producer; }
+RTIPC_EXPORT void rtipc_producer_destroy(rtipc_producer* producer) noexcept {
+  delete producer;
+}
 
 RTIPC_EXPORT void* rtipc_producer_msg(rtipc_producer* producer) noexcept {
   return producer->impl->msg();
@@ -76,7 +78,9 @@ RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer* producer) noexc
   return record_if_failed(__func__, producer->impl->peer_alive());
 }
 
-RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer* consumer) noexcept { delete consumer; }
+RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer* consumer) noexcept {
+  delete consumer;
+}
 
 RTIPC_EXPORT const void* rtipc_consumer_msg(const rtipc_consumer* consumer) noexcept {
   return consumer->impl->msg();

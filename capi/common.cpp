@@ -56,12 +56,22 @@ int record_if_failed(const char* function, int code) noexcept {
 
 extern "C" {
 
-RTIPC_EXPORT const char* rtipc_version(void) noexcept { return RTIPC_VERSION; }
-RTIPC_EXPORT unsigned rtipc_version_major(void) noexcept { return RTIPC_VERSION_MAJOR; }
-RTIPC_EXPORT unsigned rtipc_version_minor(void) noexcept { return RTIPC_VERSION_MINOR; }
-RTIPC_EXPORT unsigned rtipc_version_micro(void) noexcept { return RTIPC_VERSION_MICRO; }
+RTIPC_EXPORT const char* rtipc_version(void) noexcept {
+  return RTIPC_VERSION;
+}
+RTIPC_EXPORT unsigned rtipc_version_major(void) noexcept {
+  return RTIPC_VERSION_MAJOR;
+}
+RTIPC_EXPORT unsigned rtipc_version_minor(void) noexcept {
+  return RTIPC_VERSION_MINOR;
+}
+RTIPC_EXPORT unsigned rtipc_version_micro(void) noexcept {
+  return RTIPC_VERSION_MICRO;
+}
 
-RTIPC_EXPORT uint32_t rtipc_default_cacheline(void) noexcept { return rtipc::kDefaultCacheline; }
+RTIPC_EXPORT uint32_t rtipc_default_cacheline(void) noexcept {
+  return rtipc::kDefaultCacheline;
+}
 
 RTIPC_EXPORT const char* rtipc_strerror(int err) noexcept {
   if (err == INT_MIN) return "unknown error";  // cannot be negated
@@ -74,7 +84,9 @@ RTIPC_EXPORT const char* rtipc_strerror(int err) noexcept {
   return strerrordesc_np(err) ? strerrordesc_np(err) : "unknown error";
 }
 
-RTIPC_EXPORT const char* rtipc_last_error(void) noexcept { return t_last_error; }
+RTIPC_EXPORT const char* rtipc_last_error(void) noexcept {
+  return t_last_error;
+}
 
 RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void* user, unsigned max_level) noexcept {
   if (max_level > RTIPC_LOG_DEBUG) max_level = RTIPC_LOG_DEBUG;

@@ -23,7 +23,8 @@ std::vector<ChannelSpec> channel_specs(const rtipc_channel_config* configs, uint
                                        const char* what) {
   if (count == 0) return {};
   if (!configs) fail(-EINVAL, "{} is NULL but its count is {}", what, count);
-  if (count > kMaxChannels) fail(-EINVAL, "{} {} exceed the limit of {}", count, what, kMaxChannels);
+  if (count > kMaxChannels)
+    fail(-EINVAL, "{} {} exceed the limit of {}", count, what, kMaxChannels);
   const uint32_t stride = declared_size(configs);
   std::vector<ChannelSpec> out;
   for (uint32_t i = 0; i < count; ++i) {
@@ -153,8 +154,7 @@ RTIPC_EXPORT int rtipc_group_fds(const rtipc_group* group, int* fds, size_t coun
 }
 
 RTIPC_EXPORT int rtipc_group_from_request(const void* request, size_t size, const int* fds,
-                                          size_t fd_count,
-                                          const struct rtipc_server_config* config,
+                                          size_t fd_count, const struct rtipc_server_config* config,
                                           rtipc_group** group) noexcept {
   return guard(__func__, [&] {
     auto owned = rtipc::capi::own_fds(fds, fd_count);
@@ -167,7 +167,9 @@ RTIPC_EXPORT int rtipc_group_from_request(const void* request, size_t size, cons
   });
 }
 
-RTIPC_EXPORT void rtipc_group_destroy(rtipc_group* group) noexcept { delete group; }
+RTIPC_EXPORT void rtipc_group_destroy(rtipc_group* group) noexcept {
+  delete group;
+}
 
 RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group* group) noexcept {
   return static_cast<uint32_t>(group->impl->producer_count());

@@ -44,9 +44,9 @@ RTIPC_EXPORT int rtipc_server_create(const char* path, const struct rtipc_server
     rtipc::capi::require(server, "server (where the new server goes)");
     auto settings = rtipc::capi::server_settings(config);
     auto handle = std::make_unique<rtipc_server>();
-    handle->impl = rtipc::Server::listen(path, settings.backlog,
-                                         static_cast<mode_t>(settings.socket_mode),
-                                         std::move(settings.options));
+    handle->impl =
+        rtipc::Server::listen(path, settings.backlog, static_cast<mode_t>(settings.socket_mode),
+                              std::move(settings.options));
     *server = handle.release();
     return 0;
   });
@@ -76,14 +76,15 @@ RTIPC_EXPORT int rtipc_server_accept_socket(int sock, const struct rtipc_server_
     const auto settings = rtipc::capi::server_settings(config);
     auto handle = std::make_unique<rtipc_group>();
     std::unique_ptr<std::byte[]> buffer(new std::byte[rtipc::kRequestBufferSize]);
-    handle->impl = rtipc::serve_handshake(sock, timeout_ms,
-                                          {buffer.get(), rtipc::kRequestBufferSize},
-                                          settings.options);
+    handle->impl = rtipc::serve_handshake(
+        sock, timeout_ms, {buffer.get(), rtipc::kRequestBufferSize}, settings.options);
     *group = handle.release();
     return 0;
   });
 }
 
-RTIPC_EXPORT void rtipc_server_destroy(rtipc_server* server) noexcept { delete server; }
+RTIPC_EXPORT void rtipc_server_destroy(rtipc_server* server) noexcept {
+  delete server;
+}
 
 }  // extern "C"

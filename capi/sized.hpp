@@ -21,14 +21,16 @@ namespace rtipc::capi {
 template <typename T>
 inline constexpr size_t kFirstSize = 0;
 template <>
-inline constexpr size_t kFirstSize<rtipc_channel_config> =
-    offsetof(rtipc_channel_config, reserved) + sizeof(uint32_t);
+inline constexpr size_t kFirstSize<rtipc_channel_config> = offsetof(rtipc_channel_config,
+                                                                    reserved) +
+                                                           sizeof(uint32_t);
 template <>
-inline constexpr size_t kFirstSize<rtipc_group_config> =
-    offsetof(rtipc_group_config, cacheline) + sizeof(uint32_t);
+inline constexpr size_t kFirstSize<rtipc_group_config> = offsetof(rtipc_group_config, cacheline) +
+                                                         sizeof(uint32_t);
 template <>
-inline constexpr size_t kFirstSize<rtipc_server_config> =
-    offsetof(rtipc_server_config, max_private_size) + sizeof(uint64_t);
+inline constexpr size_t kFirstSize<rtipc_server_config> = offsetof(rtipc_server_config,
+                                                                   max_private_size) +
+                                                          sizeof(uint64_t);
 
 // The library's own view of a public struct. The ABI growth test builds a
 // second library whose structs have one more field, as a later release's
@@ -72,8 +74,8 @@ Known<T> read_sized(const T* caller, const char* what) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(caller);
   for (size_t i = sizeof known; i < size; ++i)
     if (bytes[i] != 0)
-      fail(-E2BIG, "{}: byte {} of {} is set, but this library knows only {} bytes", what, i,
-           size, sizeof known);
+      fail(-E2BIG, "{}: byte {} of {} is set, but this library knows only {} bytes", what, i, size,
+           sizeof known);
   known.v.size = static_cast<uint32_t>(sizeof known);
   return known;
 }

@@ -31,14 +31,12 @@ Channel::Channel(std::shared_ptr<Region> region, const ChannelLayout& layout,
       info_(std::move(info)) {}
 
 QueueIndices Channel::indices() const {
-  return QueueIndices(reinterpret_cast<uint32_t*>(region_->data() + layout_.offset),
-                      layout_.slots);
+  return QueueIndices(reinterpret_cast<uint32_t*>(region_->data() + layout_.offset), layout_.slots);
 }
 
 Producer::Producer(std::shared_ptr<Region> region, const ChannelLayout& layout,
                    std::shared_ptr<EventFd> eventfd, std::vector<std::byte> info, bool cache)
-    : Channel(std::move(region), layout, std::move(eventfd), std::move(info)),
-      queue_(indices()) {
+    : Channel(std::move(region), layout, std::move(eventfd), std::move(info)), queue_(indices()) {
   if (cache) {
     const size_t align = msg_align();
     cache_ = std::unique_ptr<std::byte[], AlignedDelete>(
@@ -66,8 +64,7 @@ PushResult Producer::push(bool force) {
 
 Consumer::Consumer(std::shared_ptr<Region> region, const ChannelLayout& layout,
                    std::shared_ptr<EventFd> eventfd, std::vector<std::byte> info)
-    : Channel(std::move(region), layout, std::move(eventfd), std::move(info)),
-      queue_(indices()) {}
+    : Channel(std::move(region), layout, std::move(eventfd), std::move(info)), queue_(indices()) {}
 
 int Consumer::open_sleeper() {
   try {

@@ -36,8 +36,7 @@ void handshake(int sock, Group& group, const Deadline& deadline) {
     if (n == 0) fail(-kErrRejected, "the server hung up without an answer");
     if (n != sizeof value) fail(-kErrRejected, "the server answered {} bytes, not 4", n);
     const int reason = refusal_from_answer(value);
-    if (reason == -kErrRejected)
-      fail(reason, "the server rejected the group (answer {})", value);
+    if (reason == -kErrRejected) fail(reason, "the server rejected the group (answer {})", value);
     fail(reason, "the server refused the group: {} (answer {})", std::strerror(-reason), value);
   }
   group.set_peer(std::move(peer));

@@ -5,7 +5,9 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+bool is_control(unsigned char c) {
+  return c < 0x20 || c == 0x7f;
+}
 
 }  // namespace
 

@@ -49,7 +49,9 @@ EventFd::~EventFd() {
   thread_ring_flush(io_, kFlushMs);
 }
 
-bool EventFd::uses_ring() { return thread_ring_available(nullptr); }
+bool EventFd::uses_ring() {
+  return thread_ring_available(nullptr);
+}
 
 // Residual race without the ring: a peer that clears O_NONBLOCK, keeps the
 // counter full and moves it by one count (reads one, writes one back) wins

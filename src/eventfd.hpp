@@ -60,8 +60,7 @@ class EventFd {
   static void refuse_nowait_reads_for_testing(bool refuse);
 
  private:
-  explicit EventFd(UniqueFd fd)
-      : fd_(std::move(fd)), io_(std::make_shared<EventFdIo>(fd_.get())) {}
+  explicit EventFd(UniqueFd fd) : fd_(std::move(fd)), io_(std::make_shared<EventFdIo>(fd_.get())) {}
 
   UniqueFd fd_;
   std::shared_ptr<EventFdIo> io_;  // outlives us while a request of ours is in flight

@@ -35,7 +35,7 @@ uint64_t read_sink;
 
 constexpr unsigned kEntries = 64;               // requests in flight per thread, all eventfds
 constexpr int64_t kVisibleWaitNs = 10'000'000;  // see the header
-constexpr int64_t kExitWaitNs = 1'000'000'000;   // ~ThreadRing
+constexpr int64_t kExitWaitNs = 1'000'000'000;  // ~ThreadRing
 
 std::atomic<uint64_t> next_ring_id{1};
 
@@ -244,15 +244,19 @@ ThreadRing* thread_ring() {
     return nullptr;
   }
   if (ring->open(&t_why) < 0) {
-    log(LogLevel::kInfo, "no io_uring for eventfd writes on this thread ({}); a peer that "
-        "clears O_NONBLOCK can hold them", t_why);
+    log(LogLevel::kInfo,
+        "no io_uring for eventfd writes on this thread ({}); a peer that "
+        "clears O_NONBLOCK can hold them",
+        t_why);
     return nullptr;
   }
   t_ring = std::move(ring);
   return t_ring.get();
 }
 
-int pending_error(EventFdIo& io) { return io.error.exchange(0); }
+int pending_error(EventFdIo& io) {
+  return io.error.exchange(0);
+}
 
 }  // namespace
 
@@ -325,9 +329,13 @@ bool thread_ring_available(std::string* why) {
   if (why) *why = "librtipc was built without io_uring";
   return false;
 }
-int thread_ring_signal(const std::shared_ptr<EventFdIo>&) { return -ENOTSUP; }
+int thread_ring_signal(const std::shared_ptr<EventFdIo>&) {
+  return -ENOTSUP;
+}
 void thread_ring_flush(const std::shared_ptr<EventFdIo>&, int) {}
-int thread_ring_take(const std::shared_ptr<EventFdIo>&) { return -ENOTSUP; }
+int thread_ring_take(const std::shared_ptr<EventFdIo>&) {
+  return -ENOTSUP;
+}
 
 #endif
 

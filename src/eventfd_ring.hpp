@@ -25,13 +25,11 @@
 // One read at most is in flight.
 //
 // The ring belongs to the thread (thread_local, made on first use, closed
-// when the thread ends, once its writes have landed or after 1 s): the kernel tells every thread that submitted to a
-// ring, as if by a signal, when the ring is closed, which would interrupt
-// that thread's next blocking call with a spurious EINTR. With
-// IORING_SETUP_DEFER_TASKRUN no completion does that either. A forked child
-// makes a ring of its own (an inherited one is shared memory with the
-// parent). Linux 6.1+; elsewhere the caller falls back to poll(2) and
-// write(2).
+// when the thread ends, once its writes have landed or after 1 s): the kernel tells every thread
+// that submitted to a ring, as if by a signal, when the ring is closed, which would interrupt that
+// thread's next blocking call with a spurious EINTR. With IORING_SETUP_DEFER_TASKRUN no completion
+// does that either. A forked child makes a ring of its own (an inherited one is shared memory with
+// the parent). Linux 6.1+; elsewhere the caller falls back to poll(2) and write(2).
 #pragma once
 
 #include <atomic>
@@ -47,8 +45,8 @@ struct EventFdIo {
   explicit EventFdIo(int fd) : fd(fd) {}
   const int fd;
   std::atomic<uint32_t> writes_in_flight{0};
-  std::atomic<uint64_t> owed{0};        // counts signalled but not yet queued
-  std::atomic<uint64_t> read_ring{0};   // the ring with our read in flight; 0: none
+  std::atomic<uint64_t> owed{0};          // counts signalled but not yet queued
+  std::atomic<uint64_t> read_ring{0};     // the ring with our read in flight; 0: none
   std::atomic<uint32_t> counts_taken{0};  // by reads that completed
   std::atomic<int> error{0};              // of a request that failed, reported once
 };

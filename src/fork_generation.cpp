@@ -9,7 +9,9 @@ namespace {
 
 std::atomic<uint64_t> generation{0};
 
-void forked_child() { generation.fetch_add(1, std::memory_order_relaxed); }
+void forked_child() {
+  generation.fetch_add(1, std::memory_order_relaxed);
+}
 
 // Registered when the library is loaded: any later fork() counts.
 const int registered = ::pthread_atfork(nullptr, nullptr, forked_child);

@@ -36,7 +36,10 @@ std::unique_ptr<Group> Group::adopt(GroupPlan plan, std::vector<UniqueFd> fds,
 
 Group::Group(Role role, GroupPlan plan, std::shared_ptr<Region> region,
              std::vector<std::shared_ptr<EventFd>> eventfds, const GroupOptions& options)
-    : role_(role), plan_(std::move(plan)), region_(std::move(region)), eventfds_(std::move(eventfds)) {
+    : role_(role),
+      plan_(std::move(plan)),
+      region_(std::move(region)),
+      eventfds_(std::move(eventfds)) {
   const GroupSpec& spec = plan_.spec;
   const size_t a = spec.client_produces.size();
   for (size_t i = 0; i < spec.channel_count(); ++i) {
@@ -126,11 +129,13 @@ std::vector<int> Group::fds() const {
 }
 
 const ChannelSpec& Group::producer_spec(size_t i) const {
-  return role_ == Role::kClient ? plan_.spec.client_produces.at(i) : plan_.spec.client_consumes.at(i);
+  return role_ == Role::kClient ? plan_.spec.client_produces.at(i)
+                                : plan_.spec.client_consumes.at(i);
 }
 
 const ChannelSpec& Group::consumer_spec(size_t i) const {
-  return role_ == Role::kClient ? plan_.spec.client_consumes.at(i) : plan_.spec.client_produces.at(i);
+  return role_ == Role::kClient ? plan_.spec.client_consumes.at(i)
+                                : plan_.spec.client_produces.at(i);
 }
 
 }  // namespace rtipc

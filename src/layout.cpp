@@ -7,7 +7,9 @@
 namespace rtipc {
 namespace {
 
-size_t align_up(size_t x, uint32_t cacheline) { return (x + cacheline - 1) & ~size_t{cacheline - 1}; }
+size_t align_up(size_t x, uint32_t cacheline) {
+  return (x + cacheline - 1) & ~size_t{cacheline - 1};
+}
 
 }  // namespace
 
@@ -19,8 +21,8 @@ bool valid_cacheline(uint32_t cacheline) {
 ChannelLayout channel_layout(uint32_t cacheline, uint32_t add_msgs, uint32_t msg_size,
                              size_t offset) {
   if (!valid_cacheline(cacheline))
-    fail(-EINVAL, "cache-line size {} is not a power of two in [{}, {}]", cacheline,
-         kMinCacheline, kMaxCacheline);
+    fail(-EINVAL, "cache-line size {} is not a power of two in [{}, {}]", cacheline, kMinCacheline,
+         kMaxCacheline);
   if (msg_size == 0 || msg_size > kMaxMsgSize)
     fail(-EINVAL, "message size {} is not in [1, {}]", msg_size, kMaxMsgSize);
   if (add_msgs > kMaxSlots - kMinSlots)

@@ -35,13 +35,13 @@ bool valid_cacheline(uint32_t cacheline);
 
 // One channel: index area (tail, head, chain[n]) then n slots.
 struct ChannelLayout {
-  uint32_t cacheline;    // the layout's; every slot is aligned to it
-  uint32_t slots;        // n = 3 + add_msgs
-  uint32_t msg_size;     // as requested
-  size_t index_size;     // align((2 + n) * 4)
-  size_t slot_stride;    // align(msg_size)
-  size_t size;           // index_size + n * slot_stride
-  size_t offset;         // from the start of the region
+  uint32_t cacheline;  // the layout's; every slot is aligned to it
+  uint32_t slots;      // n = 3 + add_msgs
+  uint32_t msg_size;   // as requested
+  size_t index_size;   // align((2 + n) * 4)
+  size_t slot_stride;  // align(msg_size)
+  size_t size;         // index_size + n * slot_stride
+  size_t offset;       // from the start of the region
 
   size_t slot_offset(uint32_t i) const { return offset + index_size + i * slot_stride; }
 };

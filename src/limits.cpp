@@ -39,10 +39,8 @@ void validate_limits(const ServerLimits& limits) {
   if (limits.max_slots < kMinSlots || limits.max_slots > kMaxSlots)
     fail(-EINVAL, "max_slots {} is not in [{}, {}]", limits.max_slots, kMinSlots, kMaxSlots);
   if (limits.max_region_size == 0 || limits.max_region_size > kMaxRegionSize)
-    fail(-EINVAL, "max_region_size {} is not in [1, {}]", limits.max_region_size,
-         kMaxRegionSize);
-  if (limits.max_private_size == 0)
-    fail(-EINVAL, "max_private_size 0 would refuse every group");
+    fail(-EINVAL, "max_region_size {} is not in [1, {}]", limits.max_region_size, kMaxRegionSize);
+  if (limits.max_private_size == 0) fail(-EINVAL, "max_private_size 0 would refuse every group");
 }
 
 ServerCost server_cost(const GroupPlan& plan, const GroupOptions& options) {
@@ -72,11 +70,9 @@ ServerCost check_limits(const GroupPlan& plan, const GroupOptions& options,
                         const ServerLimits& limits) {
   const GroupSpec& spec = plan.spec;
   if (spec.cacheline < limits.min_cacheline)
-    fail(-E2BIG, "min_cacheline: cache line {} is below {}", spec.cacheline,
-         limits.min_cacheline);
+    fail(-E2BIG, "min_cacheline: cache line {} is below {}", spec.cacheline, limits.min_cacheline);
   if (spec.channel_count() > limits.max_channels)
-    fail(-E2BIG, "max_channels: {} channels exceed {}", spec.channel_count(),
-         limits.max_channels);
+    fail(-E2BIG, "max_channels: {} channels exceed {}", spec.channel_count(), limits.max_channels);
   for (size_t i = 0; i < plan.layout.size(); ++i) {
     if (plan.layout[i].slots > limits.max_slots)
       fail(-E2BIG, "max_slots: {} slots (channel {}) exceed {}", plan.layout[i].slots, i,

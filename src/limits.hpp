@@ -15,9 +15,9 @@ namespace rtipc {
 // Defaults: rtipc.h's RTIPC_DEFAULT_*. Each may be raised up to the hard
 // limits of layout.hpp.
 struct ServerLimits {
-  uint32_t min_cacheline = kMinCacheline;      // refuse layouts with a smaller cache line
-  uint32_t max_channels = 64;                  // per group, both directions
-  uint32_t max_slots = 4096;                   // per channel (3 + add_msgs)
+  uint32_t min_cacheline = kMinCacheline;  // refuse layouts with a smaller cache line
+  uint32_t max_channels = 64;              // per group, both directions
+  uint32_t max_slots = 4096;               // per channel (3 + add_msgs)
   uint64_t max_region_size = uint64_t{64} << 20;
   uint64_t max_private_size = uint64_t{16} << 20;
 };

@@ -57,7 +57,9 @@ void set_log_sink(LogSink sink, void* user, LogLevel max_level) {
   g_max_level.store(static_cast<int>(max_level), std::memory_order_relaxed);
 }
 
-bool log_enabled(LogLevel level) { return static_cast<int>(level) <= max_level(); }
+bool log_enabled(LogLevel level) {
+  return static_cast<int>(level) <= max_level();
+}
 
 void log_text(LogLevel level, std::string_view text) {
   // The sink wants a terminated string, one line (escape.hpp).

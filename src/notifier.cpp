@@ -250,7 +250,9 @@ int Notifier::Route::signal(const EventFd& efd) {
 
 Notifier::Notifier() : generation_(fork_generation()) {}
 
-bool Notifier::uses_io_uring() const { return ring_ != nullptr && generation_ == fork_generation(); }
+bool Notifier::uses_io_uring() const {
+  return ring_ != nullptr && generation_ == fork_generation();
+}
 
 Notifier::Route::Route(std::shared_ptr<Notifier> notifier, std::unique_ptr<RouteRing> ring)
     : notifier_(std::move(notifier)), ring_(std::move(ring)), generation_(fork_generation()) {}

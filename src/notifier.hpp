@@ -67,7 +67,7 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
     Route(std::shared_ptr<Notifier> notifier, std::unique_ptr<RouteRing> ring);
     std::shared_ptr<Notifier> notifier_;
     std::unique_ptr<RouteRing> ring_;  // null in direct mode
-    uint64_t generation_;             // fork_generation() when made
+    uint64_t generation_;              // fork_generation() when made
     uint64_t direct_signals_ = 0;
   };
 

@@ -31,7 +31,9 @@ class QueueIndices {
 
   std::atomic_ref<uint32_t> tail() const { return std::atomic_ref<uint32_t>(base_[0]); }
   std::atomic_ref<uint32_t> head() const { return std::atomic_ref<uint32_t>(base_[1]); }
-  std::atomic_ref<uint32_t> chain(uint32_t i) const { return std::atomic_ref<uint32_t>(base_[2 + i]); }
+  std::atomic_ref<uint32_t> chain(uint32_t i) const {
+    return std::atomic_ref<uint32_t>(base_[2 + i]);
+  }
   uint32_t slots() const { return slots_; }
 
   // The state of a region the client has just created (docs/protocol.md §6.4).
@@ -90,7 +92,7 @@ class ConsumerQueue {
   // Reads shared memory only.
   bool has_news() const;
 
-  PopResult pop();    // the next message in order
+  PopResult pop();  // the next message in order
   // The newest message, dropping older ones. Finding nothing new writes no
   // shared memory (as pop). Wait-free: after kMaxFlushRetries failed
   // attempts (the producer overran it each time) it returns pop().

@@ -77,8 +77,7 @@ GroupPlan plan_group(GroupSpec spec) {
            spec.channel(i).info.size(), kMaxInfoSize);
   }
   if (spec.info.size() > kMaxInfoSize)
-    fail(-EINVAL, "group info of {} bytes exceeds the limit of {}", spec.info.size(),
-         kMaxInfoSize);
+    fail(-EINVAL, "group info of {} bytes exceeds the limit of {}", spec.info.size(), kMaxInfoSize);
   // A group whose request no server can receive is refused now, not at
   // connect time.
   if (const uint64_t bytes = request_size(spec); bytes > kMaxRequestSize)
@@ -135,11 +134,10 @@ GroupPlan decode_request(std::span<const std::byte> bytes) {
   if (atomic_size != kAtomicSize)
     fail(-EBADMSG, "atomic size {} (want {})", atomic_size, kAtomicSize);
   if (!valid_cacheline(cacheline))
-    fail(-EBADMSG, "cache-line size {} is not a power of two in [{}, {}]", cacheline,
-         kMinCacheline, kMaxCacheline);
+    fail(-EBADMSG, "cache-line size {} is not a power of two in [{}, {}]", cacheline, kMinCacheline,
+         kMaxCacheline);
   if (group_info_size > kMaxInfoSize)
-    fail(-EBADMSG, "group info of {} bytes exceeds the limit of {}", group_info_size,
-         kMaxInfoSize);
+    fail(-EBADMSG, "group info of {} bytes exceeds the limit of {}", group_info_size, kMaxInfoSize);
   const uint64_t count = uint64_t{count_a} + count_b;
   if (count == 0) fail(-EBADMSG, "request has no channels");
   if (count > kMaxChannels)
@@ -153,8 +151,7 @@ GroupPlan decode_request(std::span<const std::byte> bytes) {
   spec.client_consumes.resize(count_b);
   std::vector<uint32_t> info_sizes(count);
   for (uint32_t i = 0; i < count; ++i) {
-    ChannelSpec& c =
-        i < count_a ? spec.client_produces[i] : spec.client_consumes[i - count_a];
+    ChannelSpec& c = i < count_a ? spec.client_produces[i] : spec.client_consumes[i - count_a];
     c.add_msgs = r.get<uint32_t>("add_msgs");
     c.msg_size = r.get<uint32_t>("msg_size");
     const auto eventfd = r.get<uint32_t>("eventfd");
@@ -168,12 +165,12 @@ GroupPlan decode_request(std::span<const std::byte> bytes) {
   }
   spec.info = r.get_bytes(group_info_size, "group info");
   for (uint32_t i = 0; i < count; ++i) {
-    ChannelSpec& c =
-        i < count_a ? spec.client_produces[i] : spec.client_consumes[i - count_a];
+    ChannelSpec& c = i < count_a ? spec.client_produces[i] : spec.client_consumes[i - count_a];
     c.info = r.get_bytes(info_sizes[i], "channel info");
   }
   if (r.left() != 0) fail(-EBADMSG, "{} stray bytes after the request", r.left());
-  return plan_group(std::move(spec));  // rejects slot counts, message sizes and totals out of bounds
+  return plan_group(
+      std::move(spec));  // rejects slot counts, message sizes and totals out of bounds
 }
 
 }  // namespace rtipc

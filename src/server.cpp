@@ -55,8 +55,7 @@ bool someone_listens(const sockaddr_un& addr) {
 // path exists. Fails unless it is a socket file nobody listens on; then
 // replaces it: with `with` (a listening socket's file) when given, else by
 // removing it.
-void replace_stale(const std::string& path, const sockaddr_un& addr,
-                   const std::string& with = {}) {
+void replace_stale(const std::string& path, const sockaddr_un& addr, const std::string& with = {}) {
   struct stat st;
   if (::lstat(path.c_str(), &st) < 0) fail_errno("lstat " + path);
   if (!S_ISSOCK(st.st_mode)) fail(-EEXIST, "{} exists and is not a socket; left alone", path);
@@ -96,8 +95,8 @@ std::unique_ptr<Group> serve_handshake(int sock, int timeout_ms, std::span<std::
     // the credentials name.
     auto process = Peer::from_socket(sock, peer.pid);
     ReceivedMessage message = receive_request(sock, timeout_ms, buffer);
-    auto group = group_from_request(buffer.first(message.size), std::move(message.fds), options,
-                                    peer);
+    auto group =
+        group_from_request(buffer.first(message.size), std::move(message.fds), options, peer);
     group->set_peer(std::move(process));
     if (const int r = send_reply(sock, kAccepted); r < 0)
       fail(r, "could not send the reply, dropping the group: {}", std::strerror(-r));
@@ -142,7 +141,8 @@ std::unique_ptr<Server> Server::listen(const std::string& path, int backlog, mod
       new Server(std::move(fd), bound, st.st_dev, st.st_ino, std::move(options)));
   // Before listen(), so that no client connects under the umask's bits.
   if (mode != 0 && ::chmod(bound.c_str(), mode) < 0) fail_errno("chmod " + bound);
-  if (::listen(server->fd_.get(), backlog <= 0 ? SOMAXCONN : backlog) < 0) fail_errno("listen " + bound);
+  if (::listen(server->fd_.get(), backlog <= 0 ? SOMAXCONN : backlog) < 0)
+    fail_errno("listen " + bound);
   if (staged) {
     // link() names it only if the path is free; a stale file is replaced by
     // rename(), both atomically.

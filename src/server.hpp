@@ -55,7 +55,7 @@ inline constexpr size_t kRequestBufferSize = kMaxRequestSize + 1;
 struct ServerOptions {
   GroupOptions group;  // for every accepted group
   ServerLimits limits;
-  Filter filter;  // null: accept whatever is within the limits
+  Filter filter;                                      // null: accept whatever is within the limits
   int request_timeout_ms = kDefaultRequestTimeoutMs;  // -1: no limit
 };
 
@@ -140,8 +140,7 @@ class Server {
   };
   // Serves conn, whose request is there or whose time is up. Null when the
   // peer hung up without a word (*hung_up).
-  std::unique_ptr<Group> serve_pending(UniqueFd conn, const ServerOptions& options,
-                                       bool* hung_up);
+  std::unique_ptr<Group> serve_pending(UniqueFd conn, const ServerOptions& options, bool* hung_up);
   void add_pending(UniqueFd conn, int request_timeout_ms);
   UniqueFd take_pending(size_t i);
   // Arms the timer for the first request deadline in the table (or stops it).

@@ -78,7 +78,8 @@ void send_message(int sock, std::span<const std::byte> bytes, std::span<const in
     std::memcpy(CMSG_DATA(cmsg), fds.data(), sizeof(int) * fds.size());
   }
   for (;;) {
-    const ssize_t n = retry_eintr([&] { return ::sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT); });
+    const ssize_t n =
+        retry_eintr([&] { return ::sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT); });
     if (n >= 0) {
       // SOCK_SEQPACKET sends a message whole or not at all.
       if (static_cast<size_t>(n) != bytes.size())
@@ -104,7 +105,8 @@ ReceivedMessage receive_message(int sock, std::span<std::byte> buffer) {
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
-  const ssize_t n = retry_eintr([&] { return ::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC); });
+  const ssize_t n =
+      retry_eintr([&] { return ::recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC); });
   if (n < 0) fail_errno("recvmsg");
 
   // Own every descriptor before judging anything, so that each one is closed

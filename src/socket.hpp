@@ -28,7 +28,9 @@ struct PeerCredentials {
 };
 
 // What a group built without a socket knows of its peer: nothing.
-inline PeerCredentials unknown_peer() { return {0, static_cast<uid_t>(-1), static_cast<gid_t>(-1)}; }
+inline PeerCredentials unknown_peer() {
+  return {0, static_cast<uid_t>(-1), static_cast<gid_t>(-1)};
+}
 
 // An AF_UNIX SOCK_SEQPACKET socket, close-on-exec (and non-blocking if asked).
 UniqueFd seqpacket_socket(bool nonblocking);

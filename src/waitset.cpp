@@ -172,7 +172,8 @@ int Waitset::wait(WaitEvent* out, uint32_t max, int timeout_ms) {
   const int64_t start = monotonic_ns();
   const Deadline deadline(timeout_ms, start);
   // Never spin past the caller's timeout.
-  if (spin_ns_ > 0) spin_until(deadline.cap_ns(start + spin_ns_), [this] { return anything_ready(); });
+  if (spin_ns_ > 0)
+    spin_until(deadline.cap_ns(start + spin_ns_), [this] { return anything_ready(); });
   RawEvent raw[64];
   for (;;) {
     // Something there already: look at the kernel's side without sleeping,

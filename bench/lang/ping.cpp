@@ -183,8 +183,8 @@ int main(int argc, char** argv) {
     }
   }
   if (!ok || optind != argc - 1) {
-    std::fprintf(stderr,
-                 "usage: rtipc-ping-cpp SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS] [-w WAKEUPS]\n");
+    std::fprintf(
+        stderr, "usage: rtipc-ping-cpp SOCKET [-n ROUNDTRIPS] [-s SIZE] [-c CALLS] [-w WAKEUPS]\n");
     return 1;
   }
 

@@ -108,7 +108,7 @@ typedef struct rtipc_proposal rtipc_proposal;
  * Errors:  none.
  * Blocks:  no.
  * Owns:    the string is static. */
-RTIPC_EXPORT const char *rtipc_version(void) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const char* rtipc_version(void) RTIPC_NOEXCEPT;
 RTIPC_EXPORT unsigned rtipc_version_major(void) RTIPC_NOEXCEPT;
 RTIPC_EXPORT unsigned rtipc_version_minor(void) RTIPC_NOEXCEPT;
 RTIPC_EXPORT unsigned rtipc_version_micro(void) RTIPC_NOEXCEPT;
@@ -128,7 +128,7 @@ RTIPC_EXPORT uint32_t rtipc_default_cacheline(void) RTIPC_NOEXCEPT;
  * Errors:  none.
  * Blocks:  no.
  * Owns:    the text is static. */
-RTIPC_EXPORT const char *rtipc_strerror(int err) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const char* rtipc_strerror(int err) RTIPC_NOEXCEPT;
 
 /** The calling thread's message for its last failed call.
  * Returns: the message of the last call, hot path included, that returned a
@@ -136,7 +136,7 @@ RTIPC_EXPORT const char *rtipc_strerror(int err) RTIPC_NOEXCEPT;
  * Errors:  none.
  * Blocks:  no.
  * Owns:    the library's; valid until the thread's next failing call. */
-RTIPC_EXPORT const char *rtipc_last_error(void) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const char* rtipc_last_error(void) RTIPC_NOEXCEPT;
 
 #define RTIPC_LOG_NONE 0u
 #define RTIPC_LOG_ERROR 1u
@@ -144,7 +144,7 @@ RTIPC_EXPORT const char *rtipc_last_error(void) RTIPC_NOEXCEPT;
 #define RTIPC_LOG_INFO 3u
 #define RTIPC_LOG_DEBUG 4u
 
-typedef void (*rtipc_log_fn)(unsigned level, const char *text, void *user);
+typedef void (*rtipc_log_fn)(unsigned level, const char* text, void* user);
 
 /** Sends log messages up to max_level (RTIPC_LOG_*) to fn; NULL: stderr.
  * Returns: nothing. The default is silence, unless the environment variable
@@ -153,7 +153,7 @@ typedef void (*rtipc_log_fn)(unsigned level, const char *text, void *user);
  * Errors:  none.
  * Blocks:  no; fn runs on whichever thread logs and may call rtipc_set_log.
  * Owns:    borrows user until the next rtipc_set_log. */
-RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void *user, unsigned max_level) RTIPC_NOEXCEPT;
+RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void* user, unsigned max_level) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Configuration
@@ -162,13 +162,13 @@ RTIPC_EXPORT void rtipc_set_log(rtipc_log_fn fn, void *user, unsigned max_level)
 #define RTIPC_CHANNEL_EVENTFD 0x1u /**< the channel has an eventfd for wake-ups */
 
 struct rtipc_channel_config {
-	uint32_t size;      /**< sizeof(struct rtipc_channel_config): RTIPC_CHANNEL_CONFIG_INIT */
-	uint32_t flags;     /**< RTIPC_CHANNEL_* */
-	uint32_t msg_size;  /**< bytes per message, 1 .. 64 MiB */
-	uint32_t add_msgs;  /**< slots beyond the minimum of 3 */
-	const void *info;   /**< opaque metadata for the peer; NULL when info_size is 0 */
-	uint32_t info_size; /**< at most 65536 */
-	uint32_t reserved;  /**< 0 */
+  uint32_t size;      /**< sizeof(struct rtipc_channel_config): RTIPC_CHANNEL_CONFIG_INIT */
+  uint32_t flags;     /**< RTIPC_CHANNEL_* */
+  uint32_t msg_size;  /**< bytes per message, 1 .. 64 MiB */
+  uint32_t add_msgs;  /**< slots beyond the minimum of 3 */
+  const void* info;   /**< opaque metadata for the peer; NULL when info_size is 0 */
+  uint32_t info_size; /**< at most 65536 */
+  uint32_t reserved;  /**< 0 */
 };
 
 #define RTIPC_GROUP_MLOCK 0x1u          /**< mlock the region; a failure is a warning */
@@ -180,21 +180,21 @@ struct rtipc_channel_config {
  * arrays are read element by element with the stride of their first
  * element's size; every element must carry the same size. */
 struct rtipc_group_config {
-	uint32_t size;                                /**< RTIPC_GROUP_CONFIG_INIT */
-	uint32_t flags;                               /**< RTIPC_GROUP_*: local, never sent */
-	const struct rtipc_channel_config *producers; /**< NULL when producer_count is 0 */
-	const struct rtipc_channel_config *consumers; /**< NULL when consumer_count is 0 */
-	uint32_t producer_count;
-	uint32_t consumer_count;
-	const void *info;   /**< group metadata; NULL when info_size is 0 */
-	uint32_t info_size; /**< at most 65536 */
-	uint32_t cacheline; /**< layout cache line, power of two 8..4096; 0: rtipc_default_cacheline() */
+  uint32_t size;                                /**< RTIPC_GROUP_CONFIG_INIT */
+  uint32_t flags;                               /**< RTIPC_GROUP_*: local, never sent */
+  const struct rtipc_channel_config* producers; /**< NULL when producer_count is 0 */
+  const struct rtipc_channel_config* consumers; /**< NULL when consumer_count is 0 */
+  uint32_t producer_count;
+  uint32_t consumer_count;
+  const void* info;   /**< group metadata; NULL when info_size is 0 */
+  uint32_t info_size; /**< at most 65536 */
+  uint32_t cacheline; /**< layout cache line, power of two 8..4096; 0: rtipc_default_cacheline() */
 };
 
 /** Decides on a client's proposal before anything of it is mapped or
  * written; see the rtipc_proposal_* getters. The proposal is valid during
  * the call only. Returns nonzero to accept. */
-typedef int (*rtipc_filter_fn)(const rtipc_proposal *proposal, void *user);
+typedef int (*rtipc_filter_fn)(const rtipc_proposal* proposal, void* user);
 
 /** Defaults of the server limits (a field left 0 takes these). Each bounds
  * what one client can make the server map, touch or allocate. */
@@ -208,32 +208,37 @@ typedef int (*rtipc_filter_fn)(const rtipc_proposal *proposal, void *user);
  * field left 0 takes its default. Limits above the library's hard limits
  * (1024 channels, 2^20 slots, 16 GiB region) are -EINVAL. */
 struct rtipc_server_config {
-	uint32_t size;               /**< RTIPC_SERVER_CONFIG_INIT */
-	uint32_t group_flags;        /**< RTIPC_GROUP_* for every accepted group */
-	rtipc_filter_fn filter;      /**< NULL: accept whatever is within the limits */
-	void *filter_user;           /**< passed to filter */
-	int32_t request_timeout_ms;  /**< time a connected client has to send its request;
-	                                0: RTIPC_DEFAULT_REQUEST_TIMEOUT_MS, -1: no limit */
-	int32_t backlog;             /**< listen(2) backlog; 0: SOMAXCONN */
-	uint32_t socket_mode;        /**< permission bits of the socket file; 0: the umask's */
-	uint32_t min_cacheline;      /**< refuse layouts with a smaller cache line; 0: 8 (any) */
-	uint32_t max_channels;       /**< per group, both directions */
-	uint32_t max_slots;          /**< per channel (3 + add_msgs) */
-	uint64_t max_region_size;    /**< bytes of the shared region */
-	uint64_t max_private_size;   /**< bytes the server allocates and touches for one group:
-	                                its producers' pages of the region, chain copies,
-	                                producer caches, mlocked memory */
+  uint32_t size;              /**< RTIPC_SERVER_CONFIG_INIT */
+  uint32_t group_flags;       /**< RTIPC_GROUP_* for every accepted group */
+  rtipc_filter_fn filter;     /**< NULL: accept whatever is within the limits */
+  void* filter_user;          /**< passed to filter */
+  int32_t request_timeout_ms; /**< time a connected client has to send its request;
+                                 0: RTIPC_DEFAULT_REQUEST_TIMEOUT_MS, -1: no limit */
+  int32_t backlog;            /**< listen(2) backlog; 0: SOMAXCONN */
+  uint32_t socket_mode;       /**< permission bits of the socket file; 0: the umask's */
+  uint32_t min_cacheline;     /**< refuse layouts with a smaller cache line; 0: 8 (any) */
+  uint32_t max_channels;      /**< per group, both directions */
+  uint32_t max_slots;         /**< per channel (3 + add_msgs) */
+  uint64_t max_region_size;   /**< bytes of the shared region */
+  uint64_t max_private_size;  /**< bytes the server allocates and touches for one group:
+                                 its producers' pages of the region, chain copies,
+                                 producer caches, mlocked memory */
 };
 
 #if defined(__cplusplus)
-#define RTIPC_CHANNEL_CONFIG_INIT {sizeof(struct rtipc_channel_config), 0, 0, 0, NULL, 0, 0}
-#define RTIPC_GROUP_CONFIG_INIT {sizeof(struct rtipc_group_config), 0, NULL, NULL, 0, 0, NULL, 0, 0}
+#define RTIPC_CHANNEL_CONFIG_INIT \
+  { sizeof(struct rtipc_channel_config), 0, 0, 0, NULL, 0, 0 }
+#define RTIPC_GROUP_CONFIG_INIT \
+  { sizeof(struct rtipc_group_config), 0, NULL, NULL, 0, 0, NULL, 0, 0 }
 #define RTIPC_SERVER_CONFIG_INIT \
-	{sizeof(struct rtipc_server_config), 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0}
+  { sizeof(struct rtipc_server_config), 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
 #else
-#define RTIPC_CHANNEL_CONFIG_INIT {.size = sizeof(struct rtipc_channel_config)}
-#define RTIPC_GROUP_CONFIG_INIT {.size = sizeof(struct rtipc_group_config)}
-#define RTIPC_SERVER_CONFIG_INIT {.size = sizeof(struct rtipc_server_config)}
+#define RTIPC_CHANNEL_CONFIG_INIT \
+  { .size = sizeof(struct rtipc_channel_config) }
+#define RTIPC_GROUP_CONFIG_INIT \
+  { .size = sizeof(struct rtipc_group_config) }
+#define RTIPC_SERVER_CONFIG_INIT \
+  { .size = sizeof(struct rtipc_server_config) }
 #endif
 
 /* ------------------------------------------------------------------------
@@ -249,39 +254,40 @@ struct rtipc_server_config {
  * Errors:  none.
  * Blocks:  no.
  * Owns:    nothing. */
-RTIPC_EXPORT uint32_t rtipc_proposal_producer_count(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
-RTIPC_EXPORT uint32_t rtipc_proposal_consumer_count(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_producer_count(const rtipc_proposal* proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_consumer_count(const rtipc_proposal* proposal) RTIPC_NOEXCEPT;
 /** Fills the first config->size bytes of *config with channel index's configuration.
  * Returns: 0; flags are 0 or RTIPC_CHANNEL_EVENTFD.
  * Errors:  -EINVAL: no such index, or a bad size.
  * Blocks:  no.
  * Owns:    config->info points into the proposal: valid during the filter call. */
-RTIPC_EXPORT int rtipc_proposal_producer_config(const rtipc_proposal *proposal, uint32_t index,
-						struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
-RTIPC_EXPORT int rtipc_proposal_consumer_config(const rtipc_proposal *proposal, uint32_t index,
-						struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_proposal_producer_config(const rtipc_proposal* proposal, uint32_t index,
+                                                struct rtipc_channel_config* config) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_proposal_consumer_config(const rtipc_proposal* proposal, uint32_t index,
+                                                struct rtipc_channel_config* config) RTIPC_NOEXCEPT;
 /** The group's info bytes.
  * Returns: the bytes, or NULL when none; *size receives their count.
  * Errors:  none.
  * Blocks:  no.
  * Owns:    points into the proposal: valid during the filter call. */
-RTIPC_EXPORT const void *rtipc_proposal_info(const rtipc_proposal *proposal, size_t *size) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const void* rtipc_proposal_info(const rtipc_proposal* proposal,
+                                             size_t* size) RTIPC_NOEXCEPT;
 /** Bytes of the shared region the layout needs, and the layout's cache line.
  * Returns: the size; the cache line.
  * Errors:  none.
  * Blocks:  no.
  * Owns:    nothing. */
-RTIPC_EXPORT uint64_t rtipc_proposal_region_size(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
-RTIPC_EXPORT uint32_t rtipc_proposal_cacheline(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint64_t rtipc_proposal_region_size(const rtipc_proposal* proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_cacheline(const rtipc_proposal* proposal) RTIPC_NOEXCEPT;
 /** The client process, from SO_PEERCRED at connect time.
  * Returns: its pid, uid and gid; pid 0 and uid/gid (uint32_t)-1 when unknown
  *          (rtipc_group_from_request saw no socket).
  * Errors:  none.
  * Blocks:  no.
  * Owns:    nothing. */
-RTIPC_EXPORT int32_t rtipc_proposal_peer_pid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
-RTIPC_EXPORT uint32_t rtipc_proposal_peer_uid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
-RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal *proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int32_t rtipc_proposal_peer_pid(const rtipc_proposal* proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_peer_uid(const rtipc_proposal* proposal) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal* proposal) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Channel groups
@@ -302,7 +308,8 @@ RTIPC_EXPORT uint32_t rtipc_proposal_peer_gid(const rtipc_proposal *proposal) RT
  * Blocks:  no; system calls.
  * Owns:    the configuration is copied; the caller owns *group
  *          (rtipc_group_destroy). */
-RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config *config, rtipc_group **group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config* config,
+                                    rtipc_group** group) RTIPC_NOEXCEPT;
 
 /** The protocol request that describes the group (docs/protocol.md).
  * Returns: its length, whether or not it fit (like snprintf); written to buf
@@ -310,7 +317,8 @@ RTIPC_EXPORT int rtipc_group_create(const struct rtipc_group_config *config, rti
  * Errors:  none.
  * Blocks:  no.
  * Owns:    buf is the caller's; it may be NULL when size is 0. */
-RTIPC_EXPORT int rtipc_group_request(const rtipc_group *group, void *buf, size_t size) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_group_request(const rtipc_group* group, void* buf,
+                                     size_t size) RTIPC_NOEXCEPT;
 
 /** The descriptors to send with the request: the memfd, then the eventfds.
  * Returns: how many there are, in table order; written to fds when count is
@@ -318,7 +326,7 @@ RTIPC_EXPORT int rtipc_group_request(const rtipc_group *group, void *buf, size_t
  * Errors:  none.
  * Blocks:  no.
  * Owns:    the descriptors stay the group's; fds may be NULL when count is 0. */
-RTIPC_EXPORT int rtipc_group_fds(const rtipc_group *group, int *fds, size_t count) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_group_fds(const rtipc_group* group, int* fds, size_t count) RTIPC_NOEXCEPT;
 
 /** Builds the server side of a group from a client's request and descriptors.
  * Returns: 0 and *group. Everything is checked against config (NULL: defaults),
@@ -331,9 +339,9 @@ RTIPC_EXPORT int rtipc_group_fds(const rtipc_group *group, int *fds, size_t coun
  * Blocks:  no; system calls.
  * Owns:    takes all fd_count descriptors, and closes them also on failure;
  *          the caller owns *group. */
-RTIPC_EXPORT int rtipc_group_from_request(const void *request, size_t size, const int *fds,
-					  size_t fd_count, const struct rtipc_server_config *config,
-					  rtipc_group **group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_group_from_request(const void* request, size_t size, const int* fds,
+                                          size_t fd_count, const struct rtipc_server_config* config,
+                                          rtipc_group** group) RTIPC_NOEXCEPT;
 
 /** Destroys the group and the channels not taken out of it.
  * Returns: nothing.
@@ -341,40 +349,40 @@ RTIPC_EXPORT int rtipc_group_from_request(const void *request, size_t size, cons
  * Blocks:  no.
  * Owns:    releases the group; channels taken out live on, and the shared
  *          memory stays mapped until the last one is gone. Accepts NULL. */
-RTIPC_EXPORT void rtipc_group_destroy(rtipc_group *group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT void rtipc_group_destroy(rtipc_group* group) RTIPC_NOEXCEPT;
 
 /** How many producers (consumers) the group has, in this side's terms.
  * Returns: the count.
  * Errors:  none.
  * Blocks:  no.
  * Owns:    nothing. */
-RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group *group) RTIPC_NOEXCEPT;
-RTIPC_EXPORT uint32_t rtipc_group_consumer_count(const rtipc_group *group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_group_producer_count(const rtipc_group* group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_group_consumer_count(const rtipc_group* group) RTIPC_NOEXCEPT;
 
 /** The group's info bytes.
  * Returns: the bytes, or NULL when there are none; *size receives their count.
  * Errors:  none.
  * Blocks:  no.
  * Owns:    the group's: valid while it lives. */
-RTIPC_EXPORT const void *rtipc_group_info(const rtipc_group *group, size_t *size) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const void* rtipc_group_info(const rtipc_group* group, size_t* size) RTIPC_NOEXCEPT;
 
 /** The layout's cache line, and the region's size in bytes.
  * Returns: the cache line; the size.
  * Errors:  none.
  * Blocks:  no.
  * Owns:    nothing. */
-RTIPC_EXPORT uint32_t rtipc_group_cacheline(const rtipc_group *group) RTIPC_NOEXCEPT;
-RTIPC_EXPORT uint64_t rtipc_group_region_size(const rtipc_group *group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_group_cacheline(const rtipc_group* group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint64_t rtipc_group_region_size(const rtipc_group* group) RTIPC_NOEXCEPT;
 
 /** Fills the first config->size bytes of *config with channel index's configuration.
  * Returns: 0; info included.
  * Errors:  -EINVAL: no such index, or a bad size.
  * Blocks:  no.
  * Owns:    config->info points into the group: valid while it lives. */
-RTIPC_EXPORT int rtipc_group_producer_config(const rtipc_group *group, uint32_t index,
-					     struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
-RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group *group, uint32_t index,
-					     struct rtipc_channel_config *config) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_group_producer_config(const rtipc_group* group, uint32_t index,
+                                             struct rtipc_channel_config* config) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group* group, uint32_t index,
+                                             struct rtipc_channel_config* config) RTIPC_NOEXCEPT;
 
 /** The peer process's pid, as the handshake's SO_PEERCRED gave it.
  * Returns: the pid, or 0 when unknown (a group from rtipc_group_create or
@@ -384,7 +392,7 @@ RTIPC_EXPORT int rtipc_group_consumer_config(const rtipc_group *group, uint32_t 
  * Errors:  none.
  * Blocks:  no.
  * Owns:    nothing. */
-RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group *group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group* group) RTIPC_NOEXCEPT;
 
 /** A pidfd of the peer process: readable (POLLIN) once it has exited.
  * Returns: the descriptor, for poll/epoll/select, taken during the handshake
@@ -393,17 +401,17 @@ RTIPC_EXPORT int32_t rtipc_group_peer_pid(const rtipc_group *group) RTIPC_NOEXCE
  * Blocks:  no.
  * Owns:    the group's; its producers and consumers watch the peer on their
  *          own. */
-RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group *group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_group_peer_fd(const rtipc_group* group) RTIPC_NOEXCEPT;
 
 /** Takes producer (consumer) index out of the group.
  * Returns: 0 and *producer (*consumer).
  * Errors:  -EINVAL: no such index. -EBUSY: taken already.
  * Blocks:  no.
  * Owns:    the caller owns it (rtipc_producer_destroy, rtipc_consumer_destroy). */
-RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group *group, uint32_t index,
-					   rtipc_producer **producer) RTIPC_NOEXCEPT;
-RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group *group, uint32_t index,
-					   rtipc_consumer **consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_group_take_producer(rtipc_group* group, uint32_t index,
+                                           rtipc_producer** producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group* group, uint32_t index,
+                                           rtipc_consumer** consumer) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Producing
@@ -423,7 +431,7 @@ RTIPC_EXPORT int rtipc_group_take_consumer(rtipc_group *group, uint32_t index,
  * Errors:  none.
  * Blocks:  no.
  * Owns:    releases the producer and its eventfd. Accepts NULL. */
-RTIPC_EXPORT void rtipc_producer_destroy(rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT void rtipc_producer_destroy(rtipc_producer* producer) RTIPC_NOEXCEPT;
 
 /** Where to write the next message.
  * Returns: rtipc_producer_msg_size() bytes aligned to rtipc_producer_msg_align().
@@ -432,7 +440,7 @@ RTIPC_EXPORT void rtipc_producer_destroy(rtipc_producer *producer) RTIPC_NOEXCEP
  * Errors:  none.
  * Blocks:  no. Hot path.
  * Owns:    the producer's; valid until the next rtipc_produce that publishes. */
-RTIPC_EXPORT void *rtipc_producer_msg(rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT void* rtipc_producer_msg(rtipc_producer* producer) RTIPC_NOEXCEPT;
 
 /** Publishes the message at rtipc_producer_msg().
  * Returns: RTIPC_PUBLISHED, RTIPC_PUBLISHED_DISCARDED or RTIPC_QUEUE_FULL.
@@ -444,7 +452,7 @@ RTIPC_EXPORT void *rtipc_producer_msg(rtipc_producer *producer) RTIPC_NOEXCEPT;
  *          call. Without io_uring, poll(2) and write(2), which a hostile peer
  *          can hold (rtipc_producer(3)).
  * Owns:    nothing. */
-RTIPC_EXPORT int rtipc_produce(rtipc_producer *producer, unsigned mode) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_produce(rtipc_producer* producer, unsigned mode) RTIPC_NOEXCEPT;
 
 /** Any thread: the channel's message size, slots, alignment, info and eventfd.
  * Returns: the message size; the slot count n = 3 + add_msgs (before the
@@ -456,11 +464,12 @@ RTIPC_EXPORT int rtipc_produce(rtipc_producer *producer, unsigned mode) RTIPC_NO
  * Errors:  rtipc_producer_fd: -ENOTSUP when the channel has no eventfd.
  * Blocks:  no.
  * Owns:    info and the eventfd are the producer's. */
-RTIPC_EXPORT size_t rtipc_producer_msg_size(const rtipc_producer *producer) RTIPC_NOEXCEPT;
-RTIPC_EXPORT uint32_t rtipc_producer_slots(const rtipc_producer *producer) RTIPC_NOEXCEPT;
-RTIPC_EXPORT size_t rtipc_producer_msg_align(const rtipc_producer *producer) RTIPC_NOEXCEPT;
-RTIPC_EXPORT const void *rtipc_producer_info(const rtipc_producer *producer, size_t *size) RTIPC_NOEXCEPT;
-RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT size_t rtipc_producer_msg_size(const rtipc_producer* producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_producer_slots(const rtipc_producer* producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT size_t rtipc_producer_msg_align(const rtipc_producer* producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const void* rtipc_producer_info(const rtipc_producer* producer,
+                                             size_t* size) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer* producer) RTIPC_NOEXCEPT;
 
 /** Any thread: how many published messages the consumer has not taken yet.
  * Returns: the count, a snapshot (the message the consumer holds does not
@@ -468,7 +477,7 @@ RTIPC_EXPORT int rtipc_producer_fd(const rtipc_producer *producer) RTIPC_NOEXCEP
  * Errors:  -EPROTO: the shared indices are corrupt.
  * Blocks:  no; no system call.
  * Owns:    nothing. */
-RTIPC_EXPORT int rtipc_producer_pending(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_producer_pending(const rtipc_producer* producer) RTIPC_NOEXCEPT;
 
 /** Any thread: whether the peer process still runs.
  * Returns: 1 while it does, 0 once it has exited; works after the group is
@@ -476,7 +485,7 @@ RTIPC_EXPORT int rtipc_producer_pending(const rtipc_producer *producer) RTIPC_NO
  * Errors:  -ENOTSUP: unknown (see rtipc_group_peer_fd). -errno.
  * Blocks:  no; one poll(2): not for the hot path.
  * Owns:    nothing. */
-RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer* producer) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Consuming
@@ -498,7 +507,7 @@ RTIPC_EXPORT int rtipc_producer_peer_alive(const rtipc_producer *producer) RTIPC
  * Blocks:  no.
  * Owns:    releases the consumer and its eventfd; remove it from any waitset
  *          first. Accepts NULL. */
-RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer* consumer) RTIPC_NOEXCEPT;
 
 /** The message the consumer holds, read in place.
  * Returns: the message, or NULL before the first. The producer never writes it
@@ -506,7 +515,7 @@ RTIPC_EXPORT void rtipc_consumer_destroy(rtipc_consumer *consumer) RTIPC_NOEXCEP
  * Errors:  none.
  * Blocks:  no. Hot path.
  * Owns:    the consumer's; valid until the next rtipc_consume. */
-RTIPC_EXPORT const void *rtipc_consumer_msg(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const void* rtipc_consumer_msg(const rtipc_consumer* consumer) RTIPC_NOEXCEPT;
 
 /** Moves to the next (RTIPC_CONSUME_NEXT) or newest (LATEST) message.
  * Returns: RTIPC_NOTHING_PRODUCED, RTIPC_NO_NEW, RTIPC_NEW or
@@ -515,7 +524,7 @@ RTIPC_EXPORT const void *rtipc_consumer_msg(const rtipc_consumer *consumer) RTIP
  * Errors:  -EPROTO: the shared indices are corrupt. -EINVAL: a bad mode.
  * Blocks:  no; wait-free in both modes (rtipc_consumer(3)), no system call.
  * Owns:    nothing. */
-RTIPC_EXPORT int rtipc_consume(rtipc_consumer *consumer, unsigned mode) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_consume(rtipc_consumer* consumer, unsigned mode) RTIPC_NOEXCEPT;
 
 /** Any thread: as the producer's getters (rtipc_producer_msg_size).
  * Returns: the message size; the slot count; the alignment; the info bytes
@@ -523,10 +532,11 @@ RTIPC_EXPORT int rtipc_consume(rtipc_consumer *consumer, unsigned mode) RTIPC_NO
  * Errors:  none.
  * Blocks:  no.
  * Owns:    info is the consumer's. */
-RTIPC_EXPORT size_t rtipc_consumer_msg_size(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
-RTIPC_EXPORT uint32_t rtipc_consumer_slots(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
-RTIPC_EXPORT size_t rtipc_consumer_msg_align(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
-RTIPC_EXPORT const void *rtipc_consumer_info(const rtipc_consumer *consumer, size_t *size) RTIPC_NOEXCEPT;
+RTIPC_EXPORT size_t rtipc_consumer_msg_size(const rtipc_consumer* consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT uint32_t rtipc_consumer_slots(const rtipc_consumer* consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT size_t rtipc_consumer_msg_align(const rtipc_consumer* consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT const void* rtipc_consumer_info(const rtipc_consumer* consumer,
+                                             size_t* size) RTIPC_NOEXCEPT;
 
 /** Any thread: the channel's eventfd, for poll/epoll/select.
  * Returns: the descriptor. Readable means "maybe a new message"; register it
@@ -535,14 +545,14 @@ RTIPC_EXPORT const void *rtipc_consumer_info(const rtipc_consumer *consumer, siz
  * Errors:  -ENOTSUP: the channel has no eventfd.
  * Blocks:  no.
  * Owns:    the consumer's. */
-RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_consumer_fd(const rtipc_consumer* consumer) RTIPC_NOEXCEPT;
 
 /** Any thread: as rtipc_producer_pending, from the consumer's side.
  * Returns: the count of published messages not taken yet.
  * Errors:  -EPROTO: the shared indices are corrupt.
  * Blocks:  no; no system call.
  * Owns:    nothing. */
-RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer* consumer) RTIPC_NOEXCEPT;
 
 /** Waits until rtipc_consume would find something new, or the peer exits.
  * Returns: 1 when something is there; 0 when timeout_ms passed (-1: no limit;
@@ -556,21 +566,22 @@ RTIPC_EXPORT int rtipc_consumer_pending(const rtipc_consumer *consumer) RTIPC_NO
  * Blocks:  yes: spins for rtipc_consumer_set_spin's time (never longer than
  *          timeout_ms), then sleeps on the eventfd and the peer's pidfd.
  * Owns:    nothing. */
-RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer *consumer, int timeout_ms) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_consumer_wait(rtipc_consumer* consumer, int timeout_ms) RTIPC_NOEXCEPT;
 
 /** Any thread: as rtipc_producer_peer_alive.
  * Returns: 1 while the peer runs, 0 once it has exited.
  * Errors:  -ENOTSUP: unknown. -errno.
  * Blocks:  no; one poll(2).
  * Owns:    nothing. */
-RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_consumer_peer_alive(const rtipc_consumer* consumer) RTIPC_NOEXCEPT;
 
 /** How long rtipc_consumer_wait busy-polls before it sleeps.
  * Returns: nothing; 0 (the default) sleeps at once.
  * Errors:  none.
  * Blocks:  no.
  * Owns:    nothing. */
-RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer *consumer, uint32_t spin_ns) RTIPC_NOEXCEPT;
+RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer* consumer,
+                                          uint32_t spin_ns) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Handshake over a Unix SOCK_SEQPACKET socket (docs/protocol.md)
@@ -587,8 +598,8 @@ RTIPC_EXPORT void rtipc_consumer_set_spin(rtipc_consumer *consumer, uint32_t spi
  * Owns:    config is copied; the caller owns *server (rtipc_server_destroy).
  *          A child forked without exec inherits the listening descriptor and
  *          keeps it alive. */
-RTIPC_EXPORT int rtipc_server_create(const char *path, const struct rtipc_server_config *config,
-				     rtipc_server **server) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_server_create(const char* path, const struct rtipc_server_config* config,
+                                     rtipc_server** server) RTIPC_NOEXCEPT;
 
 /** Any thread: a descriptor for poll or an event loop, readable when
  * rtipc_server_accept(server, 0, ...) has something to do.
@@ -598,7 +609,7 @@ RTIPC_EXPORT int rtipc_server_create(const char *path, const struct rtipc_server
  * Errors:  none.
  * Blocks:  no.
  * Owns:    the server's. */
-RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_server_fd(const rtipc_server* server) RTIPC_NOEXCEPT;
 
 /** Accepts one client: request, limits, filter, group, reply, close.
  * Returns: 0 and *group. Silent clients cannot hold it past its deadline, and
@@ -618,7 +629,8 @@ RTIPC_EXPORT int rtipc_server_fd(const rtipc_server *server) RTIPC_NOEXCEPT;
  * Blocks:  yes: up to timeout_ms in all (-1: no limit; 0: never: a silent
  *          connection joins the table and the call returns -ETIMEDOUT).
  * Owns:    the caller owns *group. */
-RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_server_accept(rtipc_server* server, int timeout_ms,
+                                     rtipc_group** group) RTIPC_NOEXCEPT;
 
 /** The server side of the handshake on an already connected SOCK_SEQPACKET socket.
  * Returns: as rtipc_server_accept, with the settings of config (NULL: defaults;
@@ -628,8 +640,8 @@ RTIPC_EXPORT int rtipc_server_accept(rtipc_server *server, int timeout_ms, rtipc
  *          anything.
  * Blocks:  yes: up to timeout_ms for the request.
  * Owns:    borrows sock and does not close it; the caller owns *group. */
-RTIPC_EXPORT int rtipc_server_accept_socket(int sock, const struct rtipc_server_config *config,
-					    int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_server_accept_socket(int sock, const struct rtipc_server_config* config,
+                                            int timeout_ms, rtipc_group** group) RTIPC_NOEXCEPT;
 
 /** Stops listening and frees the server.
  * Returns: nothing. The socket file is removed if it is still the one the
@@ -639,7 +651,7 @@ RTIPC_EXPORT int rtipc_server_accept_socket(int sock, const struct rtipc_server_
  * Errors:  none.
  * Blocks:  no.
  * Owns:    releases the server. Accepts NULL. */
-RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server) RTIPC_NOEXCEPT;
+RTIPC_EXPORT void rtipc_server_destroy(rtipc_server* server) RTIPC_NOEXCEPT;
 
 /** Creates a group (as rtipc_group_create) and hands it to the server at path.
  * Returns: 0 and *group.
@@ -654,16 +666,16 @@ RTIPC_EXPORT void rtipc_server_destroy(rtipc_server *server) RTIPC_NOEXCEPT;
  *          message). -errno.
  * Blocks:  yes: connect, request and answer within timeout_ms (-1: no limit).
  * Owns:    the caller owns *group. */
-RTIPC_EXPORT int rtipc_client_connect(const char *path, const struct rtipc_group_config *config,
-				      int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_client_connect(const char* path, const struct rtipc_group_config* config,
+                                      int timeout_ms, rtipc_group** group) RTIPC_NOEXCEPT;
 
 /** The same on an already connected SOCK_SEQPACKET socket.
  * Returns: as rtipc_client_connect.
  * Errors:  as rtipc_client_connect.
  * Blocks:  yes: up to timeout_ms.
  * Owns:    borrows sock and does not close it; the caller owns *group. */
-RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config *config,
-					     int timeout_ms, rtipc_group **group) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_client_connect_socket(int sock, const struct rtipc_group_config* config,
+                                             int timeout_ms, rtipc_group** group) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Waiting on many channels
@@ -695,16 +707,18 @@ typedef struct rtipc_waitset rtipc_waitset;
 #define RTIPC_WAITSET_REQUIRE 0x1u /**< fail rather than fall back to epoll */
 
 struct rtipc_waitset_config {
-	uint32_t size;    /**< RTIPC_WAITSET_CONFIG_INIT */
-	uint32_t flags;   /**< RTIPC_WAITSET_* flags */
-	uint32_t backend; /**< RTIPC_WAITSET_EPOLL or RTIPC_WAITSET_IO_URING */
-	uint32_t spin_ns; /**< busy-poll the consumers' queues this long before sleeping */
+  uint32_t size;    /**< RTIPC_WAITSET_CONFIG_INIT */
+  uint32_t flags;   /**< RTIPC_WAITSET_* flags */
+  uint32_t backend; /**< RTIPC_WAITSET_EPOLL or RTIPC_WAITSET_IO_URING */
+  uint32_t spin_ns; /**< busy-poll the consumers' queues this long before sleeping */
 };
 
 #if defined(__cplusplus)
-#define RTIPC_WAITSET_CONFIG_INIT {sizeof(struct rtipc_waitset_config), 0, 0, 0}
+#define RTIPC_WAITSET_CONFIG_INIT \
+  { sizeof(struct rtipc_waitset_config), 0, 0, 0 }
 #else
-#define RTIPC_WAITSET_CONFIG_INIT {.size = sizeof(struct rtipc_waitset_config)}
+#define RTIPC_WAITSET_CONFIG_INIT \
+  { .size = sizeof(struct rtipc_waitset_config) }
 #endif
 
 /** Why an entry is ready: bits of rtipc_waitset_event.ready. */
@@ -715,9 +729,10 @@ struct rtipc_waitset_config {
 /** One ready entry. A fixed 16-byte layout (arrays of it cross the ABI):
  * new reasons come as new bits of ready. */
 struct rtipc_waitset_event {
-	uint64_t key;     /**< the key the entry was added with */
-	uint32_t ready;   /**< RTIPC_READY_* */
-	uint32_t revents; /**< poll(2) bits (POLLIN, POLLHUP...) of a descriptor or pidfd; 0 for consumers */
+  uint64_t key;   /**< the key the entry was added with */
+  uint32_t ready; /**< RTIPC_READY_* */
+  uint32_t
+      revents; /**< poll(2) bits (POLLIN, POLLHUP...) of a descriptor or pidfd; 0 for consumers */
 };
 
 /** Creates a waitset (config NULL: defaults: epoll, no spin).
@@ -730,8 +745,8 @@ struct rtipc_waitset_event {
  *          kernel's -errno (-EPERM, -ENOSYS, -ENOMEM). -errno.
  * Blocks:  no; system calls.
  * Owns:    the caller owns *waitset (rtipc_waitset_destroy). */
-RTIPC_EXPORT int rtipc_waitset_create(const struct rtipc_waitset_config *config,
-				      rtipc_waitset **waitset) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_create(const struct rtipc_waitset_config* config,
+                                      rtipc_waitset** waitset) RTIPC_NOEXCEPT;
 
 /** Frees the waitset; not while another thread waits on it.
  * Returns: nothing.
@@ -739,14 +754,14 @@ RTIPC_EXPORT int rtipc_waitset_create(const struct rtipc_waitset_config *config,
  * Blocks:  briefly: an io_uring waitset's teardown (rtipc_waitset(3)).
  * Owns:    releases the waitset; its consumers and descriptors stay the
  *          caller's. Accepts NULL. */
-RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset *waitset) RTIPC_NOEXCEPT;
+RTIPC_EXPORT void rtipc_waitset_destroy(rtipc_waitset* waitset) RTIPC_NOEXCEPT;
 
 /** Any thread: the waitset's backend.
  * Returns: RTIPC_WAITSET_EPOLL or RTIPC_WAITSET_IO_URING.
  * Errors:  none.
  * Blocks:  no.
  * Owns:    nothing. */
-RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset *waitset) RTIPC_NOEXCEPT;
+RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset* waitset) RTIPC_NOEXCEPT;
 
 /** Any thread: a descriptor for an outer event loop.
  * Returns: the epoll descriptor, or an eventfd the io_uring signals: readable
@@ -757,7 +772,7 @@ RTIPC_EXPORT unsigned rtipc_waitset_backend(const rtipc_waitset *waitset) RTIPC_
  * Errors:  none.
  * Blocks:  no.
  * Owns:    the waitset's. */
-RTIPC_EXPORT int rtipc_waitset_fd(const rtipc_waitset *waitset) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_fd(const rtipc_waitset* waitset) RTIPC_NOEXCEPT;
 
 /** Adds consumer under key.
  * Returns: 0. It is reported with RTIPC_READY_MESSAGE while rtipc_consume would
@@ -767,8 +782,8 @@ RTIPC_EXPORT int rtipc_waitset_fd(const rtipc_waitset *waitset) RTIPC_NOEXCEPT;
  *          -EEXIST: already there. -ENOMEM. -errno.
  * Blocks:  no; a few system calls.
  * Owns:    borrows consumer: it must outlive its membership. */
-RTIPC_EXPORT int rtipc_waitset_add_consumer(rtipc_waitset *waitset, rtipc_consumer *consumer,
-					    uint64_t key) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_add_consumer(rtipc_waitset* waitset, rtipc_consumer* consumer,
+                                            uint64_t key) RTIPC_NOEXCEPT;
 
 /** Adds a plain descriptor (a socket, a timerfd...) for the poll(2) events given.
  * Returns: 0. Level-triggered: reported with RTIPC_READY_FD and its revents on
@@ -777,8 +792,8 @@ RTIPC_EXPORT int rtipc_waitset_add_consumer(rtipc_waitset *waitset, rtipc_consum
  *          cannot be polled. -errno.
  * Blocks:  no; a system call.
  * Owns:    borrows fd: remove it before closing it. */
-RTIPC_EXPORT int rtipc_waitset_add_fd(rtipc_waitset *waitset, int fd, uint32_t events,
-				      uint64_t key) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_add_fd(rtipc_waitset* waitset, int fd, uint32_t events,
+                                      uint64_t key) RTIPC_NOEXCEPT;
 
 /** Adds a pidfd (rtipc_group_peer_fd, pidfd_open).
  * Returns: 0. Reported with RTIPC_READY_PEER_GONE on every wait once that
@@ -786,8 +801,8 @@ RTIPC_EXPORT int rtipc_waitset_add_fd(rtipc_waitset *waitset, int fd, uint32_t e
  * Errors:  as rtipc_waitset_add_fd.
  * Blocks:  no; a system call.
  * Owns:    borrows pidfd: remove it before closing it. */
-RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset *waitset, int pidfd,
-					uint64_t key) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset* waitset, int pidfd,
+                                        uint64_t key) RTIPC_NOEXCEPT;
 
 /** Any thread: removes a consumer, or a descriptor or pidfd by its number.
  * Returns: 0. Once it returns, the waitset never touches that entry again; a
@@ -795,9 +810,9 @@ RTIPC_EXPORT int rtipc_waitset_add_peer(rtipc_waitset *waitset, int pidfd,
  * Errors:  -ENOENT: not there.
  * Blocks:  no; a system call.
  * Owns:    gives the entry back to the caller. */
-RTIPC_EXPORT int rtipc_waitset_remove_consumer(rtipc_waitset *waitset,
-					       const rtipc_consumer *consumer) RTIPC_NOEXCEPT;
-RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset *waitset, int fd) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_remove_consumer(rtipc_waitset* waitset,
+                                               const rtipc_consumer* consumer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset* waitset, int fd) RTIPC_NOEXCEPT;
 
 /** Waits until at least one entry is ready, timeout_ms passes, or a signal handler runs.
  * Returns: n >= 1 entries in events[0..n), up to max, each at most once, each
@@ -810,8 +825,8 @@ RTIPC_EXPORT int rtipc_waitset_remove_fd(rtipc_waitset *waitset, int fd) RTIPC_N
  *          busy-polls them for the config's spin_ns (never past timeout_ms),
  *          then sleeps.
  * Owns:    events is the caller's. */
-RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset *waitset, struct rtipc_waitset_event *events,
-				    uint32_t max, int timeout_ms) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_waitset_wait(rtipc_waitset* waitset, struct rtipc_waitset_event* events,
+                                    uint32_t max, int timeout_ms) RTIPC_NOEXCEPT;
 
 /* ------------------------------------------------------------------------
  * Notifying without a system call (io_uring with a kernel poller)
@@ -841,16 +856,18 @@ typedef struct rtipc_notifier rtipc_notifier;
 #define RTIPC_DEFAULT_NOTIFIER_IDLE_MS 1000u
 
 struct rtipc_notifier_config {
-	uint32_t size;    /**< RTIPC_NOTIFIER_CONFIG_INIT */
-	uint32_t flags;   /**< RTIPC_NOTIFIER_* */
-	uint32_t idle_ms; /**< the poller sleeps after this long without work; 0: the default */
-	uint32_t cpu;     /**< with RTIPC_NOTIFIER_PIN_CPU */
+  uint32_t size;    /**< RTIPC_NOTIFIER_CONFIG_INIT */
+  uint32_t flags;   /**< RTIPC_NOTIFIER_* */
+  uint32_t idle_ms; /**< the poller sleeps after this long without work; 0: the default */
+  uint32_t cpu;     /**< with RTIPC_NOTIFIER_PIN_CPU */
 };
 
 #if defined(__cplusplus)
-#define RTIPC_NOTIFIER_CONFIG_INIT {sizeof(struct rtipc_notifier_config), 0, 0, 0}
+#define RTIPC_NOTIFIER_CONFIG_INIT \
+  { sizeof(struct rtipc_notifier_config), 0, 0, 0 }
 #else
-#define RTIPC_NOTIFIER_CONFIG_INIT {.size = sizeof(struct rtipc_notifier_config)}
+#define RTIPC_NOTIFIER_CONFIG_INIT \
+  { .size = sizeof(struct rtipc_notifier_config) }
 #endif
 
 /** Creates a notifier (config NULL: defaults) and starts its poller thread.
@@ -864,8 +881,8 @@ struct rtipc_notifier_config {
  *          kernel's -errno (-EPERM, -ENOSYS, -ENOMEM, -EOPNOTSUPP...). -errno.
  * Blocks:  no; system calls and a thread.
  * Owns:    the caller holds one reference to *notifier (rtipc_notifier_destroy). */
-RTIPC_EXPORT int rtipc_notifier_create(const struct rtipc_notifier_config *config,
-				       rtipc_notifier **notifier) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_notifier_create(const struct rtipc_notifier_config* config,
+                                       rtipc_notifier** notifier) RTIPC_NOEXCEPT;
 
 /** Releases the caller's reference to the notifier.
  * Returns: nothing.
@@ -873,14 +890,14 @@ RTIPC_EXPORT int rtipc_notifier_create(const struct rtipc_notifier_config *confi
  * Blocks:  no.
  * Owns:    the ring and its poller go when the last producer attached to it is
  *          detached or destroyed. Accepts NULL. */
-RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier *notifier) RTIPC_NOEXCEPT;
+RTIPC_EXPORT void rtipc_notifier_destroy(rtipc_notifier* notifier) RTIPC_NOEXCEPT;
 
 /** Any thread: how the notifier signals.
  * Returns: RTIPC_NOTIFY_IO_URING, or RTIPC_NOTIFY_DIRECT (the fallback).
  * Errors:  none.
  * Blocks:  no.
  * Owns:    nothing. */
-RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier *notifier) RTIPC_NOEXCEPT;
+RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier* notifier) RTIPC_NOEXCEPT;
 
 /** Attaches producer to notifier (NULL: detaches it, back to write(2)).
  * Returns: 0; any earlier notifier is replaced. In direct mode it changes
@@ -890,15 +907,15 @@ RTIPC_EXPORT unsigned rtipc_notifier_mode(const rtipc_notifier *notifier) RTIPC_
  * Blocks:  no; a few system calls and a short-lived thread (rtipc_notifier(3)).
  *          Queued counts reach the eventfd before a detach returns.
  * Owns:    the producer holds a reference to the notifier while attached. */
-RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer *producer,
-					     rtipc_notifier *notifier) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_producer_set_notifier(rtipc_producer* producer,
+                                             rtipc_notifier* notifier) RTIPC_NOEXCEPT;
 
 /** How producer's pushes signal.
  * Returns: RTIPC_NOTIFY_IO_URING or RTIPC_NOTIFY_DIRECT.
  * Errors:  -ENOTSUP: the channel has no eventfd.
  * Blocks:  no. Any thread, except while rtipc_producer_set_notifier runs.
  * Owns:    nothing. */
-RTIPC_EXPORT int rtipc_producer_notify_mode(const rtipc_producer *producer) RTIPC_NOEXCEPT;
+RTIPC_EXPORT int rtipc_producer_notify_mode(const rtipc_producer* producer) RTIPC_NOEXCEPT;
 
 #ifdef __cplusplus
 }

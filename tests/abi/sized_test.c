@@ -22,7 +22,8 @@
 /* A page whose last `size` bytes are usable, followed by a PROT_NONE page. */
 static void* at_page_end(size_t size) {
   const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  unsigned char* p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  unsigned char* p =
+      mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return NULL;
   mprotect(p + page, page, PROT_NONE);
   return p + page - size;

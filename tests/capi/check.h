@@ -50,16 +50,16 @@ static int check_failures;
 
 /* Sized configs from their values (the _INIT macros zero the rest). */
 #define CHANNEL_INIT(info_, info_size_, msg_size_, add_msgs_, flags_)                        \
-  {                                                                                        \
+  {                                                                                          \
     .size = sizeof(struct rtipc_channel_config), .flags = (flags_), .msg_size = (msg_size_), \
-    .add_msgs = (add_msgs_), .info = (info_), .info_size = (info_size_)                     \
+    .add_msgs = (add_msgs_), .info = (info_), .info_size = (info_size_)                      \
   }
 #define GROUP_INIT(producers_, consumers_, info_, producer_count_, consumer_count_, info_size_, \
-                   flags_)                                                                     \
-  {                                                                                            \
-    .size = sizeof(struct rtipc_group_config), .flags = (flags_), .producers = (producers_),   \
-    .consumers = (consumers_), .producer_count = (producer_count_),                            \
-    .consumer_count = (consumer_count_), .info = (info_), .info_size = (info_size_)            \
+                   flags_)                                                                      \
+  {                                                                                             \
+    .size = sizeof(struct rtipc_group_config), .flags = (flags_), .producers = (producers_),    \
+    .consumers = (consumers_), .producer_count = (producer_count_),                             \
+    .consumer_count = (consumer_count_), .info = (info_), .info_size = (info_size_)             \
   }
 
 /* What main returns: prints a one-line verdict. */

@@ -30,9 +30,11 @@ static const char info_a[] = {'t', 'o', ' ', 's', 'e', 'r', 'v', 'e', 'r'}; /* n
 static const char info_c[] = "to client";                                   /* with NUL */
 static const uint8_t info_group[] = {0x00, 0xff, 0x10, 0x20};
 
-static const struct rtipc_channel_config config_a = CHANNEL_INIT(info_a, sizeof info_a, 16, 0, RTIPC_CHANNEL_EVENTFD);
+static const struct rtipc_channel_config config_a =
+    CHANNEL_INIT(info_a, sizeof info_a, 16, 0, RTIPC_CHANNEL_EVENTFD);
 static const struct rtipc_channel_config config_b = CHANNEL_INIT(NULL, 0, 32, 5, 0);
-static const struct rtipc_channel_config config_c = CHANNEL_INIT(info_c, sizeof info_c, 24, 1, RTIPC_CHANNEL_EVENTFD);
+static const struct rtipc_channel_config config_c =
+    CHANNEL_INIT(info_c, sizeof info_c, 24, 1, RTIPC_CHANNEL_EVENTFD);
 
 static const char marker[24] = "cached, not yet shared!";
 
@@ -208,7 +210,8 @@ static int region_holds(const void* region, size_t size, const void* bytes, size
 }
 
 static void client(int sock) {
-  struct rtipc_group_config config = GROUP_INIT(&config_a, &config_c, info_group, 0, 1, sizeof info_group, 0);
+  struct rtipc_group_config config =
+      GROUP_INIT(&config_a, &config_c, info_group, 0, 1, sizeof info_group, 0);
   struct rtipc_channel_config produced[] = {config_a, config_b};
   config.producers = produced;
   config.producer_count = 2;

@@ -186,7 +186,8 @@ static void test_success(void) {
 int main(void) {
   rtipc_set_log(NULL, NULL, RTIPC_LOG_NONE); /* the failures below are on purpose */
   static const char info[] = "info";
-  struct rtipc_channel_config produced = CHANNEL_INIT(info, sizeof info, 16, 0, RTIPC_CHANNEL_EVENTFD);
+  struct rtipc_channel_config produced =
+      CHANNEL_INIT(info, sizeof info, 16, 0, RTIPC_CHANNEL_EVENTFD);
   struct rtipc_channel_config consumed[] = {
       CHANNEL_INIT(NULL, 0, 8, 2, RTIPC_CHANNEL_EVENTFD),
       CHANNEL_INIT(NULL, 0, 100, 1, 0),

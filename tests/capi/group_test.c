@@ -125,7 +125,8 @@ static void test_configurations(void) {
   struct rtipc_group_config producer_only = GROUP_INIT(&one_plain, NULL, NULL, 1, 0, 0, 0);
   check_group("producer only", &producer_only);
 
-  struct rtipc_channel_config one_event = CHANNEL_INIT(cmd, sizeof cmd, 100, 7, RTIPC_CHANNEL_EVENTFD);
+  struct rtipc_channel_config one_event =
+      CHANNEL_INIT(cmd, sizeof cmd, 100, 7, RTIPC_CHANNEL_EVENTFD);
   struct rtipc_group_config consumer_only = GROUP_INIT(NULL, &one_event, NULL, 0, 1, 0, 0);
   check_group("consumer only", &consumer_only);
 
@@ -138,7 +139,8 @@ static void test_configurations(void) {
       CHANNEL_INIT(blob, sizeof blob, 65, 2, 0),
       CHANNEL_INIT(NULL, 0, 1 << 20, 0, RTIPC_CHANNEL_EVENTFD),
   };
-  struct rtipc_group_config mixed = GROUP_INIT(produced, consumed, group_info, COUNT(produced), COUNT(consumed), sizeof group_info - 1, 0);
+  struct rtipc_group_config mixed = GROUP_INIT(produced, consumed, group_info, COUNT(produced),
+                                               COUNT(consumed), sizeof group_info - 1, 0);
   check_group("mixed", &mixed);
 
   mixed.flags = RTIPC_GROUP_PRODUCER_CACHE | RTIPC_GROUP_MLOCK; /* mlock may fail: a warning */
@@ -147,8 +149,10 @@ static void test_configurations(void) {
   /* add_msgs 12, 13, 14: where the C library's slot offset formula is wrong
    * (docs/protocol.md 6.2); the region must follow the correct one. */
   struct rtipc_channel_config layout_fix[] = {
-      CHANNEL_INIT(NULL, 0, 8, 12, 0), CHANNEL_INIT(NULL, 0, 8, 13, 0), CHANNEL_INIT(NULL, 0, 8, 14, 0), CHANNEL_INIT(NULL, 0, 8, 28, 0)};
-  struct rtipc_group_config formula = GROUP_INIT(layout_fix, NULL, NULL, COUNT(layout_fix), 0, 0, 0);
+      CHANNEL_INIT(NULL, 0, 8, 12, 0), CHANNEL_INIT(NULL, 0, 8, 13, 0),
+      CHANNEL_INIT(NULL, 0, 8, 14, 0), CHANNEL_INIT(NULL, 0, 8, 28, 0)};
+  struct rtipc_group_config formula =
+      GROUP_INIT(layout_fix, NULL, NULL, COUNT(layout_fix), 0, 0, 0);
   check_group("add_msgs 12..14", &formula);
 
   /* At the limits: 2^20 slots, 64 MiB messages, info bytes that fill the
@@ -215,7 +219,8 @@ static void test_take(void) {
 /* The request of docs/protocol.md section 9, byte for byte. */
 static void test_request(void) {
   static const char command[] = "rpc command", response[] = "rpc response", event[] = "rpc event";
-  struct rtipc_channel_config produced = CHANNEL_INIT(command, sizeof command, 16, 0, RTIPC_CHANNEL_EVENTFD);
+  struct rtipc_channel_config produced =
+      CHANNEL_INIT(command, sizeof command, 16, 0, RTIPC_CHANNEL_EVENTFD);
   struct rtipc_channel_config consumed[] = {
       CHANNEL_INIT(response, sizeof response, 12, 0, RTIPC_CHANNEL_EVENTFD),
       CHANNEL_INIT(event, sizeof event, 8, 10, RTIPC_CHANNEL_EVENTFD),

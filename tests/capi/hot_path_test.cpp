@@ -407,7 +407,8 @@ TEST(HotPath, PushesThroughTheIoUringNotifierMakeNoSystemCall) {
   if (WEXITSTATUS(status) == 41) GTEST_SKIP() << "seccomp is not available";
   EXPECT_EQ(WEXITSTATUS(status), 0)
       << "20-26: setup; 30: the producer thread was killed in rtipc_produce (strict seccomp "
-         "kills the thread that makes a system call), 35: elsewhere; 33: the consumer was not woken; 31: wrong message; 34: "
+         "kills the thread that makes a system call), 35: elsewhere; 33: the consumer was not "
+         "woken; 31: wrong message; 34: "
          "not one eventfd count per push; 42: a push failed";
 }
 

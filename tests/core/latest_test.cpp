@@ -13,8 +13,8 @@ TEST(Latest, ReadOnlyIndexAreaDoesNotFaultWhenNothingIsNew) {
   EXPECT_EXIT(
       {
         const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-        void* mem = ::mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                           -1, 0);
+        void* mem =
+            ::mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         QueueIndices q(static_cast<uint32_t*>(mem), 4);
         q.reset_head_and_tail();
         ProducerQueue producer(q);

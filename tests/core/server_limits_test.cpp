@@ -20,35 +20,42 @@ using namespace test_core;
 TEST(Limits, EachLimitNamesItselfWithE2big) {
   const ServerLimits limits;  // the defaults
   std::string what;
-  EXPECT_EQ(error_code([&] { check_limits(plan_group(spec_with(8, {channel(8, 0)})), {}, {64}); }, &what),
-            -E2BIG);
+  EXPECT_EQ(
+      error_code([&] { check_limits(plan_group(spec_with(8, {channel(8, 0)})), {}, {64}); }, &what),
+      -E2BIG);
   EXPECT_NE(what.find("min_cacheline"), std::string::npos) << what;
   EXPECT_EQ(error_code(
-                [&] { check_limits(plan_group(spec_with(64, std::vector(65, channel(8, 0)))), {}, limits); },
+                [&] {
+                  check_limits(plan_group(spec_with(64, std::vector(65, channel(8, 0)))), {},
+                               limits);
+                },
                 &what),
             -E2BIG);
   EXPECT_NE(what.find("max_channels: 65 channels exceed 64"), std::string::npos) << what;
-  EXPECT_EQ(error_code([&] { check_limits(plan_group(spec_with(64, {channel(8, 4094)})), {}, limits); },
-                       &what),
-            -E2BIG);
-  EXPECT_NE(what.find("max_slots: 4097 slots (channel 0) exceed 4096"), std::string::npos)
-      << what;
+  EXPECT_EQ(
+      error_code([&] { check_limits(plan_group(spec_with(64, {channel(8, 4094)})), {}, limits); },
+                 &what),
+      -E2BIG);
+  EXPECT_NE(what.find("max_slots: 4097 slots (channel 0) exceed 4096"), std::string::npos) << what;
   // 3 channels of 4096 slots of 8 KiB: 96 MiB of region.
-  EXPECT_EQ(error_code([&] {
-              check_limits(plan_group(spec_with(64, {}, std::vector(3, channel(8192, 4093)))), {}, limits);
-            },
-                       &what),
+  EXPECT_EQ(error_code(
+                [&] {
+                  check_limits(plan_group(spec_with(64, {}, std::vector(3, channel(8192, 4093)))),
+                               {}, limits);
+                },
+                &what),
             -E2BIG);
   EXPECT_NE(what.find("max_region_size"), std::string::npos) << what;
   // 20 MiB the server writes, within a 64 MiB region.
-  EXPECT_EQ(error_code([&] {
-              check_limits(plan_group(spec_with(64, {channel(5120, 4093)})), {}, limits);
-            },
-                       &what),
+  EXPECT_EQ(error_code(
+                [&] { check_limits(plan_group(spec_with(64, {channel(5120, 4093)})), {}, limits); },
+                &what),
             -E2BIG);
   EXPECT_NE(what.find("max_private_size"), std::string::npos) << what;
   // The same channel, produced by the client: the server only reads it.
-  EXPECT_EQ(error_code([&] { check_limits(plan_group(spec_with(64, {}, {channel(5120, 4093)})), {}, limits); }),
+  EXPECT_EQ(error_code([&] {
+              check_limits(plan_group(spec_with(64, {}, {channel(5120, 4093)})), {}, limits);
+            }),
             0);
 }
 
@@ -62,16 +69,14 @@ TEST(Limits, PrivateCostCountsProducerPagesChainsCachesAndLocks) {
   const ServerCost cost = server_cost(plan, plain);
   EXPECT_EQ(cost.region_size, region);
   const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-  const uint64_t produced_pages =
-      ((region + page - 1) / page - layout[1].offset / page) * page;
+  const uint64_t produced_pages = ((region + page - 1) / page - layout[1].offset / page) * page;
   EXPECT_EQ(cost.private_size, produced_pages + page /* consumer's index */ + 16 * 4);
   GroupOptions cached;
   cached.producer_cache = true;
   EXPECT_EQ(server_cost(plan, cached).private_size, cost.private_size + 4096);
   GroupOptions locked;
   locked.region.lock = true;
-  EXPECT_EQ(server_cost(plan, locked).private_size,
-            (region + page - 1) / page * page + 16 * 4);
+  EXPECT_EQ(server_cost(plan, locked).private_size, (region + page - 1) / page * page + 16 * 4);
 }
 
 TEST(Limits, BeyondTheHardLimitsIsEinval) {
@@ -107,8 +112,7 @@ TEST(Limits, CheckedBeforeTheFilterWhichSeesTheCost) {
     return fds;
   };
   options.limits.min_cacheline = 64;
-  EXPECT_EQ(error_code([&] { group_from_request(client->request(), dup_fds(), options); }),
-            -E2BIG);
+  EXPECT_EQ(error_code([&] { group_from_request(client->request(), dup_fds(), options); }), -E2BIG);
   EXPECT_EQ(filter_calls, 0);
   options.limits.min_cacheline = 16;
   auto server = group_from_request(client->request(), dup_fds(), options);

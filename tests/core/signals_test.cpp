@@ -117,9 +117,7 @@ TEST(Signals, AcceptForeverThrowsEintr) {
   for (bool restart : {false, true}) {
     test::TempDir dir;
     auto server = Server::listen(dir.path("s.sock"), 0, 0);
-    EXPECT_EQ(interrupted(restart,
-                          [&] { return error_code([&] { server->accept(-1, {}); }); }),
-              0)
+    EXPECT_EQ(interrupted(restart, [&] { return error_code([&] { server->accept(-1, {}); }); }), 0)
         << "SA_RESTART " << restart;
   }
 }
@@ -131,9 +129,9 @@ TEST(Signals, ClientHandshakeWaitingForTheReplyThrowsEintr) {
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
     auto g = Group::create(spec_with(64, {channel(8, 0, true)}), {});
     // Nobody answers on sv[0].
-    EXPECT_EQ(interrupted(restart,
-                          [&] { return error_code([&] { client_handshake(sv[1], *g, -1); }); }),
-              0)
+    EXPECT_EQ(
+        interrupted(restart, [&] { return error_code([&] { client_handshake(sv[1], *g, -1); }); }),
+        0)
         << "SA_RESTART " << restart;
     ::close(sv[0]);
     ::close(sv[1]);

@@ -23,7 +23,6 @@
 namespace rtipc {
 namespace {
 
-
 struct Message {
   uint64_t seq;
   uint64_t check;  // ~seq: a torn read shows as a mismatch
@@ -134,7 +133,8 @@ int child(int sock, const Stream& stream) {
   std::vector<std::byte> request(kMaxRequestSize);
   std::vector<int> raw(FDPASS_MAX_FDS);
   size_t nfds = 0;
-  const ssize_t n = fdpass_recv(sock, request.data(), request.size(), raw.data(), raw.size(), &nfds);
+  const ssize_t n =
+      fdpass_recv(sock, request.data(), request.size(), raw.data(), raw.size(), &nfds);
   std::vector<UniqueFd> fds;
   for (size_t i = 0; i < nfds; ++i) fds.emplace_back(raw[i]);
   if (n <= 0) return 10;

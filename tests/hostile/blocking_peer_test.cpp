@@ -41,7 +41,9 @@ void set_nonblock(int fd, bool on) {
   ::fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK);
 }
 
-bool write_count(int fd, uint64_t n) { return ::write(fd, &n, sizeof n) == sizeof n; }
+bool write_count(int fd, uint64_t n) {
+  return ::write(fd, &n, sizeof n) == sizeof n;
+}
 bool read_count(int fd) {
   uint64_t n;
   return ::read(fd, &n, sizeof n) == sizeof n;
@@ -144,7 +146,9 @@ int caught_stops(test::Pipe& held, test::Pipe& resume, const std::function<void(
 // RTIPC_NO_IO_URING=1 BLOCKING_PEER_FALLBACK=1 runs the tests against the
 // poll(2)+write(2)/read(2) fallback (the code before the fix), which a peer
 // wins: they fail there, showing the residual risk.
-bool skip_without_ring() { return std::getenv("BLOCKING_PEER_FALLBACK") == nullptr; }
+bool skip_without_ring() {
+  return std::getenv("BLOCKING_PEER_FALLBACK") == nullptr;
+}
 
 class BlockingPeer : public testing::TestWithParam<PeerRole> {
  protected:
@@ -190,8 +194,8 @@ TEST_P(BlockingPeer, CannotHoldOurWaitWithAnEmptyCounter) {
   EXPECT_EQ(pair.finish(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Roles, BlockingPeer,
-                         testing::Values(PeerRole::kClient, PeerRole::kServer), role_name);
+INSTANTIATE_TEST_SUITE_P(Roles, BlockingPeer, testing::Values(PeerRole::kClient, PeerRole::kServer),
+                         role_name);
 
 }  // namespace
 }  // namespace rtipc

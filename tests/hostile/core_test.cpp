@@ -51,7 +51,9 @@ bool clear_nonblock(int fd) {
   return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
 }
 
-bool add_counts(int fd, uint64_t n) { return ::write(fd, &n, sizeof n) == sizeof n; }
+bool add_counts(int fd, uint64_t n) {
+  return ::write(fd, &n, sizeof n) == sizeof n;
+}
 
 // Item 1, consumer side: the peer clears O_NONBLOCK; with an empty counter
 // (where a read(2) would block) and with a full one, wait honours its
@@ -172,8 +174,8 @@ TEST_P(HostilePeer, FloodedEventfdNeitherPinsACoreNorDeafensTheWait) {
   EXPECT_EQ(pair.finish(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Roles, HostilePeer,
-                         testing::Values(PeerRole::kClient, PeerRole::kServer), role_name);
+INSTANTIATE_TEST_SUITE_P(Roles, HostilePeer, testing::Values(PeerRole::kClient, PeerRole::kServer),
+                         role_name);
 
 // ---- Item 2: a 532-byte request over a sparse memfd ----
 
@@ -190,7 +192,8 @@ uint64_t resident_bytes() {
 GroupSpec amplifying_request() {
   GroupSpec spec;
   spec.cacheline = 8;
-  for (int i = 0; i < 32; ++i) spec.client_consumes.push_back({8, kMaxSlots - kMinSlots, false, {}});
+  for (int i = 0; i < 32; ++i)
+    spec.client_consumes.push_back({8, kMaxSlots - kMinSlots, false, {}});
   return spec;
 }
 

@@ -6,17 +6,14 @@
 #include <stdlib.h>
 
 int main(void) {
-	DIR *dir = opendir("/proc/self/fd");
-	if (!dir)
-		return 1;
-	struct dirent *e;
-	while ((e = readdir(dir)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		int fd = atoi(e->d_name);
-		if (fd != dirfd(dir))
-			printf("%d\n", fd);
-	}
-	closedir(dir);
-	return 0;
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return 1;
+  struct dirent* e;
+  while ((e = readdir(dir)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    int fd = atoi(e->d_name);
+    if (fd != dirfd(dir)) printf("%d\n", fd);
+  }
+  closedir(dir);
+  return 0;
 }

@@ -170,8 +170,8 @@ class Side {
   void push(Sender& s) {
     if (s.next_seq > quota_) return;
     if (!s.written) write(s);
-    const bool force = s.plan.push == PushPolicy::kForce ||
-                       (s.plan.push == PushPolicy::kMixed && rng_() % 2);
+    const bool force =
+        s.plan.push == PushPolicy::kForce || (s.plan.push == PushPolicy::kMixed && rng_() % 2);
     const int r = rtipc_produce(s.producer, force ? RTIPC_PRODUCE_FORCE : RTIPC_PRODUCE_TRY);
     ++totals_.ops;
     if (r == RTIPC_QUEUE_FULL && !force) return;  // still in its slot: again later
@@ -251,19 +251,24 @@ Report run_side(rtipc_group* group, const std::vector<ChannelPlan>& produce, uin
   std::vector<rtipc_producer*> producers(produce.size());
   std::vector<rtipc_consumer*> consumers(consume.size());
   for (uint32_t i = 0; i < produce.size(); ++i) {
-    if (rtipc_group_take_producer(group, i, &producers[i]) < 0) side.anomaly("take producer");
-    else side.add_sender(producers[i], produce[i], produce_base + i);
+    if (rtipc_group_take_producer(group, i, &producers[i]) < 0)
+      side.anomaly("take producer");
+    else
+      side.add_sender(producers[i], produce[i], produce_base + i);
   }
   for (uint32_t i = 0; i < consume.size(); ++i) {
-    if (rtipc_group_take_consumer(group, i, &consumers[i]) < 0) side.anomaly("take consumer");
-    else side.add_receiver(consumers[i], consume[i], consume_base + i);
+    if (rtipc_group_take_consumer(group, i, &consumers[i]) < 0)
+      side.anomaly("take consumer");
+    else
+      side.add_receiver(consumers[i], consume[i], consume_base + i);
   }
   rtipc_group_destroy(group);
   side.run();
 
   Report report{};
   report.totals = side.totals();
-  for (size_t i = 0; i < side.senders().size(); ++i) report.discards[i] = side.senders()[i].discards;
+  for (size_t i = 0; i < side.senders().size(); ++i)
+    report.discards[i] = side.senders()[i].discards;
   for (size_t i = 0; i < side.receivers().size(); ++i)
     report.skipped[i] = side.receivers()[i].skipped;
   for (auto* p : producers) rtipc_producer_destroy(p);
@@ -346,9 +351,15 @@ int main(int argc, char** argv) {
   int opt;
   while ((opt = getopt(argc, argv, "s:m:r:")) != -1) {
     switch (opt) {
-      case 's': seconds = std::atof(optarg); break;
-      case 'm': quota = std::strtoull(optarg, nullptr, 10); break;
-      case 'r': seed = std::strtoull(optarg, nullptr, 10); break;
+      case 's':
+        seconds = std::atof(optarg);
+        break;
+      case 'm':
+        quota = std::strtoull(optarg, nullptr, 10);
+        break;
+      case 'r':
+        seed = std::strtoull(optarg, nullptr, 10);
+        break;
       default:
         std::fprintf(stderr, "usage: rtipc-soak [-s SECONDS] [-m MESSAGES] [-r SEED]\n");
         return 2;
@@ -367,9 +378,9 @@ int main(int argc, char** argv) {
     ++rounds;
   } while (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() <
            seconds);
-  std::printf("soak: %" PRIu64 " rounds, %" PRIu64 " operations, %" PRIu64 " messages read, %" PRIu64
-              " discarding pushes, %" PRIu64 " gaps (%" PRIu64 " messages skipped), %" PRIu64
-              " anomalies, %" PRIu64 " failed rounds\n",
+  std::printf("soak: %" PRIu64 " rounds, %" PRIu64 " operations, %" PRIu64
+              " messages read, %" PRIu64 " discarding pushes, %" PRIu64 " gaps (%" PRIu64
+              " messages skipped), %" PRIu64 " anomalies, %" PRIu64 " failed rounds\n",
               rounds, sum.ops, sum.messages, sum.discards, sum.gaps, sum.skipped, sum.anomalies,
               failed_rounds);
   return sum.anomalies == 0 && failed_rounds == 0 ? 0 : 1;

@@ -310,9 +310,8 @@ int cmd_proxy(int argc, char** argv) {
       }
       std::string decoded;
       try {
-        decoded =
-            describe_request(rtipc::decode_request(std::span(buffer).first(m.size)).spec, m.size,
-                             json);
+        decoded = describe_request(rtipc::decode_request(std::span(buffer).first(m.size)).spec,
+                                   m.size, json);
       } catch (const rtipc::Error& e) {
         decoded = json ? "{\"error\": " + json_string(e.what()) + "}"
                        : std::string("undecodable request: ") + e.what() + "\n";
