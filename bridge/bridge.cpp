@@ -258,7 +258,8 @@ void Bridge::drop_app(App* app, const char* why) {
   }
   int pidfd = rtipc_group_peer_fd(app->group);
   if (pidfd >= 0) rtipc_waitset_remove_fd(waitset_, pidfd);
-  log("pid %d left (%s): %zu channels closed", app->pid, why, app->channels.size());
+  const pid_t pid = app->pid;
+  const size_t channels = app->channels.size();
   app->channels.clear();
   rtipc_group_destroy(app->group);
   for (auto it = apps_.begin(); it != apps_.end(); ++it)
@@ -266,6 +267,9 @@ void Bridge::drop_app(App* app, const char* why) {
       apps_.erase(it);
       break;
     }
+  // Once everything of it is closed: whoever reads the log (the restart
+  // test counts descriptors) may then rely on that.
+  log("pid %d left (%s): %zu channels closed", pid, why, channels);
 }
 
 void Bridge::on_dds() {

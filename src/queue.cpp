@@ -260,13 +260,17 @@ PopResult ConsumerQueue::flush() {
   return pop();
 }
 
+constexpr int kPendingAttempts = 16;
+
 int pending_messages(const QueueIndices& q) {
   const uint32_t n = q.slots();
   // A walk that races the producer can meet a link it is rewriting and go
   // round the ring; a corrupt chain does so every time. So a cycle is only
-  // an error when every attempt finds one with tail and head unchanged.
-  bool stable_cycle = false;
-  for (int attempt = 0; attempt < 4; ++attempt) {
+  // an error when every attempt finds one with tail and head unchanged
+  // (a producer that laps the ring between two reads brings them back to
+  // the same values: more attempts, each a fresh look, make that unlikely).
+  bool stable_cycle = true;
+  for (int attempt = 0; attempt < kPendingAttempts; ++attempt) {
     const uint32_t t = q.tail().load(std::memory_order_acquire);
     if (t == kInvalid) return 0;
     const uint32_t h = q.head().load(std::memory_order_acquire);
@@ -283,7 +287,7 @@ int pending_messages(const QueueIndices& q) {
       ++count;
       s = next;
     }
-    stable_cycle = q.tail().load(std::memory_order_acquire) == t &&
+    stable_cycle = stable_cycle && q.tail().load(std::memory_order_acquire) == t &&
                    q.head().load(std::memory_order_acquire) == h;
   }
   // Lapped every time: the queue is as full as it gets.
