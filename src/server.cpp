@@ -221,12 +221,17 @@ UniqueFd Server::take_pending(size_t i) {
   return conn;
 }
 
-void Server::arm_request_timer() noexcept {
+int Server::first_request_ms() const {
   int first_ms = -1;
   for (const Pending& p : pending_) {
     const int left = p.request_deadline.poll_ms();
     if (left >= 0 && (first_ms < 0 || left < first_ms)) first_ms = left;
   }
+  return first_ms;
+}
+
+void Server::arm_request_timer() noexcept {
+  const int first_ms = first_request_ms();
   itimerspec t{};  // all zero: stopped
   if (first_ms >= 0) {
     t.it_value.tv_sec = first_ms / 1000;
@@ -265,12 +270,10 @@ std::unique_ptr<Group> Server::accept(int timeout_ms, const ServerOptions& optio
     // deadline or the first request deadline.
     size_t nfds = 0;
     fds[nfds++] = {fd_.get(), POLLIN, 0};
+    for (const Pending& p : pending_) fds[nfds++] = {p.fd.get(), POLLIN, 0};
     int wait_ms = deadline.poll_ms();
-    for (const Pending& p : pending_) {
-      fds[nfds++] = {p.fd.get(), POLLIN, 0};
-      const int left = p.request_deadline.poll_ms();
-      if (left >= 0 && (wait_ms < 0 || left < wait_ms)) wait_ms = left;
-    }
+    if (const int first = first_request_ms(); first >= 0 && (wait_ms < 0 || first < wait_ms))
+      wait_ms = first;
     if (::poll(fds.data(), nfds, wait_ms) < 0) {
       if (errno == EINTR) fail(-EINTR, "accept on {}: interrupted by a signal", path_);
       fail_errno("poll on " + path_);

@@ -143,6 +143,9 @@ class Server {
   std::unique_ptr<Group> serve_pending(UniqueFd conn, const ServerOptions& options, bool* hung_up);
   void add_pending(UniqueFd conn, int request_timeout_ms);
   UniqueFd take_pending(size_t i);
+  // What is left of the first request deadline in the table, for poll():
+  // -1 when the table is empty.
+  int first_request_ms() const;
   // Arms the timer for the first request deadline in the table (or stops it).
   void arm_request_timer() noexcept;
   std::vector<Pending> pending_;  // oldest first; capacity reserved
