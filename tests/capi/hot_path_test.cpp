@@ -26,7 +26,7 @@
 #include <cstring>
 #include <vector>
 
-#include "../support/alloc_hook.hpp"
+#include "../support/alloc_counter.hpp"
 #include "rtipc/rtipc.h"
 
 // TSan's runtime keeps a thread of its own and makes system calls, which
@@ -36,17 +36,6 @@
 #else
 #define THREAD_SANITIZER 0
 #endif
-
-// ---- Counting allocator: every operator new and malloc in the process. ----
-
-namespace {
-std::atomic<uint64_t> allocations{0};
-}  // namespace
-
-bool alloc_hook::admit() {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return true;
-}
 
 namespace {
 
@@ -237,19 +226,19 @@ TEST(HotPath, SeccompReallyKillsASystemCall) {
 
 TEST(HotPath, MakesNoAllocation) {
   if (!alloc_hook::kAllocHook) GTEST_SKIP() << "the sanitizer's allocator is in charge";
-  const uint64_t before_setup = allocations.load();
+  const uint64_t before_setup = alloc_hook::allocations();
   Pair pair;
   make_pair(&pair);
   ASSERT_FALSE(HasFatalFailure());
   // The counter sees the library's own allocations (setup allocates).
-  ASSERT_GT(allocations.load(), before_setup);
+  ASSERT_GT(alloc_hook::allocations(), before_setup);
 
   Tally warm_up;
   hot_path(pair, 100, &warm_up);
   Tally t;
-  const uint64_t before = allocations.load();
+  const uint64_t before = alloc_hook::allocations();
   hot_path(pair, kRounds, &t);
-  const uint64_t during = allocations.load() - before;
+  const uint64_t during = alloc_hook::allocations() - before;
   EXPECT_EQ(during, 0u);
   EXPECT_EQ(t.failures, 0u);
   EXPECT_GT(t.full, 0u);
@@ -260,18 +249,18 @@ TEST(HotPath, MakesNoAllocation) {
 
 TEST(HotPath, TheCounterCountsMallocToo) {
   if (!alloc_hook::kAllocHook) GTEST_SKIP() << "the sanitizer's allocator is in charge";
-  const uint64_t before = allocations.load();
+  const uint64_t before = alloc_hook::allocations();
   void* volatile p = std::malloc(24);
   std::free(p);
-  EXPECT_EQ(allocations.load(), before + 1);
+  EXPECT_EQ(alloc_hook::allocations(), before + 1);
 }
 
 TEST(HotPath, TheCounterCountsOperatorNewToo) {
   if (!alloc_hook::kAllocHook) GTEST_SKIP() << "the sanitizer's allocator is in charge";
-  const uint64_t before = allocations.load();
+  const uint64_t before = alloc_hook::allocations();
   auto* volatile p = new uint64_t(7);
   delete p;
-  EXPECT_EQ(allocations.load(), before + 1);
+  EXPECT_EQ(alloc_hook::allocations(), before + 1);
 }
 
 // ---- A channel with an eventfd, signalled through the io_uring notifier ----

@@ -12,18 +12,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include "../support/alloc_hook.hpp"
+#include "../support/alloc_counter.hpp"
 #include "fdpass.h"
 #include "rtipc/rtipc.h"
-
-namespace {
-std::atomic<uint64_t> allocations{0};
-}  // namespace
-
-bool alloc_hook::admit() {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return true;
-}
 
 namespace {
 
@@ -75,18 +66,18 @@ TEST(ConsumerWait, AllocatesOnlyOnItsFirstCall) {
   make_pair(&pair);
   ASSERT_FALSE(HasFatalFailure());
 
-  const uint64_t before_first = allocations.load();
+  const uint64_t before_first = alloc_hook::allocations();
   ASSERT_EQ(rtipc_consumer_wait(pair.consumer, 0), 0);
   // The counter sees the library's allocations: the first wait makes its backend.
-  EXPECT_GT(allocations.load(), before_first);
+  EXPECT_GT(alloc_hook::allocations(), before_first);
 
   for (uint64_t i = 0; i < 10; ++i) round_trip(pair, i);  // the producer's thread ring, if any
-  const uint64_t before = allocations.load();
+  const uint64_t before = alloc_hook::allocations();
   for (uint64_t i = 10; i < 1000; ++i) {
     round_trip(pair, i);
     if (HasFatalFailure()) return;
   }
-  EXPECT_EQ(allocations.load() - before, 0u);
+  EXPECT_EQ(alloc_hook::allocations() - before, 0u);
 }
 
 }  // namespace
