@@ -11,4 +11,6 @@ bool alloc_hook::admit() {
   return true;
 }
 
-uint64_t alloc_hook::allocations() { return count.load(); }
+uint64_t alloc_hook::allocations() {
+  return count.load();
+}
