@@ -15,6 +15,7 @@
 #include "deadline.hpp"
 #include "error.hpp"
 #include "escape.hpp"
+#include "eventfd_signal.hpp"
 #include "log.hpp"
 
 namespace rtipc {
@@ -43,17 +44,11 @@ std::shared_ptr<EventFd> EventFd::adopt(UniqueFd fd) {
   return std::shared_ptr<EventFd>(new EventFd(std::move(fd)));
 }
 
-EventFd::~EventFd() {
-  // Counts on their way reach the peer before we close (as a write(2)
-  // would have): bounded, for a peer that blocks them.
-  thread_ring_flush(io_, kFlushMs);
+bool EventFd::signals_never_wait() {
+  return kernel_signal_available(nullptr);
 }
 
-bool EventFd::uses_ring() {
-  return thread_ring_available(nullptr);
-}
-
-// Residual race without the ring: a peer that clears O_NONBLOCK, keeps the
+// Residual race without the kernel signal: a peer that clears O_NONBLOCK, keeps the
 // counter full and moves it by one count (reads one, writes one back) wins
 // whenever its write lands between our poll and our write, and our write
 // then waits until somebody reads. It costs the peer a loop of ordinary
@@ -61,7 +56,7 @@ bool EventFd::uses_ring() {
 // is refused for eventfds, and setting O_NONBLOCK before the write races
 // with the peer as well.
 int EventFd::signal() const {
-  if (uses_ring()) return thread_ring_signal(io_);
+  if (signals_never_wait()) return kernel_signal(fd_.get());
   const int revents = poll_now(fd_.get(), POLLOUT);
   if (revents < 0) return revents;
   if (revents == 0) return 0;  // full: the consumer has a wake-up coming already
@@ -78,12 +73,11 @@ namespace {
 // FMODE_NOWAIT on eventfds); false once a kernel said it does not.
 std::atomic<bool> nowait_reads{true};
 
-// Reads one count without RWF_NOWAIT or the ring: poll(0) first, so an
-// empty counter never gets to a read that could block. Residual race: a
-// peer that reads the count between our poll and our read (it holds the
-// descriptor) makes our read wait for the next count, if it has cleared
-// O_NONBLOCK. Only kernels without RWF_NOWAIT for eventfds and without
-// io_uring take this path.
+// Reads one count without RWF_NOWAIT: poll(0) first, so an empty counter
+// never gets to a read that could block. Residual race: a peer that reads
+// the count between our poll and our read (it holds the descriptor) makes
+// our read wait for the next count, if it has cleared O_NONBLOCK. Only
+// kernels before 5.12 take this path.
 int take_after_poll(int fd, uint64_t* count) {
   const int revents = poll_now(fd, POLLIN);
   if (revents <= 0) return revents;
@@ -106,12 +100,7 @@ int EventFd::take() const {
     if (errno != EOPNOTSUPP && errno != EINVAL) return -errno;
     nowait_reads.store(false, std::memory_order_relaxed);
   }
-  if (uses_ring()) return thread_ring_take(io_);
   return take_after_poll(fd_.get(), &count);
-}
-
-void EventFd::refuse_nowait_reads_for_testing(bool refuse) {
-  nowait_reads.store(!refuse, std::memory_order_relaxed);
 }
 
 }  // namespace rtipc

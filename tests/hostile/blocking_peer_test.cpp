@@ -143,9 +143,9 @@ int caught_stops(test::Pipe& held, test::Pipe& resume, const std::function<void(
   return caught;
 }
 
-// RTIPC_NO_IO_URING=1 BLOCKING_PEER_FALLBACK=1 runs the tests against the
-// poll(2)+write(2)/read(2) fallback (the code before the fix), which a peer
-// wins: they fail there, showing the residual risk.
+// RTIPC_NO_KERNEL_SIGNAL=1 BLOCKING_PEER_FALLBACK=1 runs the produce test against
+// the poll(2)+write(2) fallback (the code before the fix), which a peer
+// wins: it fails there, showing the residual risk.
 bool skip_without_ring() {
   return std::getenv("BLOCKING_PEER_FALLBACK") == nullptr;
 }
@@ -155,10 +155,7 @@ class BlockingPeer : public testing::TestWithParam<PeerRole> {
   void SetUp() override {
     ::alarm(120);  // a watchdog: a hang is a failure, never a stuck run
   }
-  void TearDown() override {
-    ::alarm(0);
-    EventFd::refuse_nowait_reads_for_testing(false);
-  }
+  void TearDown() override { ::alarm(0); }
 };
 
 TEST_P(BlockingPeer, CannotHoldOurProduceWithAFullCounter) {
@@ -168,27 +165,23 @@ TEST_P(BlockingPeer, CannotHoldOurProduceWithAFullCounter) {
     return toggling_peer(c->eventfd(), true, held, resume);
   });
   auto p = pair.group().take_producer(0);
-  if (!p->event_fd()->uses_ring() && skip_without_ring())
-    GTEST_SKIP() << "no io_uring here: a peer can hold the poll(2)+write(2) fallback "
+  if (!EventFd::signals_never_wait() && skip_without_ring())
+    GTEST_SKIP() << "no AIO here: a peer can hold the poll(2)+write(2) fallback "
                     "(the residual risk in rtipc.h)";
   const int caught = caught_stops(held, resume, [&] { p->push(true); });
   EXPECT_EQ(caught, 0) << "our produce was held in " << caught << " of " << kCycles << " stops";
   EXPECT_EQ(pair.finish(), 0);
 }
 
-// Where the kernel refuses preadv2(RWF_NOWAIT) on eventfds (forced here),
-// the consumer's read takes the other path.
+// The consumer's take never reads(2) a counter it has not seen hold a
+// count (preadv2(RWF_NOWAIT)).
 TEST_P(BlockingPeer, CannotHoldOurWaitWithAnEmptyCounter) {
-  EventFd::refuse_nowait_reads_for_testing(true);
   test::Pipe held, resume;
   CorePair pair(GetParam(), true, [&](Group& g) {
     auto p = g.take_producer(0);
     return toggling_peer(p->eventfd(), false, held, resume);
   });
   auto c = pair.group().take_consumer(0);
-  if (!c->event_fd()->uses_ring() && skip_without_ring())
-    GTEST_SKIP() << "no io_uring here: a peer can hold the poll(2)+read(2) fallback "
-                    "(the residual risk in rtipc.h)";
   const int caught = caught_stops(held, resume, [&] { c->wait(0); });
   EXPECT_EQ(caught, 0) << "our wait was held in " << caught << " of " << kCycles << " stops";
   EXPECT_EQ(pair.finish(), 0);
