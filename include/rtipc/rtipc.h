@@ -447,10 +447,10 @@ RTIPC_EXPORT void* rtipc_producer_msg(rtipc_producer* producer) RTIPC_NOEXCEPT;
  * Errors:  -EPROTO: the shared indices are corrupt (nothing is written outside
  *          the region). -EINVAL: a bad mode.
  * Blocks:  no; wait-free. On a channel with an eventfd a publishing push adds
- *          one count to it: one io_uring_enter(2), which a peer can delay by
- *          at most 10 ms; attached to a notifier in io_uring mode, no system
- *          call. Without io_uring, poll(2) and write(2), which a hostile peer
- *          can hold (rtipc_producer(3)).
+ *          one count to it: one io_submit(2) that never waits, whatever a
+ *          peer does; attached to a notifier in io_uring mode, no system
+ *          call. Without Linux AIO, poll(2) and write(2), which a hostile
+ *          peer can hold (rtipc_producer(3)).
  * Owns:    nothing. */
 RTIPC_EXPORT int rtipc_produce(rtipc_producer* producer, unsigned mode) RTIPC_NOEXCEPT;
 
