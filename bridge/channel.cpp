@@ -28,8 +28,18 @@ Channel::~Channel() {
 
 std::string Channel::open(DdsSide& dds) {
   std::string name = dds_topic_name(spec_.topic, spec_.size);
-  endpoint_ = spec_.direction == Direction::kFromApp ? dds.create_writer(spec_, &wake_)
-                                                     : dds.create_reader(spec_, &wake_);
+  dds_entity_t e;
+  if (spec_.direction == Direction::kFromApp) {
+    e = dds.create_writer(spec_, &wake_);
+  } else {
+    wake_.deliver = deliver_on_listener;
+    wake_.ctx = this;
+    e = dds.create_reader(spec_, &wake_);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    endpoint_ = e;
+  }
   if (endpoint_ < 0)
     return "cannot create a DDS " +
            std::string(spec_.direction == Direction::kFromApp ? "writer" : "reader") + " on " +
@@ -102,7 +112,23 @@ bool Channel::deliver(const void* sample, const dds_sample_info_t& info) {
   return true;
 }
 
+bool Channel::deliver_on_listener(void* self) {
+  auto* ch = static_cast<Channel*>(self);
+  std::lock_guard<std::mutex> lock(ch->mu_);
+  return ch->endpoint_ > 0 && !ch->blocked_ && ch->forward_to_app_locked();
+}
+
+bool Channel::blocked() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return blocked_;
+}
+
 bool Channel::forward_to_app() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return forward_to_app_locked();
+}
+
+bool Channel::forward_to_app_locked() {
   unsigned mode = spec_.push == Push::kTry ? RTIPC_PRODUCE_TRY : RTIPC_PRODUCE_FORCE;
   for (;;) {
     if (blocked_) {
@@ -152,6 +178,7 @@ bool Channel::forward_to_app() {
 }
 
 std::string Channel::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
   char line[512];
   if (spec_.direction == Direction::kFromApp)
     std::snprintf(line, sizeof line,

@@ -1,12 +1,16 @@
 // One bridged channel: an rtipc end (a consumer for what the application
 // produces, a producer for what it consumes) and a DDS end (a writer or a
-// reader on rtipc/SIZE/TOPIC). Used on the bridge's loop thread only.
+// reader on rtipc/SIZE/TOPIC). Used on the bridge's loop thread, except
+// that a to-app channel's reader listener delivers DDS data into the
+// application's channel on Cyclone's receive thread: the to-app state is
+// under mu_.
 #pragma once
 
 #include <dds/dds.h>
 #include <rtipc/rtipc.h>
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -34,7 +38,7 @@ class Channel {
   // channel. Returns false when a try-mode channel is full and a message
   // waits in place: call again later (retry()).
   bool forward_to_app();
-  bool blocked() const { return blocked_; }
+  bool blocked() const;
 
   // Was DDS data flagged for this channel since the last call?
   bool take_ready() { return wake_.ready.exchange(false, std::memory_order_acq_rel); }
@@ -48,6 +52,10 @@ class Channel {
 
  private:
   bool deliver(const void* sample, const dds_sample_info_t& info);
+  bool forward_to_app_locked();
+  // The reader's listener: delivers on its thread; false when the loop
+  // must take over (not open yet, or a try-mode queue full).
+  static bool deliver_on_listener(void* self);
 
   ChannelSpec spec_;
   rtipc_consumer* consumer_;
@@ -55,7 +63,8 @@ class Channel {
   dds_entity_t topic_ = 0;
   dds_entity_t endpoint_ = 0;  // writer (from-app) or reader (to-app)
   Wake wake_;
-  bool blocked_ = false;  // to-app, try: a message waits in the producer's slot
+  mutable std::mutex mu_;  // to-app: producer_, endpoint_ once open, what follows
+  bool blocked_ = false;   // to-app, try: a message waits in the producer's slot
   uint64_t malformed_logged_ = 0;
   // Per remote writer: the sequence number expected next.
   std::unordered_map<dds_instance_handle_t, uint64_t> expected_;

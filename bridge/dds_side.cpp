@@ -57,6 +57,7 @@ std::string plugin(const char* file, const char* init, const char* fini) {
 
 void on_data(dds_entity_t, void* arg) {
   auto* wake = static_cast<Wake*>(arg);
+  if (wake->deliver && wake->deliver(wake->ctx)) return;
   wake->ready.store(true, std::memory_order_release);
   uint64_t one = 1;
   // A full counter (never in practice) still leaves the fd readable.

@@ -2,8 +2,11 @@
 // an eventfd that DDS's listeners write so that the bridge's one loop (an
 // rtipc waitset) wakes for DDS data as it wakes for rtipc messages.
 //
-// Threads: the listeners run on Cyclone's receive threads and only set a
-// flag and write the eventfd; everything else runs on the bridge's loop.
+// Threads: the listeners run on Cyclone's receive threads. A reader's
+// listener delivers the data itself where its Wake says how (one wake-up
+// less on the way to the application); otherwise, and when that cannot take
+// everything, it sets a flag and writes the eventfd. Everything else runs
+// on the bridge's loop.
 #pragma once
 
 #include <dds/dds.h>
@@ -18,11 +21,14 @@
 
 namespace bridge {
 
-// What a listener touches: set ready, then write the eventfd fd.
+// What a listener touches: deliver(ctx) if set, and unless that took
+// everything, set ready, then write the eventfd fd.
 struct Wake {
   std::atomic<bool> ready{false};
   int fd = -1;
-  std::string topic;  // the DDS topic name, for the listeners' log lines
+  std::string topic;                     // the DDS topic name, for the listeners' log lines
+  bool (*deliver)(void* ctx) = nullptr;  // on the listener's thread
+  void* ctx = nullptr;
 };
 
 // "rtipc/SIZE/TOPIC": the size is part of the name, so sides that disagree
@@ -51,9 +57,10 @@ class DdsSide {
   int event_fd() const { return event_fd_; }
 
   // Creates a writer (from-app) or reader (to-app) for spec; wake must
-  // outlive it (its listeners use it). The reader sets wake->ready and writes the eventfd when data
-  // comes (wake must outlive the reader; its fd is filled in here). Returns the entity or a
-  // negative DDS return code.
+  // outlive it (its listeners use it). When data comes the reader calls
+  // wake->deliver, and unless that took everything sets wake->ready and
+  // writes the eventfd (wake->fd is filled in here). Returns the entity or
+  // a negative DDS return code.
   dds_entity_t create_writer(const ChannelSpec& spec, Wake* wake);
   dds_entity_t create_reader(const ChannelSpec& spec, Wake* wake);
 
