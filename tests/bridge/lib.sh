@@ -45,20 +45,20 @@ stop_left_bridges() {
   for p in $BRIDGES; do
     [ "$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null)" != "$$" ] ||
       kill -TERM "$p" 2>/dev/null || true
-    end=$(($(date +%s) + 20))
-    while [ -d "/proc/$p" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$p/status" 2>/dev/null &&
-      [ "$(date +%s)" -lt "$end" ]; do
+    # Gone (the shell may reap it at any moment, even while grep reads its
+    # status) or a zombie: it exited.
+    end=$(($(date +%s) + 20)) st=124
+    while [ "$(date +%s)" -lt "$end" ]; do
+      if [ ! -d "/proc/$p" ] || grep -q '^State:[[:space:]]*Z' "/proc/$p/status" 2>/dev/null; then
+        st=0
+        wait "$p" 2>/dev/null || st=$?
+        break
+      fi
       sleep 0.05
     done
-    st=0
-    if [ -d "/proc/$p" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$p/status" 2>/dev/null; then
-      st=124
-    else
-      wait "$p" 2>/dev/null || st=$?
-    fi
     case $st in
     0 | 127 | 137) ;;
-    *) echo "FAIL: bridge $p exited with status $st" >&2; left=1 ;;
+    *) echo "FAIL: bridge $p (left running) exited with status $st (124: not within 20 s)" >&2; left=1 ;;
     esac
   done
   return "$left"
