@@ -5,6 +5,7 @@
 
 #include "frame.h"
 #include "log.hpp"
+#include "tsan.hpp"
 
 namespace bridge {
 
@@ -21,6 +22,7 @@ Channel::Channel(ChannelSpec spec, rtipc_consumer* consumer, rtipc_producer* pro
 Channel::~Channel() {
   // The reader goes first: deleting it waits for its listener, which uses wake_.
   if (endpoint_ > 0) dds_delete(endpoint_);
+  tsan_acquire(&wake_);
   if (topic_ > 0) dds_delete(topic_);
   rtipc_consumer_destroy(consumer_);
   rtipc_producer_destroy(producer_);

@@ -11,6 +11,7 @@
 
 #include "frame.h"
 #include "log.hpp"
+#include "tsan.hpp"
 
 #ifndef BRIDGE_SECURITY_LIBDIR
 #define BRIDGE_SECURITY_LIBDIR ""
@@ -57,17 +58,25 @@ std::string plugin(const char* file, const char* init, const char* fini) {
 
 void on_data(dds_entity_t, void* arg) {
   auto* wake = static_cast<Wake*>(arg);
-  if (wake->deliver && wake->deliver(wake->ctx)) return;
+  tsan_acquire(wake);
+  if (wake->deliver && wake->deliver(wake->ctx)) {
+    tsan_release(wake);
+    return;
+  }
   wake->ready.store(true, std::memory_order_release);
   uint64_t one = 1;
   // A full counter (never in practice) still leaves the fd readable.
   [[maybe_unused]] ssize_t n = write(wake->fd, &one, sizeof one);
+  tsan_release(wake);
 }
 
 // Matching is what makes a topic flow: one line each time it changes.
 void log_match(void* arg, const char* role, const char* others, int32_t count, int32_t change) {
-  log("topic %s: %s %s, %" PRId32 " remote %s now", static_cast<Wake*>(arg)->topic.c_str(), role,
+  auto* wake = static_cast<Wake*>(arg);
+  tsan_acquire(wake);
+  log("topic %s: %s %s, %" PRId32 " remote %s now", wake->topic.c_str(), role,
       change > 0 ? "matched" : "unmatched", count, others);
+  tsan_release(wake);
 }
 
 void on_publication_matched(dds_entity_t, const dds_publication_matched_status_t st, void* arg) {
@@ -138,6 +147,7 @@ DdsSide::~DdsSide() {
   // Deleting the domain deletes every entity in it and waits for running
   // listeners, so the eventfd is closed after them.
   if (domain_ > 0) dds_delete(domain_);
+  tsan_acquire(&discovery_);
   if (event_fd_ >= 0) close(event_fd_);
 }
 
@@ -165,6 +175,7 @@ std::string DdsSide::open(const Options& o) {
   if (publisher_ < 0 || subscriber_ < 0) return "cannot create a DDS publisher or subscriber";
 
   // Discovery data: who else uses our topics, and with which size.
+  tsan_release(&discovery_);
   dds_listener_t* l = dds_create_listener(&discovery_);
   dds_lset_data_available(l, on_data);
   builtin_pub_ = dds_create_reader(participant_, DDS_BUILTIN_TOPIC_DCPSPUBLICATION, nullptr, l);
@@ -194,6 +205,7 @@ dds_entity_t DdsSide::create_writer(const ChannelSpec& spec, Wake* wake) {
       dds_create_topic(participant_, &rtipc_bridge_Frame_desc, name.c_str(), nullptr, nullptr);
   if (topic < 0) return topic;
   dds_qos_t* qos = endpoint_qos(spec, write_timeout_ms_);
+  tsan_release(wake);
   dds_listener_t* l = dds_create_listener(wake);
   dds_lset_publication_matched(l, on_publication_matched);
   dds_entity_t w = dds_create_writer(publisher_, topic, qos, l);
@@ -210,6 +222,7 @@ dds_entity_t DdsSide::create_reader(const ChannelSpec& spec, Wake* wake) {
   wake->fd = event_fd_;
   wake->topic = name;
   dds_qos_t* qos = endpoint_qos(spec, write_timeout_ms_);
+  tsan_release(wake);
   dds_listener_t* l = dds_create_listener(wake);
   dds_lset_data_available(l, on_data);
   dds_lset_subscription_matched(l, on_subscription_matched);

@@ -16,6 +16,9 @@ expect() {
   st=0
   "$BRIDGE" "$@" >"$dir/out" 2>"$dir/err" || st=$?
   [ "$st" -eq "$want" ] || fail "rtipc-bridge $*: status $st, want $want; stderr: $(cat "$dir/err")"
+  # Sanitizer builds: a report fails the test whatever the status.
+  ! grep -Eq -- 'SUMMARY: [A-Za-z]+Sanitizer|runtime error: ' "$dir/err" ||
+    fail "rtipc-bridge $*: sanitizer report: $(cat "$dir/err")"
   grep -Eq -- "$regex" "$dir/err" "$dir/out" ||
     fail "rtipc-bridge $*: no '$regex' in: $(cat "$dir/err" "$dir/out")"
 }

@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
     qsort(half, (size_t)n, sizeof *half, cmp_u64);
     printf("latency_ns p50=%" PRIu64 " p99=%" PRIu64 " p999=%" PRIu64 "\n", half[n / 2],
            half[n * 99 / 100], half[n * 999 / 1000]);
+    free(half);
   } else if (strcmp(mode, "pong") == 0) {
     open_end(&e, "bench/pong", "bench/ping", size);
     for (;;) {
@@ -142,5 +143,6 @@ int main(int argc, char** argv) {
     printf("throughput msgs=%ld per_s=%.0f\n", got, got > 1 && s > 0 ? (double)(got - 1) / s : 0.0);
   }
   dds_delete(e.pp);
+  free(e.buf);
   return 0;
 }

@@ -24,11 +24,58 @@ need_root() {
 }
 
 TEST_DIR=$(mktemp -d /tmp/rtipc-bridge-test.XXXXXX)
-PIDS=""
+PIDS="" BRIDGES=""
 NS_A="" NS_B=""
+
+# Whether the bridge is built with a sanitizer (scripts/test-sanitizers).
+sanitized() {
+  ldd "$BRIDGE" | grep -Eq 'lib(a|t)san\.so'
+}
+
+# A line that every sanitizer report has (ASan, LSan, UBSan, TSan).
+SANITIZER_REPORT='SUMMARY: [A-Za-z]+Sanitizer|runtime error: |^==[0-9]+==ERROR: '
+
+# Stops with SIGTERM each bridge the test left running, so that its exit,
+# and LeakSanitizer's check there, is seen; also catches one that exited
+# by itself and was not waited for. Returns nonzero if one exited nonzero
+# or did not exit within 20 s. Not counted: 127 (wait knows no such child)
+# and 137 (SIGKILL, which only a test sends; a sanitizer exits or aborts).
+stop_left_bridges() {
+  left=0
+  for p in $BRIDGES; do
+    [ "$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null)" != "$$" ] ||
+      kill -TERM "$p" 2>/dev/null || true
+    # Gone (the shell may reap it at any moment, even while grep reads its
+    # status) or a zombie: it exited.
+    end=$(($(date +%s) + 20)) st=124
+    while [ "$(date +%s)" -lt "$end" ]; do
+      if [ ! -d "/proc/$p" ] || grep -q '^State:[[:space:]]*Z' "/proc/$p/status" 2>/dev/null; then
+        st=0
+        wait "$p" 2>/dev/null || st=$?
+        break
+      fi
+      sleep 0.05
+    done
+    case $st in
+    0 | 127 | 137) ;;
+    *) echo "FAIL: bridge $p (left running) exited with status $st (124: not within 20 s)" >&2; left=1 ;;
+    esac
+  done
+  return "$left"
+}
 
 cleanup() {
   status=$?
+  [ "$status" -ne 0 ] || stop_left_bridges || status=1
+  # Sanitizer builds: a report from any program the test started (even
+  # one killed or not waited for) fails the test.
+  if grep -Eq -- "$SANITIZER_REPORT" "$TEST_DIR"/*.log 2>/dev/null; then
+    for f in $(grep -El -- "$SANITIZER_REPORT" "$TEST_DIR"/*.log); do
+      echo "FAIL: sanitizer report in $f:" >&2
+      cat "$f" >&2
+    done
+    status=1
+  fi
   for p in $PIDS; do kill -KILL "$p" 2>/dev/null || true; done
   for p in $PIDS; do wait "$p" 2>/dev/null || true; done
   [ -n "$NS_A" ] && ip netns del "$NS_A" 2>/dev/null
@@ -88,6 +135,7 @@ start_bridge() {
   shift 2
   spawn "$host" "$TEST_DIR/$name.log" "$BRIDGE" -i "$(if_of "$host")" \
     --peer "$(peer_addr_of "$host")" -v "$@"
+  BRIDGES="$BRIDGES $LAST_PID"
 }
 
 # Cyclone configuration for a plain DDS program on HOST, as the bridges use.

@@ -57,8 +57,10 @@ after=$(fds after)
 rss_after=$(rss)
 [ "$after" -eq "$before" ] || fail "the bridge had $before descriptors, $after after 20 more clients"
 # Memory: each client costs two DDS endpoints and a group; 20 of them kept
-# would show. A bound, not an exact figure: the allocator keeps some.
-[ "$rss_after" -le $((rss_before + 2048)) ] ||
+# would show. A bound, not an exact figure: the allocator keeps some. Not
+# in sanitizer builds, whose allocators keep freed memory on purpose (ASan
+# grew 3.6 MB, TSan 2.2 MB here): the plain build (scripts/test) checks it.
+sanitized || [ "$rss_after" -le $((rss_before + 2048)) ] ||
   fail "the bridge grew from $rss_before kB to $rss_after kB over 20 clients"
 stop_bridge "$bridge_a"
 echo "ok: reconnected after a bridge restart; $before descriptors before and after 20 clients," \

@@ -18,8 +18,9 @@ security() {  # security NAME: the [security] section for NAME
 }
 security bridge-a >"$TEST_DIR/a.ini"
 security bridge-b >"$TEST_DIR/b.ini"
-"$BRIDGE" -c "$TEST_DIR/a.ini" --listen "$TEST_DIR/a.sock" --check | grep -q "security on" ||
-  fail "--check does not show security on"
+"$BRIDGE" -c "$TEST_DIR/a.ini" --listen "$TEST_DIR/a.sock" --check >"$TEST_DIR/check.log" 2>&1 ||
+  fail "--check failed"
+grep -q "security on" "$TEST_DIR/check.log" || fail "--check does not show security on"
 
 start_bridge A bridge-a -c "$TEST_DIR/a.ini" --listen "$TEST_DIR/a.sock"
 bridge_a=$LAST_PID
