@@ -19,18 +19,14 @@
 #include "client.hpp"
 #include "local_group.hpp"
 #include "server.hpp"
+#include "thread_syscall.hpp"
 
 namespace rtipc {
 namespace {
 
 using namespace test_core;
 
-long syscall_of(pid_t tid) {
-  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/syscall");
-  long nr = -1;
-  in >> nr;
-  return nr;
-}
+using test_support::syscall_of;
 
 // State S in /proc/self/task/<tid>/stat: blocked, interruptibly.
 bool thread_sleeps(pid_t tid) {

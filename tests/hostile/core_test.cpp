@@ -25,6 +25,7 @@
 #include "client.hpp"
 #include "core_pair.hpp"
 #include "server.hpp"
+#include "thread_syscall.hpp"
 
 namespace rtipc {
 namespace {
@@ -111,12 +112,7 @@ TEST_P(HostilePeer, FullCounterWithClearedNonblockCannotHoldOurProduce) {
   EXPECT_EQ(pair.finish(), 0);
 }
 
-long syscall_of(pid_t tid) {
-  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/syscall");
-  long nr = -1;
-  in >> nr;
-  return nr;
-}
+using test_support::syscall_of;
 
 bool in_epoll_wait(pid_t tid) {
   const long nr = syscall_of(tid);

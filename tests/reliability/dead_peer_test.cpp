@@ -13,11 +13,11 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <thread>
 
 #include "pair.hpp"
+#include "thread_syscall.hpp"
 
 namespace reliability {
 namespace {
@@ -208,13 +208,7 @@ TEST_P(DeadPeer, KilledWhileHoldingASlot) {
   rtipc_producer_destroy(p);
 }
 
-// The syscall a thread is in, from /proc (-1 when running or unknown).
-long syscall_of(pid_t tid) {
-  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/syscall");
-  long nr = -1;
-  in >> nr;
-  return nr;
-}
+using test_support::syscall_of;
 
 // poll or epoll: the consumer's wait sleeps in epoll_wait.
 bool is_poll(long nr) {
