@@ -1,13 +1,11 @@
 #include "io_uring_env.hpp"
 
-#include <cstdlib>
-#include <cstring>
+#include "env.hpp"
 
 namespace rtipc {
 
 bool io_uring_forbidden_by_env() {
-  const char* v = std::getenv("RTIPC_NO_IO_URING");
-  return v && *v && std::strcmp(v, "0") != 0;
+  return env_switch_on("RTIPC_NO_IO_URING");
 }
 
 }  // namespace rtipc
