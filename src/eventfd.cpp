@@ -45,7 +45,7 @@ std::shared_ptr<EventFd> EventFd::adopt(UniqueFd fd) {
 }
 
 bool EventFd::signals_never_wait() {
-  return kernel_signal_available(nullptr);
+  return kernel_signal_available();
 }
 
 // Residual race without the kernel signal: a peer that clears O_NONBLOCK, keeps the

@@ -7,11 +7,12 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
+#include <string>
 
+#include "env.hpp"
 #include "fd.hpp"
 #include "fork_generation.hpp"
 #include "log.hpp"
@@ -23,11 +24,6 @@ namespace {
 // kReapEvery signals keeps a ring of kEvents from ever filling.
 constexpr unsigned kEvents = 64;
 constexpr unsigned kReapEvery = 16;
-
-bool forbidden_by_env() {
-  const char* v = std::getenv("RTIPC_NO_KERNEL_SIGNAL");
-  return v && *v && std::strcmp(v, "0") != 0;
-}
 
 class ThreadContext {
  public:
@@ -83,7 +79,6 @@ class ThreadContext {
 
 thread_local std::unique_ptr<ThreadContext> t_context;
 thread_local uint64_t t_tried_generation = ~uint64_t{0};
-thread_local std::string t_why;
 
 ThreadContext* thread_context() {
   const uint64_t generation = fork_generation();
@@ -93,17 +88,14 @@ ThreadContext* thread_context() {
   if (t_context) t_context->forget_inherited();
   t_tried_generation = generation;
   t_context.reset();
-  if (forbidden_by_env()) {
-    t_why = "RTIPC_NO_KERNEL_SIGNAL is set";
-    return nullptr;
-  }
+  if (env_switch_on("RTIPC_NO_KERNEL_SIGNAL")) return nullptr;
   std::unique_ptr<ThreadContext> c(new (std::nothrow) ThreadContext);
-  t_why = "out of memory";
-  if (!c || c->open(&t_why) < 0) {
+  std::string why = "out of memory";
+  if (!c || c->open(&why) < 0) {
     log(LogLevel::kInfo,
         "eventfd signals on this thread use write(2) ({}); a peer that "
         "clears O_NONBLOCK can hold them",
-        t_why);
+        why);
     return nullptr;
   }
   t_context = std::move(c);
@@ -112,10 +104,8 @@ ThreadContext* thread_context() {
 
 }  // namespace
 
-bool kernel_signal_available(std::string* why) {
-  if (thread_context()) return true;
-  if (why) *why = t_why;
-  return false;
+bool kernel_signal_available() {
+  return thread_context() != nullptr;
 }
 
 int kernel_signal(int fd) {

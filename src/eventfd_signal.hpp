@@ -21,13 +21,11 @@
 // falls back to poll(2) and write(2).
 #pragma once
 
-#include <string>
-
 namespace rtipc {
 
 // Whether this thread can signal eventfds so (setting it up on first
-// use); *why (unless null) says why not.
-bool kernel_signal_available(std::string* why);
+// use; where it cannot, one log line at info level says why).
+bool kernel_signal_available();
 
 // Adds one count to the eventfd `fd`, never waiting whatever the file's
 // flags. One io_submit(2); one more every kReapEvery calls, to take the
